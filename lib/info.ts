@@ -1,0 +1,56 @@
+// What this installation is: Node and Node-API versions, platform, the binary and its origin,
+// the instruction sets found at run time, threads, CUDA. Used by `varjepa doctor`.
+import { native, packageVersion, platformTag } from './native';
+
+/** Report returned by {@link info}. */
+export interface VarjepaInfo {
+  /** Package version. */
+  version: string;
+  node: string;
+  napi: { runtime: number; built: number };
+  platform: string;
+  binary: { path: string; source: 'build' | 'prebuild' | 'env'; sourceHash: string; compiler: string; buildType: string };
+  simd: Record<string, boolean>;
+  /** Instruction sets this CPU can run, and the one in use (VARJEPA_ISA overrides). */
+  isa: { available: string[]; inUse: string };
+  threads: number;
+  cuda: { available: boolean; reason?: string };
+}
+
+/** Describes the loaded binary and the machine it runs on. */
+export function info(): VarjepaInfo {
+  const { binding, path, source } = native();
+  const n = binding.info();
+  const version = packageVersion();
+  return {
+    version,
+    node: process.version,
+    napi: { runtime: n.napiVersionRuntime, built: n.napiVersionBuilt },
+    platform: platformTag(),
+    binary: { path, source, sourceHash: n.sourceHash, compiler: n.compiler, buildType: n.buildType },
+    simd: n.simd,
+    isa: { available: n.isaAvailable, inUse: n.isa },
+    threads: n.threads,
+    cuda: n.cuda,
+  };
+}
+
+/** The doctor report as text lines. */
+export function formatInfo(i: VarjepaInfo): string {
+  const simd = Object.entries(i.simd)
+    .filter(([, v]) => v)
+    .map(([k]) => k)
+    .join(' ');
+  return [
+    `varjepa ${i.version}`,
+    `node          ${i.node}`,
+    `node-api      runtime ${i.napi.runtime}, binary built for ${i.napi.built}`,
+    `platform      ${i.platform}`,
+    `binary        ${i.binary.path} (${i.binary.source}, ${i.binary.buildType}, ${i.binary.compiler})`,
+    `source hash   ${i.binary.sourceHash}`,
+    `cpu simd      ${simd || 'none'}`,
+    `isa           ${i.isa.inUse} (available: ${i.isa.available.join(', ')})`,
+    `threads       ${i.threads}`,
+    `cuda          ${i.cuda.available ? 'available' : `not available: ${i.cuda.reason ?? 'unknown'}`}`,
+  ].join('\n');
+}

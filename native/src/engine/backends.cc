@@ -1,0 +1,50 @@
+// Backend selection: "scalar" (the reference), "avx2", "avx512", or null/"auto" for the best
+// the CPU supports. VARJEPA_ISA in the environment overrides "auto".
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "engine/backend.h"
+#include "engine/cpu_features.h"
+#include "engine/error.h"
+
+namespace vj {
+namespace avx2 { const Backend& backend(); }
+namespace avx512 { const Backend& backend(); }
+
+const Backend& cpu_backend(const char* name) {
+  Isa isa = best_isa();
+  const char* env = std::getenv("VARJEPA_ISA");
+  const char* want = (name && *name && std::strcmp(name, "auto") != 0) ? name
+                     : (env && *env && std::strcmp(env, "auto") != 0) ? env
+                                                                       : nullptr;
+  if (want) {
+    if (!parse_isa(want, &isa))
+      throw_range(std::string("Expected one of 'auto', 'scalar', 'avx2', 'avx512' for isa but received '") +
+                  want + "'");
+    if (!isa_supported(isa))
+      throw_range(std::string("isa '") + want + "' is not supported by this CPU (best available: " +
+                  isa_name(best_isa()) + ")");
+  }
+  switch (isa) {
+    case Isa::Avx512: return avx512::backend();
+    case Isa::Avx2: return avx2::backend();
+    case Isa::Scalar: break;
+  }
+  return backend_scalar();
+}
+
+int backend_op_count(const Backend& b) {
+  // every member after `name` is a function pointer
+  const size_t n = (sizeof(Backend) - sizeof(const char*)) / sizeof(void (*)());
+  const char* base = reinterpret_cast<const char*>(&b) + sizeof(const char*);
+  int count = 0;
+  for (size_t i = 0; i < n; ++i) {
+    void (*fp)();
+    std::memcpy(&fp, base + i * sizeof(fp), sizeof(fp));
+    if (fp) ++count;
+  }
+  return count;
+}
+
+}  // namespace vj

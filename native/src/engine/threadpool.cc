@@ -1,0 +1,159 @@
+#include "engine/threadpool.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "engine/error.h"
+
+namespace vj {
+namespace {
+
+thread_local bool t_in_region = false;  // nested regions run serially on the calling thread
+
+// Workers spin briefly on a generation counter (regions come back to back in a training step),
+// then sleep on a condition variable.
+class Pool {
+ public:
+  explicit Pool(int n) { resize(n); }
+  ~Pool() { stop_workers(); }
+
+  int size() const { return nthreads_; }
+
+  void resize(int n) {
+    std::lock_guard<std::mutex> region(region_mu_);
+    stop_workers();
+    nthreads_ = n;
+    stop_ = false;
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  }
+
+  void run(int64_t n, int64_t grain, RangeFn fn, void* ctx) {
+    if (n <= 0) return;
+    if (grain < 1) grain = 1;
+    if (t_in_region) {
+      fn(ctx, 0, n);
+      return;
+    }
+    std::lock_guard<std::mutex> region(region_mu_);
+    struct Flag {
+      Flag() { t_in_region = true; }
+      ~Flag() { t_in_region = false; }
+    } flag;
+    int64_t chunks = (n + grain - 1) / grain;
+    int parts = static_cast<int>(chunks < nthreads_ ? chunks : nthreads_);
+    if (parts <= 1) {
+      fn(ctx, 0, n);
+      return;
+    }
+    // split [0, n) into `parts` contiguous ranges aligned to `grain`
+    job_fn_ = fn;
+    job_ctx_ = ctx;
+    job_n_ = n;
+    job_grain_ = grain;
+    job_parts_ = parts;
+    pending_.store(parts - 1, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      generation_.fetch_add(1, std::memory_order_release);
+    }
+    cv_.notify_all();
+    run_part(0);
+    // wait for the helpers
+    int spins = 0;
+    while (pending_.load(std::memory_order_acquire) != 0) {
+      if (++spins > 64) std::this_thread::yield();
+    }
+  }
+
+ private:
+  void run_part(int part) {
+    if (part >= job_parts_) return;
+    int64_t chunks = (job_n_ + job_grain_ - 1) / job_grain_;
+    int64_t c0 = chunks * part / job_parts_, c1 = chunks * (part + 1) / job_parts_;
+    int64_t b = c0 * job_grain_, e = c1 * job_grain_;
+    if (e > job_n_) e = job_n_;
+    if (b < e) job_fn_(job_ctx_, b, e);
+  }
+
+  void worker_loop(int id) {
+    uint64_t seen = generation_.load(std::memory_order_acquire);
+    for (;;) {
+      // spin for a while, then sleep
+      int spins = 0;
+      uint64_t g;
+      while ((g = generation_.load(std::memory_order_acquire)) == seen && !stop_.load()) {
+        if (++spins > 20000) {
+          std::unique_lock<std::mutex> lk(mu_);
+          cv_.wait(lk, [&] { return generation_.load() != seen || stop_.load(); });
+          spins = 0;
+        }
+      }
+      if (stop_.load()) return;
+      seen = g;
+      if (id < job_parts_) {
+        t_in_region = true;
+        run_part(id);
+        t_in_region = false;
+        pending_.fetch_sub(1, std::memory_order_acq_rel);
+      }
+    }
+  }
+
+  void stop_workers() {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+  }
+
+  int nthreads_ = 1;
+  std::vector<std::thread> workers_;
+  std::mutex region_mu_;  // one parallel region at a time, process-wide
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> stop_{false};
+  RangeFn job_fn_ = nullptr;
+  void* job_ctx_ = nullptr;
+  int64_t job_n_ = 0, job_grain_ = 1;
+  int job_parts_ = 0;
+};
+
+Pool& pool() {
+  // Created on first use and intentionally never destroyed: worker threads must not be joined
+  // from static destructors while Node is tearing the process down.
+  static Pool* p = new Pool(default_threads());
+  return *p;
+}
+
+}  // namespace
+
+int default_threads() {
+  if (const char* env = std::getenv("VARJEPA_THREADS")) {
+    int n = std::atoi(env);
+    if (n >= 1 && n <= 256) return n;
+  }
+  unsigned hc = std::thread::hardware_concurrency();
+  return hc == 0 ? 1 : static_cast<int>(hc > 256 ? 256 : hc);
+}
+
+void parallel_for_raw(int64_t n, int64_t grain, RangeFn fn, void* ctx) {
+  pool().run(n, grain, fn, ctx);
+}
+
+int num_threads() { return pool().size(); }
+
+void set_threads(int n) {
+  if (n < 1 || n > 256) throw_range("threads must be an integer between 1 and 256");
+  if (n != pool().size()) pool().resize(n);
+}
+
+}  // namespace vj

@@ -1,0 +1,27 @@
+// One process-wide pool of worker threads shared by every model and op, so two models training
+// in one process share the cores instead of oversubscribing them: a parallel region holds the
+// pool, and a second caller waits for it. Sized from the machine (VARJEPA_THREADS overrides);
+// set_threads() changes it between regions.
+#pragma once
+#include <cstdint>
+
+namespace vj {
+
+using RangeFn = void (*)(void* ctx, int64_t begin, int64_t end);
+
+// Runs fn over [0, n) split into contiguous chunks of at least `grain` items. The split only
+// decides which thread computes which outputs; ops must not let it change arithmetic order.
+void parallel_for_raw(int64_t n, int64_t grain, RangeFn fn, void* ctx);
+
+template <class F>
+inline void parallel_for(int64_t n, int64_t grain, F&& f) {
+  parallel_for_raw(
+      n, grain, [](void* c, int64_t b, int64_t e) { (*static_cast<F*>(c))(b, e); },
+      const_cast<void*>(static_cast<const void*>(&f)));
+}
+
+int num_threads();
+void set_threads(int n);  // 1..256
+int default_threads();
+
+}  // namespace vj
