@@ -5,6 +5,7 @@
 
 #include "napi/args.h"
 #include "napi/info.h"
+#include "napi/model.h"
 #include "napi/op_registry.h"
 #include "napi/tensor_ops.h"
 
@@ -20,6 +21,7 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("linear", &Addon::Linear),
                              InstanceMethod("callOp", &Addon::CallOp),
                              InstanceMethod("opNames", &Addon::OpNames),
+                             InstanceValue("VarTJepaNative", define_vartjepa(env), napi_enumerable),
                          });
   }
 

@@ -1,0 +1,61 @@
+// Parameters of a model: one arena of values, one of gradients (same layout), the AdamW
+// moments, and a per-element weight-decay mask. Tensors are registered by name with their
+// shape, initialiser and whether weight decay applies, then allocated once.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/arena.h"
+
+namespace vj {
+
+enum class Init { Zero, One, Uniform, Normal, Fixed };
+
+struct ParamInfo {
+  Init init;
+  float scale;  // bound for Uniform, std for Normal
+  bool decay;   // AdamW weight decay applies (linear weights only)
+  bool trainable;
+};
+
+class ParamSet {
+ public:
+  // registers a tensor; returns its id (the same index in values and grads)
+  int add(const std::string& name, const std::vector<int>& shape, Init init, float scale, bool decay,
+          bool trainable = true) {
+    int id = values.add(name, shape);
+    grads.add(name, shape);
+    info.push_back(ParamInfo{init, scale, decay, trainable});
+    return id;
+  }
+  // a Linear(in, out) layer: weight (out, in) with PyTorch's default uniform bound 1/sqrt(in),
+  // bias (out); returns the weight id, the bias id is weight id + 1
+  int add_linear(const std::string& name, int in, int out) {
+    float bound = 1.0f / std::sqrt(static_cast<float>(in));
+    int w = add(name + ".weight", {out, in}, Init::Uniform, bound, true);
+    add(name + ".bias", {out}, Init::Uniform, bound, false);
+    return w;
+  }
+  // LayerNorm(C): weight ones, bias zeros; returns the weight id (bias = id + 1)
+  int add_layernorm(const std::string& name, int C) {
+    int w = add(name + ".weight", {C}, Init::One, 0.f, false);
+    add(name + ".bias", {C}, Init::Zero, 0.f, false);
+    return w;
+  }
+
+  void allocate();                    // values, grads, moments, decay mask
+  void initialise(uint64_t seed);     // fills values from the registered initialisers
+  float* p(int id) const { return values.ptr(id); }
+  float* g(int id) const { return grads.ptr(id); }
+  int64_t size() const { return values.total(); }
+
+  Arena values, grads;
+  std::vector<ParamInfo> info;
+  std::vector<float> m, v;            // AdamW moments (size() each)
+  std::vector<uint8_t> decay_mask;    // 1 where weight decay applies
+  std::vector<uint8_t> train_mask;    // 1 where the optimiser updates
+};
+
+}  // namespace vj

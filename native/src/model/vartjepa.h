@@ -1,0 +1,111 @@
+// Var-T-JEPA (MODEL.md sections 1-8): six networks composed from backend ops.
+//   (I)   context encoder q(s_x | x)          ctx_tok, ctx_stack, ctx heads
+//         attention pooling (shared)          pool
+//   (II)  auxiliary encoder q(z | s_x)        aux
+//   (III) target posterior q(s_y | s_x, z, w) trg_tok, trg_stack, trg heads
+//   (IV)  predictor p(s_y | s_x, z)           pred
+//   (V)   context decoder p(x | s_x)          dec_ctx
+//   (VI)  target decoder p(w | s_w)           dec_trg
+// One training step (train_step) runs the forward pass of all six, the five ELBO terms, the
+// backward pass, gradient clipping and AdamW. Parameters, gradients and moments live in one
+// ParamSet; activations in arenas sized once from the config.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/arena.h"
+#include "engine/backend.h"
+#include "model/config.h"
+#include "model/decoder.h"
+#include "model/params.h"
+#include "model/transformer.h"
+
+namespace vj {
+
+struct TokParams {
+  int w_num, b_num, cat, type, cls;  // parameter ids
+};
+
+struct EmbedOutput {
+  float* embeddings;      // (B, D*C) posterior means mu_sw
+  float* uncertainty;     // (B) mean posterior standard deviation over D*C entries
+  float* uncertainty_p90; // (B) 90th percentile of the same
+};
+
+class VarTJepa {
+ public:
+  VarTJepa(const ModelConfig& cfg, const Backend& be);
+
+  // One optimiser step on rows x (B, D). Returns the loss terms (before the update) and the
+  // gradient norm (before clipping).
+  LossTerms train_step(const float* x, int B, const StepMasks& masks, const StepSchedule& sched);
+  // Forward and backward without the update: gradients are left in params().grads (zeroed first).
+  LossTerms loss_and_grad(const float* x, int B, const StepMasks& masks, const StepSchedule& sched, bool backward);
+  // Deterministic embedding of section 7 for B rows (any B: processed in chunks).
+  void embed(const float* x, int64_t B, const EmbedOutput& out);
+  // Section 8: draws of the unobserved features. observed (B, D) 1 = observed; out values
+  // (draws, B, D) decoded value (numeric) or sampled class (categorical); probs (draws, B,
+  // sumCard) class probabilities of categorical features (numeric slots untouched).
+  void generate(const float* x, const uint8_t* observed, int64_t B, int draws, uint64_t seed, float* values,
+                float* probs);
+
+  const ModelConfig& config() const { return cfg_; }
+  ParamSet& params() { return ps_; }
+  int64_t step() const { return step_; }
+  void set_step(int64_t s) { step_ = s; }
+  int64_t activation_bytes() const;
+  int embed_dim() const { return cfg_.D() * cfg_.d; }
+  int embed_chunk() const { return embed_chunk_; }
+
+ private:
+  void declare_tokenizer(TokParams& t, const std::string& name);
+  void forward(const float* x, int B, const StepMasks& m, bool train, uint64_t noise_seed, LossTerms* loss);
+  void backward(const float* x, int B, const StepMasks& m, const StepSchedule& s);
+  void context_encoder_forward(const float* x, int B, int Mc, const int32_t* ctx, bool train, bool sample,
+                               NoiseStream& noise, uint64_t noise_seed);
+  void pool_aux_forward(int B, int Mc, bool sample, uint64_t noise_seed);
+  void target_forward(const float* x, int B, bool train, bool sample, NoiseStream& noise, uint64_t noise_seed);
+  void predictor_forward(int B, const StepMasks& m, bool train, NoiseStream& noise);
+  float* A(int id) const { return a_.ptr(id); }
+  float* G(int id) const { return g_.ptr(id); }
+
+  ModelConfig cfg_;
+  const Backend& be_;
+  ParamSet ps_;
+  int D_, C_, P_, K_, dp_, T3_, McMax_, MtMax_, TpMax_;
+  int64_t ctxRowsCap_, ctxTokCap_;
+  int embed_chunk_ = 1;
+  int64_t step_ = 0;
+
+  // parameters
+  TokParams ctx_tok_{}, trg_tok_{};
+  TransformerStack ctx_stack_, trg_stack_, pred_stack_;
+  int ctx_mu_, ctx_lv_, pool_queries_, pool_q_, pool_kv_, pool_out_;
+  int aux_fc1_, aux_ln_, aux_mu_, aux_ls_;
+  int trg_pooled_, trg_aux_, trg_mu_, trg_lv_;
+  int pred_ctx_, pred_z_, pred_mask_, pred_mu_, pred_lv_;
+  FeatureDecoder dec_ctx_, dec_trg_;
+  std::vector<int32_t> cat_offset_, cat_card_;
+  std::vector<float> pos_enc_, pos_pred_;  // fixed sinusoids (D, C) base 100, (D, dp) base 10000
+
+  // activations and their gradients (same names, separate arenas)
+  Arena a_, g_;
+  std::vector<uint8_t> key_mask_;
+  int tok_c, seq_c, hc_tok, mu_sx, lvr_sx, lv_sx, eps_sx, s_x;
+  int pq, kv, pool_att, pool_probs, sbar;
+  int a1, a2, a2_mean, a2_rstd, a3, mu_z, ls_z, lvr_z, lv_z, eps_z, z;
+  int tok_t, pooled_t, aux_t, seq_t, ht_tok, mu_sw, lvr_sw, lv_sw, eps_sw, s_w;
+  int cx, cz, seq_p, hp_q, mu_p, lvr_p, lv_p, muq, lvq;
+  int dh_c, dh_t, dh_p;  // gradients w.r.t. the stack outputs (only their g_ side is used)
+  int loss_sx, loss_z, loss_sy, dl_sx, dl_z, dl_sy;
+  // index lists of the current step
+  std::vector<int32_t> idx_tok_c_, feat_c_, row_c_, feat_t_, row_t_, idx_tok_t_, idx_q_, idx_sw_;
+  const float* hc_out_ = nullptr;  // context stack output (B, 1+Mc, C)
+  const float* ht_out_ = nullptr;  // target stack output (B, T3, C)
+  const float* hp_out_ = nullptr;  // predictor stack output (K*B, Tp, dp)
+  int cur_B_ = 0, cur_Mc_ = 0, cur_Mt_ = 0;
+  StackScratch scratch_;
+};
+
+}  // namespace vj

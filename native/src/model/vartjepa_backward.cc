@@ -1,0 +1,208 @@
+// Var-T-JEPA backward pass and optimiser step. Runs the networks in reverse topological order:
+// loss heads, predictor, target posterior, auxiliary encoder, pooling, context encoder. Every
+// gradient buffer is zeroed (over the prefix in use) before ops accumulate into it.
+#include <cmath>
+#include <cstring>
+
+#include "engine/error.h"
+#include "model/vartjepa.h"
+
+namespace vj {
+
+static void zero(float* p, int64_t n) { std::memset(p, 0, static_cast<size_t>(n) * sizeof(float)); }
+static void fill(float* p, int64_t n, float v) {
+  for (int64_t i = 0; i < n; ++i) p[i] = v;
+}
+
+void VarTJepa::backward(const float* x, int B, const StepMasks& m, const StepSchedule& sc) {
+  const int Mc = m.Mc, Mt = m.Mt, N = B * Mc, BD = B * D_, S = K_ * B, Nq = S * Mt, Tc = 1 + Mc, Tp = Mc + Mt;
+  const int T3 = T3_, dp = dp_, BP = B * P_;
+  const int64_t NC = static_cast<int64_t>(N) * C_, BDC = static_cast<int64_t>(BD) * C_, BC = static_cast<int64_t>(B) * C_;
+  const int64_t NqC = static_cast<int64_t>(Nq) * C_;
+  const float lo = cfg_.logvarMin, hi = cfg_.logvarMax;
+
+  // ---- loss heads ----
+  // L_gen (Eq. 23) and L_rec (Eq. 22): decoders on the sampled s_w and s_x
+  zero(G(s_w), BDC);
+  dec_trg_.backward(be_, ps_, G(s_w), sc.aGen / static_cast<float>(BD));
+  zero(G(s_x), NC);
+  dec_ctx_.backward(be_, ps_, G(s_x), sc.aRec / static_cast<float>(N));
+  // KL_sy (Eq. 26): to the target posterior (gathered at the target indices) and the predictor
+  fill(G(dl_sy), Nq, sc.aSy / static_cast<float>(Nq));
+  zero(G(muq), NqC);
+  zero(G(lvq), NqC);
+  zero(G(mu_p), NqC);
+  zero(G(lv_p), NqC);
+  be_.kl_gauss_backward(G(muq), G(lvq), G(mu_p), G(lv_p), G(dl_sy), A(muq), A(lvq), A(mu_p), A(lv_p), RowDims{Nq, C_});
+  zero(G(mu_sw), BDC);
+  zero(G(lv_sw), BDC);
+  be_.index_select_backward(G(mu_sw), G(muq), idx_sw_.data(), IndexDims{Nq, BD, C_});
+  be_.index_select_backward(G(lv_sw), G(lvq), idx_sw_.data(), IndexDims{Nq, BD, C_});
+  // KL_sx (Eq. 24) and KL_z (Eq. 25)
+  fill(G(dl_sx), N, sc.aSx / static_cast<float>(N));
+  zero(G(mu_sx), NC);
+  zero(G(lv_sx), NC);
+  be_.kl_std_backward(G(mu_sx), G(lv_sx), G(dl_sx), A(mu_sx), A(lv_sx), RowDims{N, C_});
+  fill(G(dl_z), B, sc.aZ / static_cast<float>(B));
+  zero(G(mu_z), BC);
+  zero(G(lv_z), BC);
+  be_.kl_std_backward(G(mu_z), G(lv_z), G(dl_z), A(mu_z), A(lv_z), RowDims{B, C_});
+
+  // ---- (IV) predictor ----
+  zero(G(lvr_p), NqC);
+  be_.clamp_backward(G(lvr_p), G(lv_p), A(lvr_p), lo, hi, NqC);
+  zero(G(hp_q), static_cast<int64_t>(Nq) * dp);
+  be_.linear_backward(G(hp_q), ps_.g(pred_mu_), ps_.g(pred_mu_ + 1), G(mu_p), A(hp_q), ps_.p(pred_mu_), MatDims{Nq, dp, C_});
+  be_.linear_backward(G(hp_q), ps_.g(pred_lv_), ps_.g(pred_lv_ + 1), G(lvr_p), A(hp_q), ps_.p(pred_lv_), MatDims{Nq, dp, C_});
+  zero(G(dh_p), static_cast<int64_t>(S) * Tp * dp);
+  be_.index_select_backward(G(dh_p), G(hp_q), idx_q_.data(), IndexDims{Nq, S * Tp, dp});
+  zero(G(seq_p), static_cast<int64_t>(S) * Tp * dp);
+  pred_stack_.backward(be_, ps_, G(seq_p), G(dh_p), A(seq_p), nullptr, S, Tp, scratch_);
+  // seq_p[s, t] = cx[b, t] + cz[b] + pe[.] (context), mask + cz[b] + pe[.] (queries)
+  zero(G(cx), static_cast<int64_t>(N) * dp);
+  zero(G(cz), static_cast<int64_t>(B) * dp);
+  {
+    float *dcx = G(cx), *dcz = G(cz), *dmask = ps_.g(pred_mask_);
+    const float* dseq = G(seq_p);
+    for (int k = 0; k < K_; ++k)
+      for (int b = 0; b < B; ++b) {
+        const int s = k * B + b;
+        float* dzrow = dcz + static_cast<int64_t>(b) * dp;
+        for (int t = 0; t < Tp; ++t) {
+          const float* d = dseq + (static_cast<int64_t>(s) * Tp + t) * dp;
+          float* dst = t < Mc ? dcx + static_cast<int64_t>(b * Mc + t) * dp : dmask;
+          for (int i = 0; i < dp; ++i) {
+            dst[i] += d[i];
+            dzrow[i] += d[i];
+          }
+        }
+      }
+  }
+  be_.linear_backward(G(s_x), ps_.g(pred_ctx_), ps_.g(pred_ctx_ + 1), G(cx), A(s_x), ps_.p(pred_ctx_), MatDims{N, C_, dp});
+  zero(G(z), BC);
+  be_.linear_backward(G(z), ps_.g(pred_z_), ps_.g(pred_z_ + 1), G(cz), A(z), ps_.p(pred_z_), MatDims{B, C_, dp});
+
+  // ---- (III) target posterior ----
+  // s_w = mu_sw + exp(lv_sw / 2) * eps
+  be_.reparam_backward(G(mu_sw), G(lv_sw), G(s_w), A(lv_sw), A(eps_sw), BDC);
+  zero(G(lvr_sw), BDC);
+  be_.clamp_backward(G(lvr_sw), G(lv_sw), A(lvr_sw), lo, hi, BDC);
+  zero(G(ht_tok), BDC);
+  be_.linear_backward(G(ht_tok), ps_.g(trg_mu_), ps_.g(trg_mu_ + 1), G(mu_sw), A(ht_tok), ps_.p(trg_mu_), MatDims{BD, C_, C_});
+  be_.linear_backward(G(ht_tok), ps_.g(trg_lv_), ps_.g(trg_lv_ + 1), G(lvr_sw), A(ht_tok), ps_.p(trg_lv_), MatDims{BD, C_, C_});
+  zero(G(dh_t), static_cast<int64_t>(B) * T3 * C_);
+  be_.index_select_backward(G(dh_t), G(ht_tok), idx_tok_t_.data(), IndexDims{BD, B * T3, C_});
+  zero(G(seq_t), static_cast<int64_t>(B) * T3 * C_);
+  trg_stack_.backward(be_, ps_, G(seq_t), G(dh_t), A(seq_t), nullptr, B, T3, scratch_);
+  // seq_t[b] = [cls, pooled_t (P), aux_t, tok_t (D)]
+  {
+    const float* ds = G(seq_t);
+    float* dcls = ps_.g(trg_tok_.cls);
+    const size_t rowb = static_cast<size_t>(C_) * sizeof(float);
+    for (int b = 0; b < B; ++b) {
+      const float* d = ds + static_cast<int64_t>(b) * T3 * C_;
+      for (int i = 0; i < C_; ++i) dcls[i] += d[i];
+      std::memcpy(G(pooled_t) + static_cast<int64_t>(b) * P_ * C_, d + C_, rowb * static_cast<size_t>(P_));
+      std::memcpy(G(aux_t) + static_cast<int64_t>(b) * C_, d + static_cast<int64_t>(1 + P_) * C_, rowb);
+      std::memcpy(G(tok_t) + static_cast<int64_t>(b) * D_ * C_, d + static_cast<int64_t>(2 + P_) * C_,
+                  rowb * static_cast<size_t>(D_));
+    }
+  }
+  be_.tokenizer_backward(ps_.g(trg_tok_.w_num), ps_.g(trg_tok_.b_num), ps_.g(trg_tok_.cat), ps_.g(trg_tok_.type),
+                         G(tok_t), x, feat_t_.data(), cat_offset_.data(), TokDims{B, D_, D_, C_});
+  zero(G(sbar), static_cast<int64_t>(BP) * C_);
+  be_.linear_backward(G(sbar), ps_.g(trg_pooled_), ps_.g(trg_pooled_ + 1), G(pooled_t), A(sbar), ps_.p(trg_pooled_),
+                      MatDims{BP, C_, C_});
+  be_.linear_backward(G(z), ps_.g(trg_aux_), ps_.g(trg_aux_ + 1), G(aux_t), A(z), ps_.p(trg_aux_), MatDims{B, C_, C_});
+
+  // ---- (II) auxiliary encoder ----
+  be_.reparam_backward(G(mu_z), G(lv_z), G(z), A(lv_z), A(eps_z), BC);
+  zero(G(lvr_z), BC);
+  be_.clamp_backward(G(lvr_z), G(lv_z), A(lvr_z), lo, hi, BC);
+  {
+    float *dls = G(ls_z);
+    const float* dl = G(lvr_z);
+    for (int64_t i = 0; i < BC; ++i) dls[i] = 2.f * dl[i];  // lvr_z = 2 * ls_z
+  }
+  zero(G(a3), BC);
+  be_.linear_backward(G(a3), ps_.g(aux_mu_), ps_.g(aux_mu_ + 1), G(mu_z), A(a3), ps_.p(aux_mu_), MatDims{B, C_, C_});
+  be_.linear_backward(G(a3), ps_.g(aux_ls_), ps_.g(aux_ls_ + 1), G(ls_z), A(a3), ps_.p(aux_ls_), MatDims{B, C_, C_});
+  zero(G(a2), BC);
+  be_.gelu_backward(G(a2), G(a3), A(a2), BC);
+  zero(G(a1), BC);
+  be_.layernorm_backward(G(a1), ps_.g(aux_ln_), ps_.g(aux_ln_ + 1), G(a2), A(a1), ps_.p(aux_ln_), A(a2_mean), A(a2_rstd),
+                         RowDims{B, C_});
+  be_.linear_backward(G(sbar), ps_.g(aux_fc1_), ps_.g(aux_fc1_ + 1), G(a1), A(sbar), ps_.p(aux_fc1_), MatDims{B, P_ * C_, C_});
+
+  // ---- attention pooling ----
+  zero(G(pool_att), static_cast<int64_t>(BP) * C_);
+  be_.linear_backward(G(pool_att), ps_.g(pool_out_), ps_.g(pool_out_ + 1), G(sbar), A(pool_att), ps_.p(pool_out_),
+                      MatDims{BP, C_, C_});
+  zero(G(pq), static_cast<int64_t>(P_) * C_);
+  zero(G(kv), NC * 2);
+  be_.cross_attention_backward(G(pq), G(kv), G(pool_att), A(pq), A(kv), A(pool_probs), nullptr,
+                               CrossDims{B, P_, Mc, cfg_.heads, C_ / cfg_.heads});
+  be_.linear_backward(ps_.g(pool_queries_), ps_.g(pool_q_), ps_.g(pool_q_ + 1), G(pq), ps_.p(pool_queries_), ps_.p(pool_q_),
+                      MatDims{P_, C_, C_});
+  be_.linear_backward(G(s_x), ps_.g(pool_kv_), ps_.g(pool_kv_ + 1), G(kv), A(s_x), ps_.p(pool_kv_), MatDims{N, C_, 2 * C_});
+
+  // ---- (I) context encoder ----
+  be_.reparam_backward(G(mu_sx), G(lv_sx), G(s_x), A(lv_sx), A(eps_sx), NC);
+  zero(G(lvr_sx), NC);
+  be_.clamp_backward(G(lvr_sx), G(lv_sx), A(lvr_sx), lo, hi, NC);
+  zero(G(hc_tok), NC);
+  be_.linear_backward(G(hc_tok), ps_.g(ctx_mu_), ps_.g(ctx_mu_ + 1), G(mu_sx), A(hc_tok), ps_.p(ctx_mu_), MatDims{N, C_, C_});
+  be_.linear_backward(G(hc_tok), ps_.g(ctx_lv_), ps_.g(ctx_lv_ + 1), G(lvr_sx), A(hc_tok), ps_.p(ctx_lv_), MatDims{N, C_, C_});
+  zero(G(dh_c), static_cast<int64_t>(B) * Tc * C_);
+  be_.index_select_backward(G(dh_c), G(hc_tok), idx_tok_c_.data(), IndexDims{N, B * Tc, C_});
+  zero(G(seq_c), static_cast<int64_t>(B) * Tc * C_);
+  ctx_stack_.backward(be_, ps_, G(seq_c), G(dh_c), A(seq_c), nullptr, B, Tc, scratch_);
+  {
+    const float* ds = G(seq_c);
+    float* dcls = ps_.g(ctx_tok_.cls);
+    for (int b = 0; b < B; ++b) {
+      const float* d = ds + static_cast<int64_t>(b) * Tc * C_;
+      for (int i = 0; i < C_; ++i) dcls[i] += d[i];
+      std::memcpy(G(tok_c) + static_cast<int64_t>(b) * Mc * C_, d + C_, static_cast<size_t>(Mc) * C_ * sizeof(float));
+    }
+  }
+  be_.tokenizer_backward(ps_.g(ctx_tok_.w_num), ps_.g(ctx_tok_.b_num), ps_.g(ctx_tok_.cat), ps_.g(ctx_tok_.type),
+                         G(tok_c), x, feat_c_.data(), cat_offset_.data(), TokDims{B, Mc, D_, C_});
+}
+
+static void check_masks(const ModelConfig& cfg, int B, const StepMasks& m) {
+  if (B < 1 || B > cfg.maxBatch)
+    throw_range("Expected between 1 and " + std::to_string(cfg.maxBatch) + " rows for batch but received " + std::to_string(B));
+  if (m.Mc < 1 || m.Mc > cfg.max_ctx())
+    throw_range("Expected a context size between 1 and " + std::to_string(cfg.max_ctx()) + " for masks.ctxSize but received " + std::to_string(m.Mc));
+  if (m.Mt < 1 || m.Mt > cfg.max_trg() || m.Mc + m.Mt > cfg.D())
+    throw_range("Expected a target size between 1 and " + std::to_string(cfg.max_trg()) +
+                " with ctxSize + trgSize <= " + std::to_string(cfg.D()) + " for masks.trgSize but received " + std::to_string(m.Mt));
+}
+
+LossTerms VarTJepa::loss_and_grad(const float* x, int B, const StepMasks& m, const StepSchedule& sc, bool with_backward) {
+  check_masks(cfg_, B, m);
+  LossTerms L;
+  forward(x, B, m, true, sc.noiseSeed, &L);
+  L.total = sc.aRec * L.rec + sc.aGen * L.gen + sc.aSx * L.klSx + sc.aZ * L.klZ + sc.aSy * L.klSy;
+  if (!with_backward) return L;
+  ps_.grads.zero();
+  backward(x, B, m, sc);
+  L.gradNorm = std::sqrt(be_.sum_squares(ps_.grads.data(), ps_.size()));
+  return L;
+}
+
+LossTerms VarTJepa::train_step(const float* x, int B, const StepMasks& m, const StepSchedule& sc) {
+  LossTerms L = loss_and_grad(x, B, m, sc, true);
+  if (!std::isfinite(L.total) || !std::isfinite(L.gradNorm))
+    throw Error("training diverged: the loss or gradient is not finite (loss " + std::to_string(L.total) +
+                ", gradient norm " + std::to_string(L.gradNorm) + "); the parameters were not updated");
+  if (cfg_.clipNorm > 0 && L.gradNorm > cfg_.clipNorm)
+    be_.scale_inplace(ps_.grads.data(), static_cast<float>(cfg_.clipNorm / (L.gradNorm + 1e-6)), ps_.size());
+  ++step_;
+  AdamwHparams h{sc.lr, cfg_.beta1, cfg_.beta2, cfg_.eps, cfg_.weightDecay, static_cast<int>(step_)};
+  be_.adamw_update(ps_.values.data(), ps_.m.data(), ps_.v.data(), ps_.grads.data(), ps_.decay_mask.data(), h, ps_.size());
+  return L;
+}
+
+}  // namespace vj

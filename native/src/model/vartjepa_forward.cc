@@ -1,0 +1,182 @@
+// Var-T-JEPA forward pass: the six networks and the five ELBO terms (MODEL.md sections 1-5).
+#include <cstring>
+
+#include "engine/philox.h"
+#include "model/vartjepa.h"
+
+namespace vj {
+
+// Stream offsets of the reparameterisation noise within one step's seed (dropout masks use a
+// NoiseStream starting at kDropoutStream).
+static const uint64_t kNoiseSx = 0, kNoiseZ = 1ull << 40, kNoiseSw = 2ull << 40, kDropoutStream = 3ull << 40;
+
+// (I) context encoder q(s_x | x), Eq. 28-31: [CLS, t_j for j in ctx] -> L blocks -> tail ->
+// mu, logvar heads on the context tokens; s_x = mu + exp(logvar / 2) * eps (or mu).
+void VarTJepa::context_encoder_forward(const float* x, int B, int Mc, const int32_t* ctx, bool train, bool sample,
+                                       NoiseStream& noise, uint64_t noise_seed) {
+  const int Tc = 1 + Mc, N = B * Mc;
+  const int64_t NC = static_cast<int64_t>(N) * C_;
+  for (int b = 0; b < B; ++b)
+    for (int t = 0; t < Mc; ++t) {
+      const int n = b * Mc + t;
+      feat_c_[static_cast<size_t>(n)] = ctx[n];
+      row_c_[static_cast<size_t>(n)] = b;
+      idx_tok_c_[static_cast<size_t>(n)] = b * Tc + 1 + t;
+    }
+  be_.tokenizer_forward(A(tok_c), x, feat_c_.data(), ps_.p(ctx_tok_.w_num), ps_.p(ctx_tok_.b_num), ps_.p(ctx_tok_.cat),
+                        cat_offset_.data(), cat_card_.data(), ps_.p(ctx_tok_.type), pos_enc_.data(),
+                        TokDims{B, Mc, D_, C_});
+  float* seq = A(seq_c);
+  const size_t rowb = static_cast<size_t>(C_) * sizeof(float);
+  for (int b = 0; b < B; ++b) {
+    std::memcpy(seq + static_cast<int64_t>(b) * Tc * C_, ps_.p(ctx_tok_.cls), rowb);
+    std::memcpy(seq + (static_cast<int64_t>(b) * Tc + 1) * C_, A(tok_c) + static_cast<int64_t>(b) * Mc * C_,
+                rowb * static_cast<size_t>(Mc));
+  }
+  hc_out_ = ctx_stack_.forward(be_, ps_, seq, nullptr, B, Tc, train, noise);
+  be_.index_select_forward(A(hc_tok), hc_out_, idx_tok_c_.data(), IndexDims{N, B * Tc, C_});
+  be_.linear_forward(A(mu_sx), A(hc_tok), ps_.p(ctx_mu_), ps_.p(ctx_mu_ + 1), MatDims{N, C_, C_});
+  be_.linear_forward(A(lvr_sx), A(hc_tok), ps_.p(ctx_lv_), ps_.p(ctx_lv_ + 1), MatDims{N, C_, C_});
+  be_.clamp_forward(A(lv_sx), A(lvr_sx), cfg_.logvarMin, cfg_.logvarMax, NC);
+  if (sample) {
+    fill_normal(A(eps_sx), NC, noise_seed, kNoiseSx);
+    be_.reparam_forward(A(s_x), A(mu_sx), A(lv_sx), A(eps_sx), NC);
+  } else {
+    std::memcpy(A(s_x), A(mu_sx), static_cast<size_t>(NC) * sizeof(float));
+  }
+}
+
+// Attention pooling (D.2.2): P learned queries cross-attend over the Mc tokens of s_x. Then
+// (II) the auxiliary encoder q(z | s_x), Eq. 32-34: flatten -> Linear -> LN -> GELU -> heads
+// (mean, log sigma); z = mu + sigma * eps (or mu).
+void VarTJepa::pool_aux_forward(int B, int Mc, bool sample, uint64_t noise_seed) {
+  const int N = B * Mc, BP = B * P_;
+  const int64_t BC = static_cast<int64_t>(B) * C_;
+  be_.linear_forward(A(pq), ps_.p(pool_queries_), ps_.p(pool_q_), ps_.p(pool_q_ + 1), MatDims{P_, C_, C_});
+  be_.linear_forward(A(kv), A(s_x), ps_.p(pool_kv_), ps_.p(pool_kv_ + 1), MatDims{N, C_, 2 * C_});
+  be_.cross_attention_forward(A(pool_att), A(pool_probs), A(pq), A(kv), nullptr,
+                              CrossDims{B, P_, Mc, cfg_.heads, C_ / cfg_.heads});
+  be_.linear_forward(A(sbar), A(pool_att), ps_.p(pool_out_), ps_.p(pool_out_ + 1), MatDims{BP, C_, C_});
+  be_.linear_forward(A(a1), A(sbar), ps_.p(aux_fc1_), ps_.p(aux_fc1_ + 1), MatDims{B, P_ * C_, C_});
+  be_.layernorm_forward(A(a2), A(a2_mean), A(a2_rstd), A(a1), ps_.p(aux_ln_), ps_.p(aux_ln_ + 1), RowDims{B, C_});
+  be_.gelu_forward(A(a3), A(a2), BC);
+  be_.linear_forward(A(mu_z), A(a3), ps_.p(aux_mu_), ps_.p(aux_mu_ + 1), MatDims{B, C_, C_});
+  be_.linear_forward(A(ls_z), A(a3), ps_.p(aux_ls_), ps_.p(aux_ls_ + 1), MatDims{B, C_, C_});
+  // logvar_z = 2 log sigma_z, clamped like every log-variance
+  float *lvr = A(lvr_z), *ls = A(ls_z);
+  for (int64_t i = 0; i < BC; ++i) lvr[i] = 2.f * ls[i];
+  be_.clamp_forward(A(lv_z), lvr, cfg_.logvarMin, cfg_.logvarMax, BC);
+  if (sample) {
+    fill_normal(A(eps_z), BC, noise_seed, kNoiseZ);
+    be_.reparam_forward(A(z), A(mu_z), A(lv_z), A(eps_z), BC);
+  } else {
+    std::memcpy(A(z), A(mu_z), static_cast<size_t>(BC) * sizeof(float));
+  }
+}
+
+// (III) target posterior q(s_y | s_x, z, w), Eq. 35-41: [CLS, W_sx sbar_i (P), W_z z, t_j (all D)]
+// -> L blocks -> tail -> mu, logvar heads on the D feature tokens; s_w sampled (or mu).
+void VarTJepa::target_forward(const float* x, int B, bool train, bool sample, NoiseStream& noise,
+                              uint64_t noise_seed) {
+  const int BD = B * D_, T3 = T3_;
+  const int64_t BDC = static_cast<int64_t>(BD) * C_;
+  for (int b = 0; b < B; ++b)
+    for (int j = 0; j < D_; ++j) {
+      const int n = b * D_ + j;
+      feat_t_[static_cast<size_t>(n)] = j;
+      row_t_[static_cast<size_t>(n)] = b;
+      idx_tok_t_[static_cast<size_t>(n)] = b * T3 + 2 + P_ + j;
+    }
+  be_.tokenizer_forward(A(tok_t), x, feat_t_.data(), ps_.p(trg_tok_.w_num), ps_.p(trg_tok_.b_num), ps_.p(trg_tok_.cat),
+                        cat_offset_.data(), cat_card_.data(), ps_.p(trg_tok_.type), pos_enc_.data(),
+                        TokDims{B, D_, D_, C_});
+  be_.linear_forward(A(pooled_t), A(sbar), ps_.p(trg_pooled_), ps_.p(trg_pooled_ + 1), MatDims{B * P_, C_, C_});
+  be_.linear_forward(A(aux_t), A(z), ps_.p(trg_aux_), ps_.p(trg_aux_ + 1), MatDims{B, C_, C_});
+  float* seq = A(seq_t);
+  const size_t rowb = static_cast<size_t>(C_) * sizeof(float);
+  for (int b = 0; b < B; ++b) {
+    float* s = seq + static_cast<int64_t>(b) * T3 * C_;
+    std::memcpy(s, ps_.p(trg_tok_.cls), rowb);
+    std::memcpy(s + C_, A(pooled_t) + static_cast<int64_t>(b) * P_ * C_, rowb * static_cast<size_t>(P_));
+    std::memcpy(s + static_cast<int64_t>(1 + P_) * C_, A(aux_t) + static_cast<int64_t>(b) * C_, rowb);
+    std::memcpy(s + static_cast<int64_t>(2 + P_) * C_, A(tok_t) + static_cast<int64_t>(b) * D_ * C_,
+                rowb * static_cast<size_t>(D_));
+  }
+  ht_out_ = trg_stack_.forward(be_, ps_, seq, nullptr, B, T3, train, noise);
+  be_.index_select_forward(A(ht_tok), ht_out_, idx_tok_t_.data(), IndexDims{BD, B * T3, C_});
+  be_.linear_forward(A(mu_sw), A(ht_tok), ps_.p(trg_mu_), ps_.p(trg_mu_ + 1), MatDims{BD, C_, C_});
+  be_.linear_forward(A(lvr_sw), A(ht_tok), ps_.p(trg_lv_), ps_.p(trg_lv_ + 1), MatDims{BD, C_, C_});
+  be_.clamp_forward(A(lv_sw), A(lvr_sw), cfg_.logvarMin, cfg_.logvarMax, BDC);
+  if (sample) {
+    fill_normal(A(eps_sw), BDC, noise_seed, kNoiseSw);
+    be_.reparam_forward(A(s_w), A(mu_sw), A(lv_sw), A(eps_sw), BDC);
+  } else {
+    std::memcpy(A(s_w), A(mu_sw), static_cast<size_t>(BDC) * sizeof(float));
+  }
+}
+
+// (IV) predictor p(s_y | s_x, z), Eq. 42-46, batched over the K masks (K*B sequences, k-major):
+// context tokens W_c s_x_j + W_z z + pe[j]; queries mask_token + W_z z + pe[j]; Lp blocks, LN,
+// mu, logvar heads at the query positions.
+void VarTJepa::predictor_forward(int B, const StepMasks& m, bool train, NoiseStream& noise) {
+  const int Mc = m.Mc, Mt = m.Mt, Tp = Mc + Mt, S = K_ * B, Nq = S * Mt, dp = dp_;
+  be_.linear_forward(A(cz), A(z), ps_.p(pred_z_), ps_.p(pred_z_ + 1), MatDims{B, C_, dp});
+  be_.linear_forward(A(cx), A(s_x), ps_.p(pred_ctx_), ps_.p(pred_ctx_ + 1), MatDims{B * Mc, C_, dp});
+  float* seq = A(seq_p);
+  const float *czp = A(cz), *cxp = A(cx), *mask = ps_.p(pred_mask_), *pe = pos_pred_.data();
+  for (int k = 0; k < K_; ++k)
+    for (int b = 0; b < B; ++b) {
+      const int s = k * B + b;
+      const float* zrow = czp + static_cast<int64_t>(b) * dp;
+      for (int t = 0; t < Mc; ++t) {
+        float* o = seq + (static_cast<int64_t>(s) * Tp + t) * dp;
+        const float* c = cxp + static_cast<int64_t>(b * Mc + t) * dp;
+        const float* p = pe + static_cast<int64_t>(m.ctx[b * Mc + t]) * dp;
+        for (int i = 0; i < dp; ++i) o[i] = c[i] + zrow[i] + p[i];
+      }
+      for (int u = 0; u < Mt; ++u) {
+        const int j = m.trg[static_cast<int64_t>(s) * Mt + u];
+        float* o = seq + (static_cast<int64_t>(s) * Tp + Mc + u) * dp;
+        const float* p = pe + static_cast<int64_t>(j) * dp;
+        for (int i = 0; i < dp; ++i) o[i] = mask[i] + zrow[i] + p[i];
+        idx_q_[static_cast<size_t>(s) * Mt + u] = s * Tp + Mc + u;
+        idx_sw_[static_cast<size_t>(s) * Mt + u] = b * D_ + j;
+      }
+    }
+  hp_out_ = pred_stack_.forward(be_, ps_, seq, nullptr, S, Tp, train, noise);
+  be_.index_select_forward(A(hp_q), hp_out_, idx_q_.data(), IndexDims{Nq, S * Tp, dp});
+  be_.linear_forward(A(mu_p), A(hp_q), ps_.p(pred_mu_), ps_.p(pred_mu_ + 1), MatDims{Nq, dp, C_});
+  be_.linear_forward(A(lvr_p), A(hp_q), ps_.p(pred_lv_), ps_.p(pred_lv_ + 1), MatDims{Nq, dp, C_});
+  be_.clamp_forward(A(lv_p), A(lvr_p), cfg_.logvarMin, cfg_.logvarMax, static_cast<int64_t>(Nq) * C_);
+}
+
+static double sum_of(const float* v, int n) {
+  double s = 0;
+  for (int i = 0; i < n; ++i) s += v[i];
+  return s;
+}
+
+void VarTJepa::forward(const float* x, int B, const StepMasks& m, bool train, uint64_t noise_seed, LossTerms* loss) {
+  cur_B_ = B;
+  cur_Mc_ = m.Mc;
+  cur_Mt_ = m.Mt;
+  NoiseStream noise{noise_seed, kDropoutStream};
+  context_encoder_forward(x, B, m.Mc, m.ctx, train, true, noise, noise_seed);
+  pool_aux_forward(B, m.Mc, true, noise_seed);
+  target_forward(x, B, train, true, noise, noise_seed);
+  predictor_forward(B, m, train, noise);
+  // the five terms (Eq. 22-26): KLs summed over d, everything averaged over tokens and rows
+  const int N = B * m.Mc, BD = B * D_, Nq = K_ * B * m.Mt;
+  be_.index_select_forward(A(muq), A(mu_sw), idx_sw_.data(), IndexDims{Nq, BD, C_});
+  be_.index_select_forward(A(lvq), A(lv_sw), idx_sw_.data(), IndexDims{Nq, BD, C_});
+  be_.kl_gauss_forward(A(loss_sy), A(muq), A(lvq), A(mu_p), A(lv_p), RowDims{Nq, C_});
+  be_.kl_std_forward(A(loss_sx), A(mu_sx), A(lv_sx), RowDims{N, C_});
+  be_.kl_std_forward(A(loss_z), A(mu_z), A(lv_z), RowDims{B, C_});
+  loss->rec = dec_ctx_.forward(be_, ps_, A(s_x), feat_c_.data(), row_c_.data(), x, N) / N;
+  loss->gen = dec_trg_.forward(be_, ps_, A(s_w), feat_t_.data(), row_t_.data(), x, BD) / BD;
+  loss->klSx = sum_of(A(loss_sx), N) / N;
+  loss->klZ = sum_of(A(loss_z), B) / B;
+  loss->klSy = sum_of(A(loss_sy), Nq) / Nq;
+}
+
+}  // namespace vj
