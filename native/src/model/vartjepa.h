@@ -50,6 +50,9 @@ class VarTJepa {
   void generate(const float* x, const uint8_t* observed, int64_t B, int draws, uint64_t seed, float* values,
                 float* probs);
 
+  // The reparameterisation noise of the last training forward pass: eps_sx (B*Mc, C),
+  // eps_z (B, C), eps_sw (B*D, C); for tests that recompute the loss with the noise fixed.
+  void last_noise(std::vector<float>* sx, std::vector<float>* zz, std::vector<float>* sw) const;
   const ModelConfig& config() const { return cfg_; }
   ParamSet& params() { return ps_; }
   int64_t step() const { return step_; }

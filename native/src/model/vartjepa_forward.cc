@@ -150,6 +150,14 @@ void VarTJepa::predictor_forward(int B, const StepMasks& m, bool train, NoiseStr
   be_.clamp_forward(A(lv_p), A(lvr_p), cfg_.logvarMin, cfg_.logvarMax, static_cast<int64_t>(Nq) * C_);
 }
 
+void VarTJepa::last_noise(std::vector<float>* sx, std::vector<float>* zz, std::vector<float>* sw) const {
+  const int64_t n_sx = static_cast<int64_t>(cur_B_) * cur_Mc_ * C_, n_z = static_cast<int64_t>(cur_B_) * C_,
+                n_sw = static_cast<int64_t>(cur_B_) * D_ * C_;
+  sx->assign(A(eps_sx), A(eps_sx) + n_sx);
+  zz->assign(A(eps_z), A(eps_z) + n_z);
+  sw->assign(A(eps_sw), A(eps_sw) + n_sw);
+}
+
 static double sum_of(const float* v, int n) {
   double s = 0;
   for (int i = 0; i < n; ++i) s += v[i];

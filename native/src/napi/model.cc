@@ -185,6 +185,7 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
                            InstanceMethod("exportState", &VarTJepaNative::ExportState),
                            InstanceMethod("importState", &VarTJepaNative::ImportState),
                            InstanceMethod("stats", &VarTJepaNative::Stats),
+                           InstanceMethod("lastNoise", &VarTJepaNative::LastNoise),
                            InstanceMethod("dispose", &VarTJepaNative::Dispose),
                        });
   }
@@ -424,6 +425,19 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
       o.Set("isa", isa_);
       o.Set("maxCtx", m.config().max_ctx());
       o.Set("maxTrg", m.config().max_trg());
+      return o;
+    });
+  }
+  Napi::Value LastNoise(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      VarTJepa& m = model(env);
+      std::vector<float> sx, zz, sw;
+      m.last_noise(&sx, &zz, &sw);
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("epsSx", copy_out(env, sx.data(), static_cast<int64_t>(sx.size())));
+      o.Set("epsZ", copy_out(env, zz.data(), static_cast<int64_t>(zz.size())));
+      o.Set("epsSw", copy_out(env, sw.data(), static_cast<int64_t>(sw.size())));
       return o;
     });
   }

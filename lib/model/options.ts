@@ -1,0 +1,161 @@
+// Var-T-JEPA hyper-parameters (MODEL.md section 6, Table 7): one flat options object whose
+// field names match the native config struct. Defaults are the Adult row of Table 7; the other
+// rows are named presets. Every field is validated before the native call.
+import { conflict, integer, invalid, number, oneOf } from '../validate';
+
+/** Instruction set for the CPU backend. */
+export type IsaOption = 'auto' | 'scalar' | 'avx2' | 'avx512';
+
+/** Options of {@link VarTJepa}. Each field: range, default (Adult row of Table 7). */
+export interface VarTJepaOptions {
+  /** Hidden width d of the encoders, 1..4096 (divisible by heads); default 64. */
+  d?: number;
+  /** Transformer blocks L in each encoder, 0..64; default 8. */
+  layers?: number;
+  /** Attention heads H of the encoders and the pooling, 1..64; default 4. */
+  heads?: number;
+  /** FFN width of the encoders, 1..65536; default 256. */
+  ff?: number;
+  /** Dropout of the encoders, 0..0.99; default 0.001. */
+  dropout?: number;
+  /** Predictor width dp, 1..4096 (divisible by headsP); default 16. */
+  dp?: number;
+  /** Predictor blocks Lp, 0..64; default 2 [decision: the paper omits it]. */
+  layersP?: number;
+  /** Predictor heads Hp, 1..64; default 4. */
+  headsP?: number;
+  /** Predictor FFN width, 1..65536; default 256. */
+  ffp?: number;
+  /** Predictor dropout, 0..0.99; default 0.002. */
+  dropoutP?: number;
+  /** Learned pooling queries P, 1..256; default 4 [decision]. */
+  pool?: number;
+  /** Target masks K per row, 1..64; default 4. */
+  masks?: number;
+  /** Context fraction range [ctxMin, ctxMax] of the features, 0..1; default 0.1..0.3. */
+  ctxMin?: number;
+  /** See ctxMin; default 0.3. */
+  ctxMax?: number;
+  /** Target fraction range [trgMin, trgMax], 0..1; default 0.1..0.6. */
+  trgMin?: number;
+  /** See trgMin; default 0.6. */
+  trgMax?: number;
+  /** Weight of the context reconstruction term L_rec, >= 0; default 0.1. */
+  aRec?: number;
+  /** Weight of the target reconstruction term L_gen, >= 0; default 1. */
+  aGen?: number;
+  /** Final weight of KL_sx, >= 0; default 1e-4. */
+  aSx?: number;
+  /** Final weight of KL_z, >= 0; default 1e-6. */
+  aZ?: number;
+  /** Final weight of KL_sy, >= 0; default 1e-5. */
+  aSy?: number;
+  /** Epochs over which the KL_sx weight ramps linearly from 0, >= 0; default 15. */
+  annealSx?: number;
+  /** Epochs of the KL_z ramp, >= 0; default 15. */
+  annealZ?: number;
+  /** Epochs of the KL_sy ramp, >= 0; default 15. */
+  annealSy?: number;
+  /** Log-variance clamp, lower bound, -100..0; default -10 [decision]. */
+  logvarMin?: number;
+  /** Log-variance clamp, upper bound, 0..100; default 10 [decision]. */
+  logvarMax?: number;
+  /** Base of the encoders' sinusoidal feature-position table, >= 1; default 100 [decision]. */
+  posBase?: number;
+  /** Base of the predictor's sin-cos table, >= 1; default 10000. */
+  predPosBase?: number;
+  /** Peak learning rate, 0..10; default 1e-3. */
+  lr?: number;
+  /** Linear warm-up epochs before the cosine decay, >= 0; default 10. */
+  warmup?: number;
+  /** AdamW beta1, 0..<1; default 0.9. */
+  beta1?: number;
+  /** AdamW beta2, 0..<1; default 0.999. */
+  beta2?: number;
+  /** AdamW epsilon, > 0; default 1e-8. */
+  eps?: number;
+  /** AdamW weight decay (linear weights only), 0..10; default 0 [decision]. */
+  weightDecay?: number;
+  /** Global gradient-norm clip, 0 (off)..; default 1 [decision]. */
+  clipNorm?: number;
+  /** Rows per optimiser step (and the size the native buffers are made for), 1..65536; default 512. */
+  batchSize?: number;
+  /** Seed of parameters, masks, noise and shuffling, integer 0..2^53-1; default 0. */
+  seed?: number;
+  /** CPU instruction set; default 'auto' (VARJEPA_ISA overrides 'auto'). */
+  isa?: IsaOption;
+}
+
+/** The defaults: the Adult row of Table 7. */
+export const DEFAULT_OPTIONS: Readonly<Required<VarTJepaOptions>> = Object.freeze({
+  d: 64, layers: 8, heads: 4, ff: 256, dropout: 0.001,
+  dp: 16, layersP: 2, headsP: 4, ffp: 256, dropoutP: 0.002,
+  pool: 4, masks: 4, ctxMin: 0.1, ctxMax: 0.3, trgMin: 0.1, trgMax: 0.6,
+  aRec: 0.1, aGen: 1, aSx: 1e-4, aZ: 1e-6, aSy: 1e-5, annealSx: 15, annealZ: 15, annealSy: 15,
+  logvarMin: -10, logvarMax: 10, posBase: 100, predPosBase: 10000,
+  lr: 1e-3, warmup: 10, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, clipNorm: 1,
+  batchSize: 512, seed: 0, isa: 'auto',
+});
+
+/** Table 7 of the paper, one row per dataset (fields that differ from the Adult defaults). */
+export const PRESETS = Object.freeze({
+  adult: {},
+  covertype: { lr: 5e-4, warmup: 12, ctxMin: 0.15, ctxMax: 0.35, trgMin: 0.15, trgMax: 0.6, heads: 8, ff: 64, dropout: 0.0015, aSx: 1e-6, aZ: 1e-5, aSy: 1e-6, annealSx: 60, annealZ: 60, annealSy: 20, aRec: 0.001, aGen: 0.5 },
+  electricity: { lr: 5e-4, ctxMin: 0.15, ctxMax: 0.6, trgMin: 0.15, trgMax: 0.9, layers: 6, ff: 64, ffp: 128, aSx: 1e-6, aZ: 1e-5, aSy: 1e-6, annealSx: 40, annealZ: 40, annealSy: 15, aRec: 0.001, aGen: 0.25 },
+  credit_default: {},
+  bank_marketing: {},
+  mnist: { batchSize: 256, ctxMin: 0.15, ctxMax: 0.5, trgMin: 0.15, trgMax: 0.8, ff: 128, dropout: 0.002, dp: 32, aSx: 1e-6, aZ: 1e-6, aSy: 1e-6, annealSx: 100, annealZ: 100, annealSy: 100, aRec: 0.001, aGen: 0.1 },
+  sim: { lr: 5e-4, ctxMin: 0.15, ctxMax: 0.5, trgMin: 0.15, trgMax: 0.8, layers: 16, heads: 2, ff: 64, dropout: 0.002, aSx: 1e-6, aZ: 1e-6, aSy: 1e-5, annealSx: 50, annealZ: 50, annealSy: 50, aRec: 0.001, aGen: 0.1 },
+} satisfies Record<string, VarTJepaOptions>);
+
+/** Names of the Table 7 presets. */
+export type PresetName = keyof typeof PRESETS;
+export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
+
+/** The options of a Table 7 row, merged over the defaults. */
+export function preset(name: PresetName): Required<VarTJepaOptions> {
+  const p = oneOf('preset', name, PRESET_NAMES);
+  return { ...DEFAULT_OPTIONS, ...PRESETS[p] };
+}
+
+type Rule = ['int', number, number] | ['num', number, number] | ['isa'];
+const RULES: Record<keyof VarTJepaOptions, Rule> = {
+  d: ['int', 1, 4096], layers: ['int', 0, 64], heads: ['int', 1, 64], ff: ['int', 1, 65536], dropout: ['num', 0, 0.99],
+  dp: ['int', 1, 4096], layersP: ['int', 0, 64], headsP: ['int', 1, 64], ffp: ['int', 1, 65536], dropoutP: ['num', 0, 0.99],
+  pool: ['int', 1, 256], masks: ['int', 1, 64], ctxMin: ['num', 0, 1], ctxMax: ['num', 0, 1], trgMin: ['num', 0, 1], trgMax: ['num', 0, 1],
+  aRec: ['num', 0, 1e6], aGen: ['num', 0, 1e6], aSx: ['num', 0, 1e6], aZ: ['num', 0, 1e6], aSy: ['num', 0, 1e6],
+  annealSx: ['num', 0, 1e6], annealZ: ['num', 0, 1e6], annealSy: ['num', 0, 1e6],
+  logvarMin: ['num', -100, 0], logvarMax: ['num', 0, 100], posBase: ['num', 1, 1e9], predPosBase: ['num', 1, 1e9],
+  lr: ['num', 0, 10], warmup: ['num', 0, 1e6], beta1: ['num', 0, 0.999999], beta2: ['num', 0, 0.999999], eps: ['num', 1e-30, 1],
+  weightDecay: ['num', 0, 10], clipNorm: ['num', 0, 1e9], batchSize: ['int', 1, 65536], seed: ['int', 0, Number.MAX_SAFE_INTEGER],
+  isa: ['isa'],
+};
+
+/** Validates options (every field, then the rules between fields) and fills in defaults. */
+export function resolveOptions(options: VarTJepaOptions | undefined, path = 'options'): Required<VarTJepaOptions> {
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    throw invalid(path, 'an object', options, 'type');
+  }
+  const given = options ?? {};
+  for (const key of Object.keys(given)) {
+    if (!(key in RULES)) {
+      throw new RangeError(`Unknown option ${path}.${key}; known options: ${Object.keys(RULES).join(', ')}`);
+    }
+  }
+  const out = { ...DEFAULT_OPTIONS } as Record<string, unknown>;
+  for (const [key, rule] of Object.entries(RULES) as Array<[keyof VarTJepaOptions, Rule]>) {
+    const v = (given as Record<string, unknown>)[key];
+    if (v === undefined) continue;
+    const p = `${path}.${key}`;
+    if (rule[0] === 'int') out[key] = integer(p, v, rule[1], rule[2]);
+    else if (rule[0] === 'num') out[key] = number(p, v, rule[1], rule[2]);
+    else out[key] = oneOf(p, v, ['auto', 'scalar', 'avx2', 'avx512'] as const);
+  }
+  const o = out as Required<VarTJepaOptions>;
+  if (o.d % o.heads !== 0) throw conflict(`${path}.d (${o.d}) must be divisible by ${path}.heads (${o.heads})`);
+  if (o.dp % o.headsP !== 0) throw conflict(`${path}.dp (${o.dp}) must be divisible by ${path}.headsP (${o.headsP})`);
+  if (o.ctxMin > o.ctxMax) throw conflict(`${path}.ctxMin (${o.ctxMin}) must not exceed ${path}.ctxMax (${o.ctxMax})`);
+  if (o.trgMin > o.trgMax) throw conflict(`${path}.trgMin (${o.trgMin}) must not exceed ${path}.trgMax (${o.trgMax})`);
+  if (o.logvarMin >= o.logvarMax) throw conflict(`${path}.logvarMin (${o.logvarMin}) must be below ${path}.logvarMax (${o.logvarMax})`);
+  return o;
+}

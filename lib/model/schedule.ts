@@ -1,0 +1,15 @@
+// Learning-rate and KL-weight schedules (MODEL.md sections 5-6), in optimiser steps.
+
+/** Linear warm-up from 0 over `warmupSteps`, then cosine decay to 0 at `totalSteps`. */
+export function learningRate(step: number, base: number, warmupSteps: number, totalSteps: number): number {
+  if (warmupSteps > 0 && step < warmupSteps) return (base * step) / warmupSteps;
+  const span = Math.max(totalSteps - warmupSteps, 1);
+  const progress = Math.min(Math.max((step - warmupSteps) / span, 0), 1);
+  return base * 0.5 * (1 + Math.cos(Math.PI * progress));
+}
+
+/** KL weight ramp a(t) = min(t / T_anneal, 1) * a_final (a step count of 0 means no ramp). */
+export function klWeight(step: number, final: number, annealSteps: number): number {
+  if (annealSteps <= 0) return final;
+  return Math.min(step / annealSteps, 1) * final;
+}

@@ -1,0 +1,456 @@
+// The Var-T-JEPA model (MODEL.md sections 1-8) on the native engine: construction from a schema
+// and options, training with the ELBO, embedding with uncertainty, parameter import/export.
+import { native, packageVersion } from '../native';
+import { LinearProbe, selectiveAccuracy } from '../eval/linear-probe';
+import { boolean, integer, invalid, number } from '../validate';
+import { sampleMasks, maskBounds } from './masks';
+import { DEFAULT_OPTIONS, resolveOptions, type VarTJepaOptions } from './options';
+import { mixSeed, Rng } from './random';
+import { klWeight, learningRate } from './schedule';
+import { cardinalities, checkTable, type ModelSchema, type TableData } from './schema';
+
+/** The five ELBO terms (Eq. 10), the weighted total and the gradient norm before clipping. */
+export interface LossTerms {
+  rec: number;
+  gen: number;
+  klSx: number;
+  klZ: number;
+  klSy: number;
+  total: number;
+  gradNorm: number;
+}
+
+/** Reported after every optimiser step. */
+export interface FitProgress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepsPerEpoch: number;
+  totalSteps: number;
+  loss: LossTerms;
+  lr: number;
+  weights: { aSx: number; aZ: number; aSy: number };
+  rowsPerSec: number;
+  etaSec: number;
+}
+
+/** Mean loss terms and schedule values of one epoch. */
+export interface EpochSummary {
+  epoch: number;
+  loss: LossTerms;
+  lr: number;
+  weights: { aSx: number; aZ: number; aSy: number };
+  seconds: number;
+  rowsPerSec: number;
+  probe?: { accuracy: number; selectiveAccuracy: number };
+}
+
+/** Options of {@link VarTJepa.fit}. */
+export interface FitOptions {
+  /** Epochs to train, 1..1e6; default 50. */
+  epochs?: number;
+  /** Aborts training between steps; the model keeps the parameters of the last finished step. */
+  signal?: AbortSignal;
+  /** Called after every optimiser step. */
+  onProgress?: (p: FitProgress) => void;
+  /** Called after every epoch. */
+  onEpoch?: (e: EpochSummary) => void;
+  /** Class labels of the training rows: with `validation`, enables online model selection. */
+  labels?: Int32Array;
+  /** Labelled validation rows for online model selection (MODEL.md section 6). */
+  validation?: { data: TableData; labels: Int32Array };
+  /** Probe every N epochs, 1..1e6; default 5. */
+  probeEvery?: number;
+  /** Stop after this many probes without improvement, 1..1e6; default 3. */
+  patience?: number;
+  /** Fraction of the most uncertain validation rows dropped when scoring, 0..0.99; default 0.2. */
+  dropUncertain?: number;
+  /** At most this many training rows fit the probe, 10..1e7; default 10000. */
+  probeRows?: number;
+  /** Keep the parameters of the best probe (true) or the last epoch (false); default true. */
+  keepBest?: boolean;
+}
+
+/** What {@link VarTJepa.fit} resolves to. */
+export interface FitResult {
+  epochs: number;
+  steps: number;
+  history: EpochSummary[];
+  best?: { epoch: number; selectiveAccuracy: number; accuracy: number };
+  stoppedEarly: boolean;
+}
+
+/** Embeddings of rows with their uncertainty (MODEL.md section 7). */
+export interface Embedding {
+  rows: number;
+  /** Values per row: D * d. */
+  dim: number;
+  /** Posterior means mu_sw, (rows, D * d) row-major. */
+  embeddings: Float32Array;
+  /** Mean posterior standard deviation per row. */
+  uncertainty: Float32Array;
+  /** 90th percentile of the posterior standard deviations per row. */
+  uncertaintyP90: Float32Array;
+}
+
+/** Options of {@link VarTJepa.embed}. */
+export interface EmbedOptions {
+  /** Rows per native call (progress granularity), 1..1e7; default 16384. */
+  chunkRows?: number;
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/** One named tensor in the flat parameter array. */
+export interface ParamEntry {
+  name: string;
+  offset: number;
+  size: number;
+  shape: number[];
+  decay: boolean;
+}
+
+/** JSON that rebuilds the model's architecture: `new VarTJepa(config.schema, config.options)`. */
+export interface VarTJepaConfig {
+  kind: 'VarTJepa';
+  version: string;
+  schema: ModelSchema;
+  options: Required<VarTJepaOptions>;
+}
+
+interface NativeModel {
+  trainStep(x: Float32Array, rows: number, ctx: Int32Array, trg: Int32Array, ctxSize: number, trgSize: number, schedule: object): Promise<LossTerms & { step: number }>;
+  lossAndGrad(x: Float32Array, rows: number, ctx: Int32Array, trg: Int32Array, ctxSize: number, trgSize: number, schedule: object, backward: boolean): Promise<LossTerms & { step: number }>;
+  embed(x: Float32Array, rows: number): Promise<{ embeddings: Float32Array; uncertainty: Float32Array; uncertaintyP90: Float32Array }>;
+  paramTable(): ParamEntry[];
+  exportParams(): Float32Array;
+  importParams(p: Float32Array): void;
+  exportGrads(): Float32Array;
+  exportState(): { m: Float32Array; v: Float32Array; step: number };
+  importState(m: Float32Array, v: Float32Array, step: number): void;
+  lastNoise(): { epsSx: Float32Array; epsZ: Float32Array; epsSw: Float32Array };
+  stats(): { paramCount: number; activationBytes: number; embedDim: number; embedChunk: number; step: number; isa: string; maxCtx: number; maxTrg: number };
+  dispose(): void;
+}
+
+/** Rejections from native work carry the stack of the JavaScript call site. */
+async function withSite<T>(p: () => Promise<T>): Promise<T> {
+  const site = new Error();
+  try {
+    return await p();
+  } catch (err) {
+    if (err instanceof Error && site.stack) {
+      err.stack = `${err.name}: ${err.message}\n${site.stack.split('\n').slice(1).join('\n')}`;
+    }
+    throw err;
+  }
+}
+
+function abortError(signal: AbortSignal): Error {
+  const r = signal.reason;
+  if (r instanceof Error) return r;
+  const e = new Error(typeof r === 'string' ? r : 'The operation was aborted');
+  e.name = 'AbortError';
+  return e;
+}
+
+const ZERO_LOSS: LossTerms = { rec: 0, gen: 0, klSx: 0, klZ: 0, klSy: 0, total: 0, gradNorm: 0 };
+
+/**
+ * Var-T-JEPA: a variational joint-embedding predictive architecture for tables.
+ *
+ * @example
+ * const model = new VarTJepa({ features: [{ name: 'age', kind: 'numeric' }, { name: 'job', kind: 'categorical', categories: 5 }] }, { layers: 2 });
+ * await model.fit({ x, rows }, { epochs: 10 });
+ * const { embeddings, uncertainty } = await model.embed({ x, rows });
+ * model.dispose();
+ */
+export class VarTJepa {
+  readonly schema: ModelSchema;
+  readonly options: Required<VarTJepaOptions>;
+  private readonly cards: Int32Array;
+  private nativeModel: NativeModel | null;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Optimiser steps taken so far (across fit calls). */
+  private steps = 0;
+  /** Epochs completed so far (across fit calls). */
+  private epochsDone = 0;
+
+  constructor(schema: ModelSchema, options?: VarTJepaOptions) {
+    this.cards = cardinalities(schema);
+    this.options = resolveOptions(options);
+    this.schema = JSON.parse(JSON.stringify(schema)) as ModelSchema;
+    const o = this.options;
+    const Ctor = native().binding.VarTJepaNative as new (c: object) => NativeModel;
+    this.nativeModel = new Ctor({
+      cardinalities: this.cards,
+      d: o.d, layers: o.layers, heads: o.heads, ff: o.ff, dropout: o.dropout,
+      dp: o.dp, layersP: o.layersP, headsP: o.headsP, ffp: o.ffp, dropoutP: o.dropoutP,
+      pool: o.pool, masks: o.masks, ctxMin: o.ctxMin, ctxMax: o.ctxMax, trgMin: o.trgMin, trgMax: o.trgMax,
+      logvarMin: o.logvarMin, logvarMax: o.logvarMax, posBase: o.posBase, predPosBase: o.predPosBase,
+      maxBatch: o.batchSize, seed: o.seed, beta1: o.beta1, beta2: o.beta2, eps: o.eps,
+      weightDecay: o.weightDecay, clipNorm: o.clipNorm, isa: o.isa,
+    });
+  }
+
+  /** Rebuilds a model (fresh parameters) from {@link getConfig}'s JSON. */
+  static fromConfig(config: VarTJepaConfig): VarTJepa {
+    if (config?.kind !== 'VarTJepa') throw invalid('config.kind', "'VarTJepa'", config?.kind);
+    return new VarTJepa(config.schema, config.options);
+  }
+
+  private get n(): NativeModel {
+    if (!this.nativeModel) throw new Error('This VarTJepa model was disposed');
+    return this.nativeModel;
+  }
+
+  /** Runs native calls one at a time, in call order. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return withSite(() => run);
+  }
+
+  /** Number of features D. */
+  get features(): number {
+    return this.cards.length;
+  }
+
+  /** Values per embedding row: D * d. */
+  get embeddingDim(): number {
+    return this.cards.length * this.options.d;
+  }
+
+  /** Optimiser steps taken so far. */
+  get step(): number {
+    return this.steps;
+  }
+
+  /** Parameter count, native activation memory, instruction set in use. */
+  stats() {
+    return this.n.stats();
+  }
+
+  /** JSON that round-trips through {@link VarTJepa.fromConfig}. */
+  getConfig(): VarTJepaConfig {
+    return { kind: 'VarTJepa', version: packageVersion(), schema: JSON.parse(JSON.stringify(this.schema)), options: { ...this.options } };
+  }
+
+  /** The step's schedule (learning rate, annealed KL weights, noise seed). */
+  scheduleAt(step: number, stepsPerEpoch: number, totalSteps: number) {
+    const o = this.options;
+    return {
+      lr: learningRate(step, o.lr, o.warmup * stepsPerEpoch, totalSteps),
+      aRec: o.aRec,
+      aGen: o.aGen,
+      aSx: klWeight(step, o.aSx, o.annealSx * stepsPerEpoch),
+      aZ: klWeight(step, o.aZ, o.annealZ * stepsPerEpoch),
+      aSy: klWeight(step, o.aSy, o.annealSy * stepsPerEpoch),
+      noiseSeed: mixSeed(o.seed, 3, step),
+    };
+  }
+
+  /** The masks of a step (seeded by the model seed and the step). */
+  masksAt(step: number, rows: number) {
+    const o = this.options;
+    return sampleMasks({ features: this.features, ctxMin: o.ctxMin, ctxMax: o.ctxMax, trgMin: o.trgMin, trgMax: o.trgMax, masks: o.masks }, rows, new Rng(mixSeed(o.seed, 2, step)));
+  }
+
+  /**
+   * Loss terms of one batch with the given masks and schedule, without an update; with
+   * `backward`, the gradients are left for {@link exportGradients}. For tests and diagnostics.
+   */
+  lossAndGrad(data: TableData, masks: { ctxSize: number; trgSize: number; ctx: Int32Array; trg: Int32Array }, schedule: ReturnType<VarTJepa['scheduleAt']>, backward = false): Promise<LossTerms> {
+    checkTable(data, this.schema, this.cards);
+    boolean('backward', backward);
+    return this.serial(() => this.n.lossAndGrad(data.x, data.rows, masks.ctx, masks.trg, masks.ctxSize, masks.trgSize, schedule, backward));
+  }
+
+  /** Trains on `data` with the ELBO (MODEL.md sections 5-6). */
+  async fit(data: TableData, options: FitOptions = {}): Promise<FitResult> {
+    checkTable(data, this.schema, this.cards);
+    const epochs = integer('options.epochs', options.epochs ?? 50, 1, 1e6);
+    const probeEvery = integer('options.probeEvery', options.probeEvery ?? 5, 1, 1e6);
+    const patience = integer('options.patience', options.patience ?? 3, 1, 1e6);
+    const dropUncertain = number('options.dropUncertain', options.dropUncertain ?? 0.2, 0, 0.99);
+    const probeRows = integer('options.probeRows', options.probeRows ?? 10000, 10, 1e7);
+    const keepBest = boolean('options.keepBest', options.keepBest ?? true);
+    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalid('options.onProgress', 'a function', options.onProgress, 'type');
+    if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function') throw invalid('options.onEpoch', 'a function', options.onEpoch, 'type');
+    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalid('options.signal', 'an AbortSignal', options.signal, 'type');
+    const select = options.labels !== undefined || options.validation !== undefined;
+    let classes = 0;
+    if (select) {
+      if (!(options.labels instanceof Int32Array) || options.labels.length !== data.rows) throw invalid('options.labels', `an Int32Array of length ${data.rows}`, options.labels, 'type');
+      if (!options.validation) throw new RangeError('options.labels needs options.validation ({ data, labels }) for model selection');
+      checkTable(options.validation.data, this.schema, this.cards, 'options.validation.data');
+      const vl = options.validation.labels;
+      if (!(vl instanceof Int32Array) || vl.length !== options.validation.data.rows) throw invalid('options.validation.labels', `an Int32Array of length ${options.validation.data.rows}`, vl, 'type');
+      for (const l of [options.labels, vl]) for (let i = 0; i < l.length; i++) classes = Math.max(classes, l[i] + 1);
+      if (classes < 2) throw new RangeError('options.labels must hold at least 2 classes for model selection');
+    }
+    const signal = options.signal;
+    const o = this.options;
+    const D = this.features;
+    const rows = data.rows;
+    const B = o.batchSize;
+    const stepsPerEpoch = Math.ceil(rows / B);
+    const startEpoch = this.epochsDone;
+    const lastEpoch = startEpoch + epochs;
+    const totalSteps = lastEpoch * stepsPerEpoch;
+    const history: EpochSummary[] = [];
+    let best: FitResult['best'];
+    let bestParams: Float32Array | null = null;
+    let sinceBest = 0;
+    let stoppedEarly = false;
+    const t0 = Date.now();
+    const stepsThisFit = epochs * stepsPerEpoch;
+    let stepsDoneThisFit = 0;
+    for (let epoch = startEpoch; epoch < lastEpoch; epoch++) {
+      const perm = new Rng(mixSeed(o.seed, 1, epoch)).shuffle(Int32Array.from({ length: rows }, (_, i) => i));
+      const sum: LossTerms = { ...ZERO_LOSS };
+      const te = Date.now();
+      let sched = this.scheduleAt(this.steps, stepsPerEpoch, totalSteps);
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        if (signal?.aborted) throw abortError(signal);
+        const r0 = s * B;
+        const Bs = Math.min(B, rows - r0);
+        const x = new Float32Array(Bs * D);
+        for (let i = 0; i < Bs; i++) x.set(data.x.subarray(perm[r0 + i] * D, perm[r0 + i] * D + D), i * D);
+        const masks = this.masksAt(this.steps, Bs);
+        sched = this.scheduleAt(this.steps, stepsPerEpoch, totalSteps);
+        const loss = await this.serial(() => this.n.trainStep(x, Bs, masks.ctx, masks.trg, masks.ctxSize, masks.trgSize, sched));
+        this.steps = loss.step;
+        stepsDoneThisFit++;
+        for (const k of Object.keys(sum) as Array<keyof LossTerms>) sum[k] += loss[k] * Bs;
+        if (options.onProgress) {
+          const elapsed = (Date.now() - t0) / 1000;
+          const doneRows = (epoch - startEpoch) * rows + r0 + Bs;
+          options.onProgress({
+            epoch: epoch + 1, epochs: lastEpoch, step: this.steps, stepsPerEpoch, totalSteps,
+            loss: { rec: loss.rec, gen: loss.gen, klSx: loss.klSx, klZ: loss.klZ, klSy: loss.klSy, total: loss.total, gradNorm: loss.gradNorm },
+            lr: sched.lr, weights: { aSx: sched.aSx, aZ: sched.aZ, aSy: sched.aSy },
+            rowsPerSec: elapsed > 0 ? doneRows / elapsed : 0,
+            etaSec: elapsed > 0 ? (elapsed / stepsDoneThisFit) * (stepsThisFit - stepsDoneThisFit) : 0,
+          });
+        }
+      }
+      this.epochsDone = epoch + 1;
+      const secs = (Date.now() - te) / 1000;
+      const summary: EpochSummary = {
+        epoch: epoch + 1,
+        loss: Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, v / rows])) as unknown as LossTerms,
+        lr: sched.lr,
+        weights: { aSx: sched.aSx, aZ: sched.aZ, aSy: sched.aSy },
+        seconds: secs,
+        rowsPerSec: secs > 0 ? rows / secs : 0,
+      };
+      if (select && ((epoch + 1 - startEpoch) % probeEvery === 0 || epoch + 1 === lastEpoch)) {
+        const score = await this.probe(data, options.labels!, options.validation!, classes, probeRows, dropUncertain);
+        summary.probe = score;
+        if (!best || score.selectiveAccuracy > best.selectiveAccuracy) {
+          best = { epoch: epoch + 1, ...score };
+          bestParams = keepBest ? this.n.exportParams() : null;
+          sinceBest = 0;
+        } else if (++sinceBest >= patience) {
+          stoppedEarly = true;
+        }
+      }
+      history.push(summary);
+      options.onEpoch?.(summary);
+      if (stoppedEarly) break;
+    }
+    if (bestParams) this.n.importParams(bestParams);
+    return { epochs: this.epochsDone - startEpoch, steps: stepsDoneThisFit, history, best, stoppedEarly };
+  }
+
+  private async probe(data: TableData, labels: Int32Array, val: { data: TableData; labels: Int32Array }, classes: number, probeRows: number, drop: number) {
+    const D = this.features;
+    const n = Math.min(probeRows, data.rows);
+    const pick = new Rng(mixSeed(this.options.seed, 4, 0)).shuffle(Int32Array.from({ length: data.rows }, (_, i) => i)).subarray(0, n);
+    const x = new Float32Array(n * D);
+    const y = new Int32Array(n);
+    pick.forEach((r, i) => {
+      x.set(data.x.subarray(r * D, r * D + D), i * D);
+      y[i] = labels[r];
+    });
+    const tr = await this.embed({ x, rows: n });
+    const va = await this.embed(val.data);
+    const probe = LinearProbe.fit(tr.embeddings, n, y, classes);
+    const pred = probe.predict(va.embeddings, va.rows);
+    return {
+      accuracy: selectiveAccuracy(pred, val.labels, null, 0),
+      selectiveAccuracy: selectiveAccuracy(pred, val.labels, va.uncertainty, drop),
+    };
+  }
+
+  /** Deterministic embeddings with per-row uncertainty (MODEL.md section 7). */
+  async embed(data: TableData, options: EmbedOptions = {}): Promise<Embedding> {
+    checkTable(data, this.schema, this.cards);
+    const chunk = integer('options.chunkRows', options.chunkRows ?? 16384, 1, 1e7);
+    const D = this.features;
+    const dim = this.embeddingDim;
+    const embeddings = new Float32Array(data.rows * dim);
+    const uncertainty = new Float32Array(data.rows);
+    const uncertaintyP90 = new Float32Array(data.rows);
+    for (let r0 = 0; r0 < data.rows; r0 += chunk) {
+      if (options.signal?.aborted) throw abortError(options.signal);
+      const n = Math.min(chunk, data.rows - r0);
+      const x = data.x.subarray(r0 * D, (r0 + n) * D);
+      const out = await this.serial(() => this.n.embed(x, n));
+      embeddings.set(out.embeddings, r0 * dim);
+      uncertainty.set(out.uncertainty, r0);
+      uncertaintyP90.set(out.uncertaintyP90, r0);
+      options.onProgress?.(r0 + n, data.rows);
+    }
+    return { rows: data.rows, dim, embeddings, uncertainty, uncertaintyP90 };
+  }
+
+  /** The parameter layout: name, offset, size and shape of every tensor. */
+  parameterTable(): ParamEntry[] {
+    return this.n.paramTable();
+  }
+
+  /** A copy of all parameters as one Float32Array (layout: {@link parameterTable}). */
+  exportParameters(): Float32Array {
+    return this.n.exportParams();
+  }
+
+  /** Replaces all parameters (same layout; every value finite). */
+  importParameters(params: Float32Array): void {
+    this.n.importParams(params);
+  }
+
+  /** The reparameterisation noise of the last training forward pass (eps_sx, eps_z, eps_sw), for tests. */
+  lastNoise(): { epsSx: Float32Array; epsZ: Float32Array; epsSw: Float32Array } {
+    return this.n.lastNoise();
+  }
+
+  /** The gradients left by the last {@link lossAndGrad} with backward (layout: {@link parameterTable}). */
+  exportGradients(): Float32Array {
+    return this.n.exportGrads();
+  }
+
+  /** Optimiser state (AdamW moments, step and epoch counters), for checkpoints. */
+  exportOptimizerState(): { m: Float32Array; v: Float32Array; step: number; epoch: number } {
+    const s = this.n.exportState();
+    return { ...s, epoch: this.epochsDone };
+  }
+
+  /** Restores {@link exportOptimizerState}. */
+  importOptimizerState(state: { m: Float32Array; v: Float32Array; step: number; epoch: number }): void {
+    this.n.importState(state.m, state.v, state.step);
+    this.steps = state.step;
+    this.epochsDone = integer('state.epoch', state.epoch, 0, 1e9);
+  }
+
+  /** Frees the native memory. The model cannot be used afterwards. */
+  dispose(): void {
+    if (this.nativeModel) {
+      this.nativeModel.dispose();
+      this.nativeModel = null;
+    }
+  }
+}
+
+export { DEFAULT_OPTIONS, maskBounds };
