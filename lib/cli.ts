@@ -1,6 +1,7 @@
 // The `varjepa` command line.
 import { Command, CommanderError } from 'commander';
 
+import { formatDemo, runDemo } from './commands/demo';
 import { formatInfo, info } from './info';
 import { packageVersion } from './native';
 
@@ -30,8 +31,14 @@ function program(): Command {
   p.command('demo')
     .description('train on a built-in synthetic table, embed it and report accuracy and uncertainty')
     .addHelpText('after', '\nExamples:\n  $ varjepa demo')
-    .action(() => {
-      console.log('varjepa demo: coming in a later release (the model is not in this build yet).');
+    .option('--epochs <n>', 'training epochs', (v) => Number(v), 12)
+    .option('--rows <n>', 'rows of the generated table', (v) => Number(v), 6000)
+    .option('--seed <n>', 'seed', (v) => Number(v), 0)
+    .option('--json', 'print the report as JSON')
+    .option('--quiet', 'no progress display')
+    .action(async (opts: { epochs: number; rows: number; seed: number; json?: boolean; quiet?: boolean }) => {
+      const report = await runDemo({ epochs: opts.epochs, rows: opts.rows, seed: opts.seed, quiet: opts.quiet || opts.json });
+      console.log(opts.json ? JSON.stringify(report, null, 2) : formatDemo(report));
     });
   return p;
 }

@@ -14,3 +14,6 @@ export type { VarTJepaOptions, PresetName, IsaOption } from './model/options';
 export type { ModelSchema, FeatureSpec, TableData } from './model/schema';
 export { LinearProbe, selectiveAccuracy } from './eval/linear-probe';
 export type { LinearProbeOptions } from './eval/linear-probe';
+export { simTable } from './sim';
+export type { SimOptions, SimTable } from './sim';
+export { spearman, pearson } from './eval/metrics';

@@ -266,6 +266,20 @@ export class VarTJepa {
     return this.serial(() => this.n.lossAndGrad(data.x, data.rows, masks.ctx, masks.trg, masks.ctxSize, masks.trgSize, schedule, backward));
   }
 
+  /**
+   * One optimiser step on a batch (at most `batchSize` rows) with the given masks and schedule:
+   * forward pass of the six networks, the ELBO, backward pass, clipping and AdamW. {@link fit}
+   * drives this; call it directly to run your own loop.
+   */
+  async trainStep(batch: TableData, masks: { ctxSize: number; trgSize: number; ctx: Int32Array; trg: Int32Array }, schedule: ReturnType<VarTJepa['scheduleAt']>): Promise<LossTerms> {
+    checkTable(batch, this.schema, this.cards, 'batch');
+    const loss = await this.serial(() => this.n.trainStep(batch.x, batch.rows, masks.ctx, masks.trg, masks.ctxSize, masks.trgSize, schedule));
+    this.steps = loss.step;
+    const { step: _s, ...terms } = loss;
+    void _s;
+    return terms;
+  }
+
   /** Trains on `data` with the ELBO (MODEL.md sections 5-6). */
   async fit(data: TableData, options: FitOptions = {}): Promise<FitResult> {
     checkTable(data, this.schema, this.cards);
