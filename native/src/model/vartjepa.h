@@ -65,11 +65,12 @@ class VarTJepa {
   void declare_tokenizer(TokParams& t, const std::string& name);
   void forward(const float* x, int B, const StepMasks& m, bool train, uint64_t noise_seed, LossTerms* loss);
   void backward(const float* x, int B, const StepMasks& m, const StepSchedule& s);
-  void context_encoder_forward(const float* x, int B, int Mc, const int32_t* ctx, bool train, bool sample,
-                               NoiseStream& noise, uint64_t noise_seed);
+  void context_encoder_forward(const float* x, int B, int Mc, const int32_t* ctx, const uint8_t* key_mask, bool train,
+                               bool sample, NoiseStream& noise, uint64_t noise_seed);
   void pool_aux_forward(int B, int Mc, bool sample, uint64_t noise_seed);
   void target_forward(const float* x, int B, bool train, bool sample, NoiseStream& noise, uint64_t noise_seed);
-  void predictor_forward(int B, const StepMasks& m, bool train, NoiseStream& noise);
+  // Kp mask sets: ctx (B, Mc), trg (Kp, B, Mt); key_mask (Kp*B, Mc+Mt) or null
+  void predictor_forward(int B, int Kp, const StepMasks& m, const uint8_t* key_mask, bool train, NoiseStream& noise);
   float* A(int id) const { return a_.ptr(id); }
   float* G(int id) const { return g_.ptr(id); }
 

@@ -12,8 +12,8 @@ static const uint64_t kNoiseSx = 0, kNoiseZ = 1ull << 40, kNoiseSw = 2ull << 40,
 
 // (I) context encoder q(s_x | x), Eq. 28-31: [CLS, t_j for j in ctx] -> L blocks -> tail ->
 // mu, logvar heads on the context tokens; s_x = mu + exp(logvar / 2) * eps (or mu).
-void VarTJepa::context_encoder_forward(const float* x, int B, int Mc, const int32_t* ctx, bool train, bool sample,
-                                       NoiseStream& noise, uint64_t noise_seed) {
+void VarTJepa::context_encoder_forward(const float* x, int B, int Mc, const int32_t* ctx, const uint8_t* key_mask,
+                                       bool train, bool sample, NoiseStream& noise, uint64_t noise_seed) {
   const int Tc = 1 + Mc, N = B * Mc;
   const int64_t NC = static_cast<int64_t>(N) * C_;
   for (int b = 0; b < B; ++b)
@@ -33,7 +33,7 @@ void VarTJepa::context_encoder_forward(const float* x, int B, int Mc, const int3
     std::memcpy(seq + (static_cast<int64_t>(b) * Tc + 1) * C_, A(tok_c) + static_cast<int64_t>(b) * Mc * C_,
                 rowb * static_cast<size_t>(Mc));
   }
-  hc_out_ = ctx_stack_.forward(be_, ps_, seq, nullptr, B, Tc, train, noise);
+  hc_out_ = ctx_stack_.forward(be_, ps_, seq, key_mask, B, Tc, train, noise);
   be_.index_select_forward(A(hc_tok), hc_out_, idx_tok_c_.data(), IndexDims{N, B * Tc, C_});
   be_.linear_forward(A(mu_sx), A(hc_tok), ps_.p(ctx_mu_), ps_.p(ctx_mu_ + 1), MatDims{N, C_, C_});
   be_.linear_forward(A(lvr_sx), A(hc_tok), ps_.p(ctx_lv_), ps_.p(ctx_lv_ + 1), MatDims{N, C_, C_});
@@ -118,13 +118,14 @@ void VarTJepa::target_forward(const float* x, int B, bool train, bool sample, No
 // (IV) predictor p(s_y | s_x, z), Eq. 42-46, batched over the K masks (K*B sequences, k-major):
 // context tokens W_c s_x_j + W_z z + pe[j]; queries mask_token + W_z z + pe[j]; Lp blocks, LN,
 // mu, logvar heads at the query positions.
-void VarTJepa::predictor_forward(int B, const StepMasks& m, bool train, NoiseStream& noise) {
-  const int Mc = m.Mc, Mt = m.Mt, Tp = Mc + Mt, S = K_ * B, Nq = S * Mt, dp = dp_;
+void VarTJepa::predictor_forward(int B, int Kp, const StepMasks& m, const uint8_t* key_mask, bool train,
+                                 NoiseStream& noise) {
+  const int Mc = m.Mc, Mt = m.Mt, Tp = Mc + Mt, S = Kp * B, Nq = S * Mt, dp = dp_;
   be_.linear_forward(A(cz), A(z), ps_.p(pred_z_), ps_.p(pred_z_ + 1), MatDims{B, C_, dp});
   be_.linear_forward(A(cx), A(s_x), ps_.p(pred_ctx_), ps_.p(pred_ctx_ + 1), MatDims{B * Mc, C_, dp});
   float* seq = A(seq_p);
   const float *czp = A(cz), *cxp = A(cx), *mask = ps_.p(pred_mask_), *pe = pos_pred_.data();
-  for (int k = 0; k < K_; ++k)
+  for (int k = 0; k < Kp; ++k)
     for (int b = 0; b < B; ++b) {
       const int s = k * B + b;
       const float* zrow = czp + static_cast<int64_t>(b) * dp;
@@ -143,7 +144,7 @@ void VarTJepa::predictor_forward(int B, const StepMasks& m, bool train, NoiseStr
         idx_sw_[static_cast<size_t>(s) * Mt + u] = b * D_ + j;
       }
     }
-  hp_out_ = pred_stack_.forward(be_, ps_, seq, nullptr, S, Tp, train, noise);
+  hp_out_ = pred_stack_.forward(be_, ps_, seq, key_mask, S, Tp, train, noise);
   be_.index_select_forward(A(hp_q), hp_out_, idx_q_.data(), IndexDims{Nq, S * Tp, dp});
   be_.linear_forward(A(mu_p), A(hp_q), ps_.p(pred_mu_), ps_.p(pred_mu_ + 1), MatDims{Nq, dp, C_});
   be_.linear_forward(A(lvr_p), A(hp_q), ps_.p(pred_lv_), ps_.p(pred_lv_ + 1), MatDims{Nq, dp, C_});
@@ -169,10 +170,10 @@ void VarTJepa::forward(const float* x, int B, const StepMasks& m, bool train, ui
   cur_Mc_ = m.Mc;
   cur_Mt_ = m.Mt;
   NoiseStream noise{noise_seed, kDropoutStream};
-  context_encoder_forward(x, B, m.Mc, m.ctx, train, true, noise, noise_seed);
+  context_encoder_forward(x, B, m.Mc, m.ctx, nullptr, train, true, noise, noise_seed);
   pool_aux_forward(B, m.Mc, true, noise_seed);
   target_forward(x, B, train, true, noise, noise_seed);
-  predictor_forward(B, m, train, noise);
+  predictor_forward(B, K_, m, nullptr, train, noise);
   // the five terms (Eq. 22-26): KLs summed over d, everything averaged over tokens and rows
   const int N = B * m.Mc, BD = B * D_, Nq = K_ * B * m.Mt;
   be_.index_select_forward(A(muq), A(mu_sw), idx_sw_.data(), IndexDims{Nq, BD, C_});
