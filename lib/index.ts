@@ -8,7 +8,7 @@ export type { VarjepaInfo } from './info';
 export { linear, setThreads, getThreads } from './ops';
 export type { Isa, LinearOptions } from './ops';
 export { VarTJepa } from './model/vartjepa';
-export type { LossTerms, FitOptions, FitProgress, FitResult, EpochSummary, Embedding, EmbedOptions, ParamEntry, VarTJepaConfig } from './model/vartjepa';
+export type { LossTerms, FitOptions, FitProgress, FitResult, EpochSummary, Embedding, EmbedOptions, Generation, ParamEntry, VarTJepaConfig } from './model/vartjepa';
 export { DEFAULT_OPTIONS, PRESETS, PRESET_NAMES, preset, resolveOptions } from './model/options';
 export type { VarTJepaOptions, PresetName, IsaOption } from './model/options';
 export type { ModelSchema, FeatureSpec, TableData } from './model/schema';

@@ -101,6 +101,19 @@ export interface EmbedOptions {
   signal?: AbortSignal;
 }
 
+/** Draws of unobserved features from {@link VarTJepa.generate}. */
+export interface Generation {
+  rows: number;
+  draws: number;
+  features: number;
+  /** (draws, rows, D): observed cells copied, unobserved cells drawn (numeric values or class codes). */
+  values: Float32Array;
+  /** (draws, rows, probsPerRow): class probabilities of unobserved categorical cells at categoryOffsets[j]. */
+  probs: Float32Array;
+  categoryOffsets: number[];
+  probsPerRow: number;
+}
+
 /** One named tensor in the flat parameter array. */
 export interface ParamEntry {
   name: string;
@@ -122,6 +135,7 @@ interface NativeModel {
   trainStep(x: Float32Array, rows: number, ctx: Int32Array, trg: Int32Array, ctxSize: number, trgSize: number, schedule: object): Promise<LossTerms & { step: number }>;
   lossAndGrad(x: Float32Array, rows: number, ctx: Int32Array, trg: Int32Array, ctxSize: number, trgSize: number, schedule: object, backward: boolean): Promise<LossTerms & { step: number }>;
   embed(x: Float32Array, rows: number): Promise<{ embeddings: Float32Array; uncertainty: Float32Array; uncertaintyP90: Float32Array }>;
+  generate(x: Float32Array, observed: Uint8Array, rows: number, draws: number, seed: number): Promise<{ values: Float32Array; probs: Float32Array }>;
   paramTable(): ParamEntry[];
   exportParams(): Float32Array;
   importParams(p: Float32Array): void;
@@ -418,6 +432,33 @@ export class VarTJepa {
       options.onProgress?.(r0 + n, data.rows);
     }
     return { rows: data.rows, dim, embeddings, uncertainty, uncertaintyP90 };
+  }
+
+  /**
+   * Draws the unobserved features of each row from the generative path (MODEL.md section 8):
+   * s_x ~ q(s_x | observed features), z ~ N(0, I), s_y ~ p(s_y | s_x, z) at the unobserved
+   * positions, decoded by the target decoder. `observed` (rows x D) is 1 where a cell is known;
+   * unobserved cells of `data.x` are ignored. Numeric draws are the decoded means of the sampled
+   * s_y (their spread across draws is the model's uncertainty); categorical draws are classes
+   * sampled from the decoded probabilities, which are returned too.
+   */
+  async generate(data: TableData, observed: Uint8Array, options: { draws?: number; seed?: number } = {}): Promise<Generation> {
+    if (typeof data !== 'object' || data === null || !(data.x instanceof Float32Array)) throw invalid('data.x', 'a Float32Array', data?.x, 'type');
+    const rows = integer('data.rows', data.rows, 1, 2 ** 31 - 1);
+    const D = this.features;
+    if (data.x.length !== rows * D) throw new RangeError(`Expected data.x to hold rows * features = ${rows * D} values but received ${data.x.length}`);
+    if (!(observed instanceof Uint8Array)) throw invalid('observed', 'a Uint8Array', observed, 'type');
+    if (observed.length !== rows * D) throw new RangeError(`Expected observed to hold rows * features = ${rows * D} values but received ${observed.length}`);
+    const draws = integer('options.draws', options.draws ?? 10, 1, 100000);
+    const seed = integer('options.seed', options.seed ?? 0, 0, Number.MAX_SAFE_INTEGER);
+    const out = await this.serial(() => this.n.generate(data.x, observed, rows, draws, seed));
+    const categoryOffsets: number[] = [];
+    let off = 0;
+    for (const c of this.cards) {
+      categoryOffsets.push(c > 0 ? off : -1);
+      off += c;
+    }
+    return { rows, draws, features: D, values: out.values, probs: out.probs, categoryOffsets, probsPerRow: Math.max(off, 1) };
   }
 
   /** The parameter layout: name, offset, size and shape of every tensor. */

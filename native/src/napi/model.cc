@@ -178,6 +178,7 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
                            InstanceMethod("trainStep", &VarTJepaNative::TrainStep),
                            InstanceMethod("lossAndGrad", &VarTJepaNative::LossAndGrad),
                            InstanceMethod("embed", &VarTJepaNative::Embed),
+                           InstanceMethod("generate", &VarTJepaNative::Generate),
                            InstanceMethod("paramTable", &VarTJepaNative::ParamTable),
                            InstanceMethod("exportParams", &VarTJepaNative::ExportParams),
                            InstanceMethod("importParams", &VarTJepaNative::ImportParams),
@@ -325,6 +326,57 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
       w->keep(emb);
       w->keep(unc);
       w->keep(p90);
+      Napi::Promise p = w->promise();
+      w->Queue();
+      return p;
+    });
+  }
+
+  // generate(x, observed, rows, draws, seed) -> Promise<{ values, probs }>
+  Napi::Value Generate(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      VarTJepa& mdl = model(env);
+      const ModelConfig& c = mdl.config();
+      const int D = c.D();
+      int64_t rows = integer(info[2], 1, int64_t(1) << 31, "rows");
+      const float* x = typed<float>(info[0], rows * D, "x");
+      const uint8_t* obs = typed<uint8_t>(info[1], rows * D, "observed");
+      int draws = static_cast<int>(integer(info[3], 1, 100000, "draws"));
+      uint64_t seed = static_cast<uint64_t>(integer(info[4], 0, (int64_t(1) << 53) - 1, "seed"));
+      // only the observed cells must be valid
+      for (int64_t r = 0; r < rows; ++r) {
+        int seen = 0;
+        for (int j = 0; j < D; ++j) {
+          if (!obs[r * D + j]) continue;
+          ++seen;
+          float v = x[r * D + j];
+          int card = c.cardinalities[static_cast<size_t>(j)];
+          if (card > 0 ? !(v >= 0 && v < card && std::floor(v) == v) : !std::isfinite(v))
+            throw Napi::RangeError::New(env, "Expected a valid observed value for x at row " + std::to_string(r) + ", feature " +
+                                                 std::to_string(j) + " but received " + std::to_string(v));
+        }
+        if (!seen)
+          throw Napi::RangeError::New(env, "Expected at least one observed feature per row in observed but row " + std::to_string(r) + " has none");
+      }
+      int sum_card = 0;
+      for (int cc : c.cardinalities) sum_card += cc;
+      Napi::Float32Array values = Napi::Float32Array::New(env, static_cast<size_t>(draws) * rows * D);
+      Napi::Float32Array probs = Napi::Float32Array::New(env, static_cast<size_t>(draws) * rows * (sum_card > 0 ? sum_card : 1));
+      float *vp = values.Data(), *pp = probs.Data();
+      VarTJepa* m = &mdl;
+      Worker* w = new Worker(
+          env, h_, [m, x, obs, rows, draws, seed, vp, pp]() { m->generate(x, obs, rows, draws, seed, vp, pp); },
+          [values, probs](Napi::Env e) -> Napi::Value {
+            Napi::Object o = Napi::Object::New(e);
+            o.Set("values", values);
+            o.Set("probs", probs);
+            return o;
+          });
+      w->keep(info[0]);
+      w->keep(info[1]);
+      w->keep(values);
+      w->keep(probs);
       Napi::Promise p = w->promise();
       w->Queue();
       return p;
