@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import { VarTJepa } from '../lib/model/vartjepa';
 import { referenceLoss, referenceParamShapes } from './helpers/reference-model';
-import { TINY_OPTIONS, TINY_SCHEMA, tinyData } from './model-gradient.test';
+import { TINY_OPTIONS, TINY_SCHEMA, tinyData } from './helpers/tiny-model';
 
 describe('Var-T-JEPA loss against the TypeScript reference', () => {
   it('has the parameter layout the reference expects', () => {
