@@ -7,3 +7,4 @@ export { info, formatInfo } from './info';
 export type { VarjepaInfo } from './info';
 export { linear, setThreads, getThreads } from './ops';
 export type { Isa, LinearOptions } from './ops';
+export * from './data';
