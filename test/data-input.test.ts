@@ -113,6 +113,15 @@ describe('reading tables', () => {
     );
   });
 
+  it('reads CRLF line endings and a last line without a newline', async () => {
+    const t = await readTable(Buffer.from('a,b\r\n1,x\r\n\r\n3,"y, z"\r\n5,w'));
+    expect(cells(t)).toEqual([
+      [1, 3, 5],
+      ['x', 'y, z', 'w'],
+    ]);
+    expect(Array.from(t.lines!)).toEqual([2, 4, 5]);
+  });
+
   it('takes rows by index', async () => {
     const t = await readTable(Buffer.from(csvText()));
     const sub = takeRows(t, [3, 1]);

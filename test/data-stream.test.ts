@@ -8,6 +8,7 @@ import { PassThrough, Readable } from 'stream';
 import * as zlib from 'zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { embedStream, Embedder, fitPreprocessor, readF32Embeddings, readTable } from '../lib/data';
+import { f32Text } from '../lib/data/writers';
 import { rng } from './helpers/buffers';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'varjepa-stream-'));
@@ -61,6 +62,19 @@ async function expected(dim: number) {
   const all = await projection(3, dim).embedBatch(enc.x, enc.rows, enc.missing);
   return { prep, ...all };
 }
+
+describe('float text', () => {
+  it('reads back as the same float32, short', () => {
+    const r = rng(5);
+    for (let i = 0; i < 20000; i++) {
+      const v = Math.fround((r() * 2 - 1) * 10 ** Math.floor(r() * 16 - 8));
+      const s = f32Text(v);
+      expect(Math.fround(Number(s))).toBe(v);
+      expect(s.replace(/^-|e.*$|\./g, '').replace(/^0+/, '').length).toBeLessThanOrEqual(9);
+    }
+    expect([0.5, -0, 3, 1e-7, -2.5e12, NaN, -Infinity].map((v) => f32Text(Math.fround(v)))).toEqual(['0.5', '0', '3', '1e-7', '-2.5e+12', 'NaN', '-Infinity']);
+  });
+});
 
 describe('embedStream', () => {
   it('writes every format, identical to embedding the whole table at once', async () => {
@@ -136,6 +150,38 @@ describe('embedStream', () => {
     expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     await embedStream(csvPath, projection(3, 2), out, { preprocessor: want.prep });
     expect(fs.readFileSync(out, 'utf8').split('\n').length).toBe(N + 2);
+  });
+
+  it('reads ahead only a bounded number of rows (memory stays flat)', async () => {
+    const want = await expected(2);
+    const total = 30000;
+    let produced = 0;
+    let consumed = 0;
+    let ahead = 0;
+    const source = Readable.from(
+      (function* () {
+        yield Buffer.from('age,job,score\n');
+        while (produced < total) {
+          let s = '';
+          for (let i = 0; i < 100; i++) s += `${20 + ((produced + i) % 50)},b,${(i * 0.5).toFixed(1)}\n`;
+          produced += 100;
+          yield Buffer.from(s);
+        }
+      })(),
+    );
+    const inner = projection(3, 2);
+    const watching: Embedder = {
+      embeddingDim: 2,
+      async embedBatch(x, rows, missing) {
+        consumed += rows;
+        ahead = Math.max(ahead, produced - consumed);
+        return inner.embedBatch(x, rows, missing);
+      },
+    };
+    const res = await embedStream(source, watching, path.join(dir, 'bounded.f32'), { preprocessor: want.prep, batchSize: 500 });
+    expect(res.rows).toBe(total);
+    // Stream buffers (generator, gzip/UTF-8 check, csv-parse, ~5k short rows here) plus one batch, never the input.
+    expect(ahead).toBeLessThan(total / 4);
   });
 
   it('checks its options and pins the messages', async () => {

@@ -52,6 +52,8 @@ export class ColumnBuilder {
   private num: Float64Array;
   private text: (string | undefined)[] | null = null;
   private n = 0;
+  // One copy of each repeated text (category names repeat): less memory, less GC work.
+  private readonly intern = new Map<string, string>();
   constructor(readonly name: string, capacity = 1024) {
     this.num = new Float64Array(Math.max(16, capacity));
   }
@@ -76,7 +78,12 @@ export class ColumnBuilder {
     this.room();
     if (!this.text) this.text = new Array<string | undefined>(this.n).fill(undefined);
     this.num[this.n++] = NaN;
-    this.text.push(s);
+    let kept = this.intern.get(s);
+    if (kept === undefined) {
+      kept = s;
+      if (this.intern.size < 65536) this.intern.set(s, s);
+    }
+    this.text.push(kept);
   }
   /** A text cell: a number when it is a plain decimal number, else text. */
   pushText(s: string): void {

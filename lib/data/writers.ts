@@ -27,21 +27,45 @@ export interface EmbeddingWriter {
   abort(): Promise<void>;
 }
 
-/** The shortest decimal text that reads back as the same float32 ('NaN', 'Infinity' for non-finite). */
+/** Drops trailing zeros of the digits ('0.5000000' -> '0.5', '12.00' -> '12', '1.000000e-7' -> '1e-7'). */
+function trimZeros(s: string): string {
+  const e = s.indexOf('e');
+  if (e >= 0) return trimZeros(s.slice(0, e)) + s.slice(e);
+  if (s.indexOf('.') < 0) return s;
+  let end = s.length;
+  while (s.charCodeAt(end - 1) === 48) end--;
+  if (s.charCodeAt(end - 1) === 46) end--;
+  return s.slice(0, end);
+}
+
+/**
+ * Decimal text that reads back as the same float32: the first of 7, 8, 9 significant digits that
+ * round-trips (9 always does), trailing zeros dropped; 'NaN' / 'Infinity' for non-finite values.
+ * (Trying 6 digits first, or normalising through String(Number(s)), costs 4x for ~nothing.)
+ */
 export function f32Text(v: number): string {
-  if (v === 0 || !Number.isFinite(v)) return String(v === 0 ? 0 : v);
-  for (let p = 6; p < 9; p++) {
-    const s = v.toPrecision(p);
-    if (Math.fround(+s) === v) return String(+s);
+  if (v === 0) return '0';
+  if (!Number.isFinite(v)) return String(v);
+  let s = v.toPrecision(7);
+  if (Math.fround(+s) !== v) {
+    s = v.toPrecision(8);
+    if (Math.fround(+s) !== v) s = v.toPrecision(9);
   }
-  return String(+v.toPrecision(9));
+  return trimZeros(s);
 }
 
 /** Byte sink over a Writable: waits on back-pressure and surfaces the stream's error. */
 class Sink {
   private failure: Error | null = null;
+  private readonly onError = (err: Error): void => {
+    this.failure ??= err;
+  };
   constructor(readonly ws: Writable) {
-    ws.on('error', (err) => (this.failure ??= err));
+    ws.on('error', this.onError);
+  }
+  /** Stops listening: only for a caller-owned stream, which outlives the writer (our own file streams keep the listener to the end). */
+  release(): void {
+    this.ws.off('error', this.onError);
   }
   async write(chunk: string | Uint8Array): Promise<void> {
     if (this.failure) throw this.failure;
@@ -194,6 +218,7 @@ export async function openEmbeddingWriter(output: string | NodeJS.WritableStream
   const fail = (err: unknown): DataError => (err instanceof DataError ? err : temp ? outputError(err, temp.file) : new DataError('OUTPUT_FAILED', `Cannot write ${label}: ${(err as Error).message}`, { cause: err }));
   const abort = async (): Promise<void> => {
     if (temp) await temp.discard();
+    else sink.release();
   };
 
   if (format === 'arrow' || format === 'arrow-stream') return arrowWriter(format, ws, sink, temp, d, fail, abort);
@@ -218,13 +243,19 @@ export async function openEmbeddingWriter(output: string | NodeJS.WritableStream
     async finish() {
       try {
         sink.check();
-        if (!temp) return rows;
+        if (!temp) {
+          sink.release();
+          return rows;
+        }
         await temp.close();
+        sink.check();
         if (format === 'f32') {
           const fh = await fs.promises.open(temp.tmp, 'r+');
-          const header = f32Header(rows, d);
-          await fh.write(header, 0, 'utf8');
-          await fh.close();
+          try {
+            await fh.write(f32Header(rows, d), 0, 'utf8');
+          } finally {
+            await fh.close();
+          }
         }
         await temp.commit();
         return rows;
@@ -300,7 +331,13 @@ async function arrowWriter(
         await ended;
         if (failure) throw failure;
         sink.check();
-        if (temp) await temp.commit();
+        if (!temp) {
+          sink.release();
+          return rows;
+        }
+        await temp.close();
+        sink.check();
+        await temp.commit();
         return rows;
       } catch (err) {
         await abort();
