@@ -17,3 +17,4 @@ export type { LinearProbeOptions } from './eval/linear-probe';
 export { simTable } from './sim';
 export type { SimOptions, SimTable } from './sim';
 export { spearman, pearson } from './eval/metrics';
+export * from './data';

@@ -1,0 +1,134 @@
+// The streaming embed: read a table in batches, encode each with a fitted preprocessor, embed it
+// with the model, write the embeddings and uncertainties out. Memory holds one batch at a time,
+// however large the input.
+import { Preprocessor, PreprocessorState } from './preprocess';
+import { listColumns } from './schema';
+import { readBatches, ReadOptions, TableInput } from './sources';
+import { DataError, Embedder, EmbedBatchResult } from './types';
+import { EMBEDDING_FORMATS, EmbeddingFormat, formatFromPath, openEmbeddingWriter } from './writers';
+import { integer, invalid, oneOf } from '../validate';
+
+/** Options of {@link embedStream}. */
+export interface EmbedStreamOptions extends ReadOptions {
+  /** The fitted preprocessor (or its JSON form); default: `embedder.preprocessor` when the embedder carries one. */
+  preprocessor?: Preprocessor | PreprocessorState;
+  /** Output format; default: from the output file's extension (.csv, .jsonl, .f32, .arrow, .arrows). Required for a stream output. */
+  format?: EmbeddingFormat;
+  /** Rows per embedBatch call, 1..65536; default 1024. */
+  batchSize?: number;
+  /** Stops the run between batches; the output file is then removed. */
+  signal?: AbortSignal;
+  /** Called after each batch with the rows written so far. */
+  onProgress?: (rowsDone: number) => void;
+}
+
+/** Defaults of {@link EmbedStreamOptions}. */
+export const EMBED_STREAM_DEFAULTS = { batchSize: 1024 };
+
+/** What a streaming embed did. */
+export interface EmbedStreamResult {
+  rows: number;
+  batches: number;
+  format: EmbeddingFormat;
+  embeddingDim: number;
+  /** The output file, or null for a stream output. */
+  output: string | null;
+}
+
+function checkEmbedder(embedder: Embedder): number {
+  if (embedder === null || typeof embedder !== 'object') throw invalid('embedder', 'an object with embeddingDim and embedBatch()', embedder, 'type');
+  if (typeof embedder.embedBatch !== 'function') throw invalid('embedder.embedBatch', 'a function', embedder.embedBatch, 'type');
+  return integer('embedder.embeddingDim', embedder.embeddingDim, 1, 1 << 20);
+}
+
+function checkResult(res: EmbedBatchResult, rows: number, d: number): void {
+  const want: Array<[keyof EmbedBatchResult, number]> = [
+    ['embeddings', rows * d],
+    ['uncertainty', rows],
+    ['uncertaintyP90', rows],
+  ];
+  if (res === null || typeof res !== 'object') throw new DataError('BAD_EMBEDDER_OUTPUT', `embedder.embedBatch() returned ${String(res)} instead of { embeddings, uncertainty, uncertaintyP90 }`);
+  for (const [key, n] of want) {
+    const v = res[key];
+    if (!(v instanceof Float32Array) || v.length !== n) {
+      const got = v instanceof Float32Array ? `a Float32Array of length ${v.length}` : typeof v;
+      throw new DataError('BAD_EMBEDDER_OUTPUT', `embedder.embedBatch() returned ${key} as ${got}; expected a Float32Array of length ${n} (${rows} rows${key === 'embeddings' ? ` x ${d}` : ''})`);
+    }
+  }
+}
+
+function resolvePreprocessor(options: EmbedStreamOptions, embedder: Embedder): Preprocessor {
+  const p = options.preprocessor ?? (embedder as Embedder & { preprocessor?: Preprocessor }).preprocessor;
+  if (p === undefined) throw invalid('options.preprocessor', 'a fitted Preprocessor or its JSON form (the embedder carries none)', p, 'type');
+  return p instanceof Preprocessor ? p : Preprocessor.fromJSON(p);
+}
+
+/**
+ * Embeds every row of `source` and writes the embeddings and per-row uncertainties to `output`
+ * (a file path, written under a temporary name and renamed on success, or a Writable the caller
+ * owns). The header is checked against the fitted schema before anything is written. On any
+ * error or abort the output file is removed and the error is thrown.
+ *
+ * @example
+ * await embedStream('big.csv.gz', model, 'big.f32', { preprocessor: model.preprocessor });
+ */
+export async function embedStream(source: TableInput, embedder: Embedder, output: string | NodeJS.WritableStream, options: EmbedStreamOptions = {}): Promise<EmbedStreamResult> {
+  if (options === null || typeof options !== 'object') throw invalid('options', 'an object', options, 'type');
+  const d = checkEmbedder(embedder);
+  const prep = resolvePreprocessor(options, embedder);
+  const batchSize = integer('options.batchSize', options.batchSize ?? EMBED_STREAM_DEFAULTS.batchSize, 1, 65536);
+  const isFile = typeof output === 'string';
+  if (!isFile && (output === null || typeof output !== 'object' || typeof (output as NodeJS.WritableStream).write !== 'function')) {
+    throw invalid('output', 'a file path or a writable stream', output, 'type');
+  }
+  let format: EmbeddingFormat;
+  if (options.format !== undefined) format = oneOf('options.format', options.format, EMBEDDING_FORMATS);
+  else {
+    const guessed = isFile ? formatFromPath(output) : null;
+    if (!guessed) {
+      const what = isFile ? `the extension of '${output}' names no format` : 'a stream output has no extension';
+      throw invalid('options.format', `one of ${EMBEDDING_FORMATS.map((f) => `'${f}'`).join(', ')} (${what})`, options.format, 'type');
+    }
+    format = guessed;
+  }
+  const signal = options.signal;
+  if (signal?.aborted) throw signal.reason;
+  const features = prep.featureNames;
+
+  const batches = readBatches(source, { delimiter: options.delimiter, columns: options.columns }, batchSize);
+  let writer: Awaited<ReturnType<typeof openEmbeddingWriter>> | null = null;
+  let rows = 0;
+  let calls = 0;
+  try {
+    for await (const batch of batches) {
+      if (!writer) {
+        const names = new Set(batch.columns.map((c) => c.name));
+        const absent = features.filter((f) => !names.has(f));
+        if (absent.length > 0) {
+          throw new DataError(
+            'HEADER_MISMATCH',
+            `The header of ${batch.source} does not match the fitted schema: ${listColumns(absent)} ${absent.length === 1 ? 'is' : 'are'} missing (its columns are ${listColumns([...names])})`,
+          );
+        }
+        writer = await openEmbeddingWriter(output, format, d);
+      }
+      if (batch.rows === 0) continue;
+      const enc = prep.transform(batch);
+      const res = await embedder.embedBatch(enc.x, enc.rows, enc.missing);
+      checkResult(res, enc.rows, d);
+      await writer.write(res, enc.rows);
+      rows += enc.rows;
+      calls++;
+      options.onProgress?.(rows);
+      if (signal?.aborted) throw signal.reason;
+    }
+    if (!writer) writer = await openEmbeddingWriter(output, format, d);
+    await writer.finish();
+  } catch (err) {
+    if (writer) await writer.abort();
+    throw err;
+  } finally {
+    await batches.return(undefined);
+  }
+  return { rows, batches: calls, format, embeddingDim: d, output: isFile ? output : null };
+}
