@@ -61,6 +61,26 @@ describe.each(availableIsas())('activations on %s vs scalar reference', (isa) =>
     expectSameBits(out, Float32Array.from(mask, (m) => (m ? scale : 0)), 'out');
   });
 
+  it('dropout and the elementwise ops run in place (out may be inp, as the transformer uses them)', () => {
+    const n = 1003, inp = uniform(n, 17, -3, 3), b = uniform(n, 18);
+    const dims = { n, p: 0.2, seed: 5, offset: 9 };
+    const out = new Float32Array(n), mask = new Uint8Array(n);
+    callOp(isa, 'dropout_forward', { out, mask, inp }, dims);
+    const inPlace = inp.slice(), mask2 = new Uint8Array(n);
+    callOp(isa, 'dropout_forward', { out: inPlace, mask: mask2, inp: inPlace }, dims);
+    expectSameBits(inPlace, out, 'dropout in place');
+    for (const op of ['relu_forward', 'gelu_forward']) {
+      const o = new Float32Array(n), x = inp.slice();
+      callOp(isa, op, { out: o, inp }, { n });
+      callOp(isa, op, { out: x, inp: x }, { n });
+      expectSameBits(x, o, `${op} in place`);
+    }
+    const sum = new Float32Array(n), a = inp.slice();
+    callOp(isa, 'add_forward', { out: sum, a: inp, b }, { n });
+    callOp(isa, 'add_forward', { out: a, a, b }, { n });
+    expectSameBits(a, sum, 'add in place');
+  });
+
   it('dropout element i depends only on (seed, offset + i)', () => {
     const n = 37, inp = uniform(n + 5, 11);
     const whole = { out: new Float32Array(n + 5), mask: new Uint8Array(n + 5) };

@@ -51,6 +51,15 @@ describe.each(availableIsas())('losses on %s vs scalar reference', (isa) => {
     expectClose(loss, expected, undefined, 'loss');
   });
 
+  it('softmax_ce may write probs over its logits', () => {
+    const M = 13, C = 11, logits = uniform(M * C, 19, -4, 4), target = targets(M, C, 20);
+    const apart = softmaxCe(isa, M, C, logits, target);
+    const shared = logits.slice(), loss = new Float32Array(M);
+    callOp(isa, 'softmax_ce_forward', { loss, probs: shared, logits: shared, target }, { M, C });
+    expectSameBits(shared, apart.probs, 'probs');
+    expectSameBits(loss, apart.loss, 'loss');
+  });
+
   it('backward accumulates: running it twice doubles the gradients', () => {
     const M = 5, C = 7, n = M * C, dloss = uniform(M, 8);
     const target = targets(M, C, 9), { probs } = softmaxCe(isa, M, C, uniform(n, 10, -3, 3), target);

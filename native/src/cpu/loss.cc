@@ -21,6 +21,7 @@ void softmax_ce_forward(float* loss, float* probs, const float* logits, const in
     for (int64_t m = m0; m < m1; ++m) {
       const float* l = logits + m * C;
       float* p = probs + m * C;
+      const float l_target = l[target[m]];  // read before probs is written (it may alias logits)
       vf vmax = set1(l[0]);
       for_lanes(0, C, [&](int64_t c, int k) { vmax = max(vmax, first_n_or(load_k(l + c, k), k, vmax)); });
       const float mx = reduce_max(vmax);
@@ -34,7 +35,7 @@ void softmax_ce_forward(float* loss, float* probs, const float* logits, const in
       const vf inv = set1(1.0f / s);
       for_lanes(0, C, [&](int64_t c, int k) { store_k(p + c, mul(load_k(p + c, k), inv), k); });
       // -log(exp(l[t] - mx) / s), without rounding probs[t] first
-      loss[m] = logf(s) + (mx - l[target[m]]);
+      loss[m] = logf(s) + (mx - l_target);
     }
   });
 }

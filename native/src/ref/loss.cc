@@ -14,13 +14,14 @@ void softmax_ce_forward(float* loss, float* probs, const float* logits, const in
   for (int m = 0; m < d.M; ++m) {
     const float* l = logits + (int64_t)m * d.C;
     float* p = probs + (int64_t)m * d.C;
+    const double l_target = l[target[m]];  // read before probs is written (it may alias logits)
     double mx = l[0];
     for (int c = 1; c < d.C; ++c) mx = l[c] > mx ? l[c] : mx;
     double sum = 0.0;
     for (int c = 0; c < d.C; ++c) sum += std::exp(l[c] - mx);
     for (int c = 0; c < d.C; ++c) p[c] = static_cast<float>(std::exp(l[c] - mx) / sum);
     // -log(exp(l[t] - mx) / sum), without rounding probs[t] first
-    loss[m] = static_cast<float>(std::log(sum) + mx - l[target[m]]);
+    loss[m] = static_cast<float>(std::log(sum) + mx - l_target);
   }
 }
 
