@@ -13,6 +13,34 @@ static Backend make_backend() {
   // linear
   t.linear_forward = linear_forward;
   t.linear_backward = linear_backward;
+  // norm.cc
+  t.layernorm_forward = layernorm_forward;
+  t.layernorm_backward = layernorm_backward;
+  // activation.cc
+  t.relu_forward = relu_forward;
+  t.relu_backward = relu_backward;
+  t.gelu_forward = gelu_forward;
+  t.gelu_backward = gelu_backward;
+  t.add_forward = add_forward;
+  t.add_backward = add_backward;
+  t.dropout_forward = dropout_forward;
+  t.dropout_backward = dropout_backward;
+  // gaussian.cc
+  t.clamp_forward = clamp_forward;
+  t.clamp_backward = clamp_backward;
+  t.reparam_forward = reparam_forward;
+  t.reparam_backward = reparam_backward;
+  t.kl_std_forward = kl_std_forward;
+  t.kl_std_backward = kl_std_backward;
+  t.kl_gauss_forward = kl_gauss_forward;
+  t.kl_gauss_backward = kl_gauss_backward;
+  t.gauss_nll_forward = gauss_nll_forward;
+  t.gauss_nll_backward = gauss_nll_backward;
+  // loss.cc
+  t.softmax_ce_forward = softmax_ce_forward;
+  t.softmax_ce_backward = softmax_ce_backward;
+  t.mse_forward = mse_forward;
+  t.mse_backward = mse_backward;
   return t;
 }
 

@@ -41,6 +41,19 @@ inline vf fmadd(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }  // a * b
 inline vf fnmadd(vf a, vf b, vf c) { return _mm512_fnmadd_ps(a, b, c); }  // c - a * b
 inline float reduce_add(vf v) { return _mm512_reduce_add_ps(v); }
 inline float reduce_max(vf v) { return _mm512_reduce_max_ps(v); }
+inline vf abs(vf a) { return _mm512_abs_ps(a); }
+// lane masks from ordered comparisons (false where either side is NaN)
+using vm = __mmask16;
+inline vm cmp_gt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
+inline vm cmp_ge(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_GE_OQ); }
+inline vm cmp_lt(vf a, vf b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
+inline vm mask_and(vm a, vm b) { return static_cast<vm>(a & b); }
+inline vf select(vm m, vf a, vf b) { return _mm512_mask_blend_ps(m, b, a); }  // m ? a : b
+inline vf round_nearest(vf a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+// a * 2^n for integral n in [-252, 254] (exact unless the result is subnormal or overflows)
+inline vf scale_pow2(vf a, vf n) { return _mm512_scalef_ps(a, n); }
+// lanes below n (0 <= n <= W) from a, the rest from b
+inline vf first_n_or(vf a, int n, vf b) { return _mm512_mask_blend_ps(tail_mask(n), b, a); }
 #else
 constexpr int W = 8;
 using vf = __m256;
@@ -76,7 +89,82 @@ inline float reduce_max(vf v) {
   s = _mm_max_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
 }
+inline vf abs(vf a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+// lane masks from ordered comparisons (false where either side is NaN)
+using vm = __m256;
+inline vm cmp_gt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
+inline vm cmp_ge(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GE_OQ); }
+inline vm cmp_lt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+inline vm mask_and(vm a, vm b) { return _mm256_and_ps(a, b); }
+inline vf select(vm m, vf a, vf b) { return _mm256_blendv_ps(b, a, m); }  // m ? a : b
+inline vf round_nearest(vf a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+// a * 2^n for integral n in [-252, 254] (exact unless the result is subnormal or overflows):
+// two steps of 2^(n/2) so each factor is a normal float, the same rounding as AVX-512 scalef
+inline vf scale_pow2(vf a, vf n) {
+  __m256i ni = _mm256_cvtps_epi32(n);
+  __m256i n1 = _mm256_srai_epi32(ni, 1), n2 = _mm256_sub_epi32(ni, n1);
+  const __m256i bias = _mm256_set1_epi32(127);
+  vf p1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
+  vf p2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+  return _mm256_mul_ps(_mm256_mul_ps(a, p1), p2);
+}
+// lanes below n (0 <= n <= W) from a, the rest from b
+inline vf first_n_or(vf a, int n, vf b) { return _mm256_blendv_ps(b, a, _mm256_castsi256_ps(tail_mask(n))); }
 #endif
+
+// ---- loops with a masked tail ---------------------------------------------------------------
+
+// k (1 <= k <= W) lanes; with k == W a plain load/store (constant-folded in for_lanes' main loop)
+inline vf load_k(const float* p, int k) { return k == W ? load(p) : load_n(p, k); }
+inline void store_k(float* p, vf v, int k) {
+  if (k == W) store(p, v); else store_n(p, v, k);
+}
+inline vf first_n(vf a, int n) { return first_n_or(a, n, zero()); }  // the other lanes 0
+
+// f(i, k) for the vectors of [b, e): k == W in the main loop, then one tail with k < W
+template <class F>
+inline void for_lanes(int64_t b, int64_t e, F&& f) {
+  int64_t i = b;
+  for (; i + W <= e; i += W) f(i, W);
+  if (i < e) f(i, static_cast<int>(e - i));
+}
+
+// ---- transcendental approximations (the same arithmetic on both instruction sets) ----------
+
+// exp(x), within 2 ulp of expf for x in [-87.3, 88.7]. Range reduction x = n ln2 + r with
+// |r| <= ln2 / 2, then the Taylor series of exp(r) to degree 7 (truncation < 6e-9 relative).
+// Inputs are clamped to [-104, 88.7228]: below, the result is 0 or a tiny subnormal; above it
+// saturates near FLT_MAX instead of +inf. NaN stays NaN.
+inline vf exp_approx(vf x) {
+  x = min(set1(88.7228f), max(set1(-104.0f), x));  // x second: NaN passes through
+  vf n = round_nearest(mul(x, set1(1.44269504088896341f)));
+  vf r = fnmadd(n, set1(0.693145751953125f), x);  // ln2 split into an exact high part
+  r = fnmadd(n, set1(1.42860682030941723e-6f), r);  // and the rest
+  vf p = set1(1.0f / 5040.0f);
+  p = fmadd(p, r, set1(1.0f / 720.0f));
+  p = fmadd(p, r, set1(1.0f / 120.0f));
+  p = fmadd(p, r, set1(1.0f / 24.0f));
+  p = fmadd(p, r, set1(1.0f / 6.0f));
+  p = fmadd(p, r, set1(0.5f));
+  p = fmadd(p, r, set1(1.0f));
+  p = fmadd(p, r, set1(1.0f));
+  return scale_pow2(p, n);
+}
+
+// erf(x) with absolute error below 3e-7: Abramowitz and Stegun 7.1.26 for |x|,
+// 1 - (a1 t + ... + a5 t^5) exp(-x^2) with t = 1 / (1 + p |x|), then the sign of x.
+inline vf erf_approx(vf x) {
+  vf z = abs(x);
+  vf t = div(set1(1.0f), fmadd(set1(0.3275911f), z, set1(1.0f)));
+  vf q = set1(1.061405429f);
+  q = fmadd(q, t, set1(-1.453152027f));
+  q = fmadd(q, t, set1(1.421413741f));
+  q = fmadd(q, t, set1(-0.284496736f));
+  q = fmadd(q, t, set1(0.254829592f));
+  q = mul(q, t);
+  vf y = fnmadd(q, exp_approx(mul(z, sub(zero(), z))), set1(1.0f));
+  return select(cmp_lt(x, zero()), sub(zero(), y), y);
+}
 
 }  // namespace simd
 }  // namespace VJ_NS

@@ -10,6 +10,34 @@ const Backend& backend_scalar() {
     // linear
     t.linear_forward = ref::linear_forward;
     t.linear_backward = ref::linear_backward;
+    // norm.cc
+    t.layernorm_forward = ref::layernorm_forward;
+    t.layernorm_backward = ref::layernorm_backward;
+    // activation.cc
+    t.relu_forward = ref::relu_forward;
+    t.relu_backward = ref::relu_backward;
+    t.gelu_forward = ref::gelu_forward;
+    t.gelu_backward = ref::gelu_backward;
+    t.add_forward = ref::add_forward;
+    t.add_backward = ref::add_backward;
+    t.dropout_forward = ref::dropout_forward;
+    t.dropout_backward = ref::dropout_backward;
+    // gaussian.cc
+    t.clamp_forward = ref::clamp_forward;
+    t.clamp_backward = ref::clamp_backward;
+    t.reparam_forward = ref::reparam_forward;
+    t.reparam_backward = ref::reparam_backward;
+    t.kl_std_forward = ref::kl_std_forward;
+    t.kl_std_backward = ref::kl_std_backward;
+    t.kl_gauss_forward = ref::kl_gauss_forward;
+    t.kl_gauss_backward = ref::kl_gauss_backward;
+    t.gauss_nll_forward = ref::gauss_nll_forward;
+    t.gauss_nll_backward = ref::gauss_nll_backward;
+    // loss.cc
+    t.softmax_ce_forward = ref::softmax_ce_forward;
+    t.softmax_ce_backward = ref::softmax_ce_backward;
+    t.mse_forward = ref::mse_forward;
+    t.mse_backward = ref::mse_backward;
     return t;
   }();
   return b;
