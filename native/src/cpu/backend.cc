@@ -41,6 +41,16 @@ static Backend make_backend() {
   t.softmax_ce_backward = softmax_ce_backward;
   t.mse_forward = mse_forward;
   t.mse_backward = mse_backward;
+  // index
+  t.index_select_forward = index_select_forward;
+  t.index_select_backward = index_select_backward;
+  t.tokenizer_forward = tokenizer_forward;
+  t.tokenizer_backward = tokenizer_backward;
+  // optim
+  t.adamw_update = adamw_update;
+  t.sum_squares = sum_squares;
+  t.scale_inplace = scale_inplace;
+  t.ema_update = ema_update;
   return t;
 }
 

@@ -165,6 +165,28 @@ inline vf erf_approx(vf x) {
   vf y = fnmadd(q, exp_approx(mul(z, sub(zero(), z))), set1(1.0f));
   return select(cmp_lt(x, zero()), sub(zero(), y), y);
 }
+// ---- square root and uint8 flags read as floats (optim.cc) ----------------------------------
+#if defined(VJ_ISA_AVX512)
+inline vf sqrt(vf a) { return _mm512_sqrt_ps(a); }
+// W bytes p[0..W) as floats 0..255
+inline vf load_u8(const uint8_t* p) {
+  return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+}
+// first n (0 <= n <= W) bytes as floats, the rest 0; bytes past n are never read
+inline vf load_u8_n(const uint8_t* p, int n) {
+  return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(tail_mask(n), p)));
+}
+#else
+inline vf sqrt(vf a) { return _mm256_sqrt_ps(a); }
+inline vf load_u8(const uint8_t* p) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+}
+inline vf load_u8_n(const uint8_t* p, int n) {
+  alignas(8) uint8_t tmp[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  for (int i = 0; i < n; ++i) tmp[i] = p[i];
+  return load_u8(tmp);
+}
+#endif
 
 }  // namespace simd
 }  // namespace VJ_NS

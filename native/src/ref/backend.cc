@@ -38,6 +38,16 @@ const Backend& backend_scalar() {
     t.softmax_ce_backward = ref::softmax_ce_backward;
     t.mse_forward = ref::mse_forward;
     t.mse_backward = ref::mse_backward;
+    // index
+    t.index_select_forward = ref::index_select_forward;
+    t.index_select_backward = ref::index_select_backward;
+    t.tokenizer_forward = ref::tokenizer_forward;
+    t.tokenizer_backward = ref::tokenizer_backward;
+    // optim
+    t.adamw_update = ref::adamw_update;
+    t.sum_squares = ref::sum_squares;
+    t.scale_inplace = ref::scale_inplace;
+    t.ema_update = ref::ema_update;
     return t;
   }();
   return b;
