@@ -28,7 +28,10 @@ class Pool {
     stop_workers();
     nthreads_ = n;
     stop_ = false;
-    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+    // each worker starts from the generation current now (region_mu_ is held, so no region can
+    // start before this): reading it inside the new thread could miss the first region
+    const uint64_t gen = generation_.load();
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i, gen] { worker_loop(i, gen); });
   }
 
   void run(int64_t n, int64_t grain, RangeFn fn, void* ctx) {
@@ -79,8 +82,7 @@ class Pool {
     if (b < e) job_fn_(job_ctx_, b, e);
   }
 
-  void worker_loop(int id) {
-    uint64_t seen = generation_.load(std::memory_order_acquire);
+  void worker_loop(int id, uint64_t seen) {
     for (;;) {
       // spin for a while, then sleep
       int spins = 0;
