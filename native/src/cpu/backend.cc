@@ -13,6 +13,11 @@ static Backend make_backend() {
   // linear
   t.linear_forward = linear_forward;
   t.linear_backward = linear_backward;
+  // attention
+  t.attention_forward = attention_forward;
+  t.attention_backward = attention_backward;
+  t.cross_attention_forward = cross_attention_forward;
+  t.cross_attention_backward = cross_attention_backward;
   return t;
 }
 

@@ -10,6 +10,11 @@ const Backend& backend_scalar() {
     // linear
     t.linear_forward = ref::linear_forward;
     t.linear_backward = ref::linear_backward;
+    // attention
+    t.attention_forward = ref::attention_forward;
+    t.attention_backward = ref::attention_backward;
+    t.cross_attention_forward = ref::cross_attention_forward;
+    t.cross_attention_backward = ref::cross_attention_backward;
     return t;
   }();
   return b;
