@@ -23,6 +23,13 @@ constexpr int R = 4;  // rows (or columns) per register block
 
 inline int padded(int n) { return (n + W - 1) / W * W; }
 
+// the first n (1..W) lanes; a full vector takes the plain (unmasked, faster) load and store
+inline vf load_upto(const float* p, int n) { return n == W ? load(p) : load_n(p, n); }
+inline void store_upto(float* p, vf v, int n) {
+  if (n == W) store(p, v);
+  else store_n(p, v, n);
+}
+
 // One float scratch block per worker slot, 64-byte aligned. Taken on the calling thread (a
 // failed allocation throws there, never in a worker).
 struct Scratch {
@@ -33,6 +40,8 @@ struct Scratch {
     per_slot = (per + 15) / 16 * 16;
     base = raw + ((16 - (reinterpret_cast<uintptr_t>(raw) / 4) % 16) % 16);
   }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
   ~Scratch() { delete[] raw; }
   float* slot(int64_t s) const { return base + s * per_slot; }
 };
@@ -69,13 +78,12 @@ int make_keep(float* keep, const uint8_t* mask, int T, int Tp) {
   return n;
 }
 
-// t (HS, Tp) = rows x (T, x_stride) transposed, zero past T
+// t (HS, Tp) = rows x (T, x_stride) transposed, zero past T; W x W tiles in registers
 void transpose_rows(float* t, const float* x, int64_t x_stride, int T, int Tp, int HS) {
-  for (int d = 0; d < HS; ++d) {
-    float* td = t + (int64_t)d * Tp;
-    for (int j = 0; j < T; ++j) td[j] = x[j * x_stride + d];
-    for (int j = T; j < Tp; ++j) td[j] = 0.f;
-  }
+  for (int j0 = 0; j0 < Tp; j0 += W)
+    for (int d0 = 0; d0 < HS; d0 += W)
+      transpose_tile(t + (int64_t)d0 * Tp + j0, Tp, x + j0 * x_stride + d0, x_stride,
+                     T - j0 < W ? T - j0 : W, HS - d0 < W ? HS - d0 : W);
 }
 
 // s (nr, ld) = scale * x rows (nr of them, x_stride) . t (HS, Tp), for all Tp columns
@@ -91,7 +99,8 @@ void rows_dot_t(float* s, int ld, const float* x, int64_t x_stride, int nr, cons
       const vf td = load(t + (int64_t)d * Tp + jv);
       for (int r = 0; r < R; ++r) acc[r] = fmadd(set1(xr[r][d]), td, acc[r]);
     }
-    for (int r = 0; r < nr; ++r) store(s + (int64_t)r * ld + jv, mul(acc[r], vs));
+    for (int r = 0; r < R; ++r)
+      if (r < nr) store(s + (int64_t)r * ld + jv, mul(acc[r], vs));
   }
 }
 
@@ -107,59 +116,80 @@ void mix_rows(float* out, int64_t out_stride, bool accumulate, const float* coef
     for (int j = 0; j < T; ++j) {
       if (keep[j] == 0.f) continue;
       const float* xj = rows + j * rows_stride + d0;
-      const vf x = nd == W ? load(xj) : load_n(xj, nd);
+      const vf x = load_upto(xj, nd);
       for (int r = 0; r < R; ++r) acc[r] = fmadd(set1(cr[r][j]), x, acc[r]);
     }
-    for (int r = 0; r < nr; ++r) {
+    for (int r = 0; r < R; ++r) {
+      if (r >= nr) continue;
       float* o = out + r * out_stride + d0;
-      store_n(o, accumulate ? add(acc[r], load_n(o, nd)) : acc[r], nd);
+      store_upto(o, accumulate ? add(acc[r], load_upto(o, nd)) : acc[r], nd);
     }
   }
 }
 
-// out rows j0 .. j0+nc-1 (out_stride) += sum over i < n of coef[i * ld + j] * rows_i (HS),
-// written only for kept j (the columns of masked keys are all zero)
-void mix_cols(float* out, int64_t out_stride, const float* coef, int ld, int j0, int nc,
-              const float* rows, int64_t rows_stride, int n, const float* keep, int HS) {
+// For key columns j0 .. j0+nc-1, written only for kept keys (masked columns are all zero):
+//   dk_j += sum over i < n of ds[i * ld_ds + j] q_i,  dv_j += sum over i < n of p[i * ld_p + j] g_i
+// with dk, dv rows (dkv_stride) and q rows (q_stride), g rows (g_stride) of HS floats.
+void mix_cols(float* dk, float* dv, int64_t dkv_stride, const float* ds, int ld_ds, const float* p,
+              int ld_p, int j0, int nc, const float* q, int64_t q_stride, const float* g,
+              int64_t g_stride, int n, const float* keep, int HS) {
   int jc[R];
   for (int r = 0; r < R; ++r) jc[r] = j0 + (r < nc ? r : nc - 1);
   for (int d0 = 0; d0 < HS; d0 += W) {
     const int nd = HS - d0 < W ? HS - d0 : W;
-    vf acc[R];
-    for (int r = 0; r < R; ++r) acc[r] = zero();
+    vf ak[R], av[R];
+    for (int r = 0; r < R; ++r) ak[r] = av[r] = zero();
     for (int i = 0; i < n; ++i) {
-      const float* xi = rows + i * rows_stride + d0;
-      const vf x = nd == W ? load(xi) : load_n(xi, nd);
-      const float* ci = coef + (int64_t)i * ld;
-      for (int r = 0; r < R; ++r) acc[r] = fmadd(set1(ci[jc[r]]), x, acc[r]);
+      const float* qi = q + i * q_stride + d0;
+      const float* gi = g + i * g_stride + d0;
+      const vf xq = load_upto(qi, nd), xg = load_upto(gi, nd);
+      const float* dsi = ds + (int64_t)i * ld_ds;
+      const float* pi = p + (int64_t)i * ld_p;
+      for (int r = 0; r < R; ++r) {
+        ak[r] = fmadd(set1(dsi[jc[r]]), xq, ak[r]);
+        av[r] = fmadd(set1(pi[jc[r]]), xg, av[r]);
+      }
     }
-    for (int r = 0; r < nc; ++r) {
-      if (keep[j0 + r] == 0.f) continue;
-      float* o = out + (j0 + r) * out_stride + d0;
-      store_n(o, add(acc[r], load_n(o, nd)), nd);
+    for (int r = 0; r < R; ++r) {
+      if (r >= nc || keep[j0 + r] == 0.f) continue;
+      float* ok = dk + (j0 + r) * dkv_stride + d0;
+      float* ov = dv + (j0 + r) * dkv_stride + d0;
+      store_upto(ok, add(ak[r], load_upto(ok, nd)), nd);
+      store_upto(ov, add(av[r], load_upto(ov, nd)), nd);
     }
   }
 }
 
-// Softmax of a scaled score row s (Tp) over kept keys, in place; the first T entries are also
-// written to prow. Needs at least one kept key.
-void softmax_row(float* s, float* prow, const float* keep, int T, int Tp) {
+// Softmax over kept keys of nr score rows s (row stride Tp), in place; the first T entries of
+// row r are also written to probs row r (stride T). Needs at least one kept key. The rows go
+// through each phase together so their dependency chains overlap.
+void softmax_rows(float* s, float* probs, int nr, const float* keep, int T, int Tp) {
   const vf neg_inf = set1(-__builtin_inff());
-  vf mx = neg_inf;
-  for (int jv = 0; jv < Tp; jv += W) mx = max(mx, select_nz(load(keep + jv), load(s + jv), neg_inf));
-  const vf m = set1(reduce_max(mx));
-  vf sum = zero();
+  vf m[R], sum[R];
+  for (int r = 0; r < R; ++r) m[r] = neg_inf, sum[r] = zero();
   for (int jv = 0; jv < Tp; jv += W) {
-    const vf e = select_nz(load(keep + jv), vexp(sub(load(s + jv), m)), zero());
-    store(s + jv, e);
-    sum = add(sum, e);
+    const vf k = load(keep + jv);
+    for (int r = 0; r < R; ++r)
+      if (r < nr) m[r] = max(m[r], select_nz(k, load(s + r * Tp + jv), neg_inf));
   }
-  const vf inv = set1(1.f / reduce_add(sum));
+  for (int r = 0; r < R; ++r) m[r] = set1(reduce_max(m[r]));
   for (int jv = 0; jv < Tp; jv += W) {
-    const vf p = mul(load(s + jv), inv);
-    store(s + jv, p);
-    if (jv + W <= T) store(prow + jv, p);
-    else store_n(prow + jv, p, T - jv);
+    const vf k = load(keep + jv);
+    for (int r = 0; r < R; ++r) {
+      if (r >= nr) continue;
+      const vf e = select_nz(k, vexp(sub(load(s + r * Tp + jv), m[r])), zero());
+      store(s + r * Tp + jv, e);
+      sum[r] = add(sum[r], e);
+    }
+  }
+  for (int r = 0; r < R; ++r) sum[r] = set1(1.f / reduce_add(sum[r]));
+  for (int jv = 0; jv < Tp; jv += W) {
+    for (int r = 0; r < R; ++r) {
+      if (r >= nr) continue;
+      const vf p = mul(load(s + r * Tp + jv), sum[r]);
+      store(s + r * Tp + jv, p);
+      store_upto(probs + (int64_t)r * T + jv, p, T - jv < W ? T - jv : W);
+    }
   }
 }
 
@@ -175,13 +205,13 @@ struct Head {
   const uint8_t* mask;  // (T) or null
 };
 
-// out rows (nq, out_stride), probs (nq, T). scratch: 4 + HS + R rows of Tp floats.
+// out rows (nq, out_stride), probs (nq, T). scratch: (1 + HS + R) * Tp floats.
 void head_forward(float* out, int64_t out_stride, float* probs, const Head& h, float scale,
                   float* scratch) {
   const int T = h.T, Tp = padded(T);
   float* keep = scratch;
-  float* kt = keep + Tp;                      // (HS, Tp)
-  float* s = kt + (int64_t)h.HS * Tp;         // (R, Tp)
+  float* kt = keep + Tp;               // (HS, Tp)
+  float* s = kt + (int64_t)h.HS * Tp;  // (R, Tp)
   if (make_keep(keep, h.mask, T, Tp) == 0) {  // every key masked: zeros, by definition
     for (int i = 0; i < h.nq; ++i) {
       for (int d = 0; d < h.HS; ++d) out[i * out_stride + d] = 0.f;
@@ -193,7 +223,7 @@ void head_forward(float* out, int64_t out_stride, float* probs, const Head& h, f
   for (int i0 = 0; i0 < h.nq; i0 += R) {
     const int nr = h.nq - i0 < R ? h.nq - i0 : R;
     rows_dot_t(s, Tp, h.q + i0 * h.q_stride, h.q_stride, nr, kt, Tp, h.HS, scale);
-    for (int r = 0; r < nr; ++r) softmax_row(s + (int64_t)r * Tp, probs + (int64_t)(i0 + r) * T, keep, T, Tp);
+    softmax_rows(s, probs + (int64_t)i0 * T, nr, keep, T, Tp);
     mix_rows(out + i0 * out_stride, out_stride, false, s, Tp, nr, h.v, h.kv_stride, keep, T, h.HS);
   }
 }
@@ -202,7 +232,7 @@ void head_forward(float* out, int64_t out_stride, float* probs, const Head& h, f
 //   dp_ij = dout_i . v_j,  ds_ij = scale p_ij (dp_ij - sum_j' p_ij' dp_ij')
 //   dq_i += sum_j ds_ij k_j,  dk_j += sum_i ds_ij q_i,  dv_j += sum_i p_ij dout_i
 // dq rows (nq, dq_stride) or null; dk, dv rows (T, dkv_stride) or null (together).
-// scratch: 4 + HS + nq rows of Tp floats.
+// scratch: (1 + HS + nq) * Tp floats.
 void head_backward(float* dq, int64_t dq_stride, float* dk, float* dv, int64_t dkv_stride,
                    const float* dout, int64_t dout_stride, const float* probs, const Head& h,
                    float scale, float* scratch) {
@@ -214,7 +244,8 @@ void head_backward(float* dq, int64_t dq_stride, float* dk, float* dv, int64_t d
   transpose_rows(vt, h.v, h.kv_stride, T, Tp, h.HS);
   for (int i0 = 0; i0 < nq; i0 += R) {
     const int nr = nq - i0 < R ? nq - i0 : R;
-    rows_dot_t(ds + (int64_t)i0 * Tp, Tp, dout + i0 * dout_stride, dout_stride, nr, vt, Tp, h.HS, 1.f);
+    rows_dot_t(ds + (int64_t)i0 * Tp, Tp, dout + i0 * dout_stride, dout_stride, nr, vt, Tp,
+               h.HS, 1.f);
   }
   const vf vs = set1(scale);
   for (int i = 0; i < nq; ++i) {
@@ -225,11 +256,11 @@ void head_backward(float* dq, int64_t dq_stride, float* dk, float* dv, int64_t d
       // masked keys: dp forced to 0 (their v is never trusted), and p is 0 there
       const vf dp = select_nz(load(keep + jv), load(dsi + jv), zero());
       store(dsi + jv, dp);
-      acc = fmadd(load_n(pi + jv, T - jv < W ? T - jv : W), dp, acc);
+      acc = fmadd(load_upto(pi + jv, T - jv < W ? T - jv : W), dp, acc);
     }
     const vf pdp = set1(reduce_add(acc));
     for (int jv = 0; jv < Tp; jv += W) {
-      const vf p = load_n(pi + jv, T - jv < W ? T - jv : W);
+      const vf p = load_upto(pi + jv, T - jv < W ? T - jv : W);
       store(dsi + jv, mul(mul(p, sub(load(dsi + jv), pdp)), vs));
     }
   }
@@ -243,8 +274,8 @@ void head_backward(float* dq, int64_t dq_stride, float* dk, float* dv, int64_t d
   if (dk) {
     for (int j0 = 0; j0 < T; j0 += R) {
       const int nc = T - j0 < R ? T - j0 : R;
-      mix_cols(dk, dkv_stride, ds, Tp, j0, nc, h.q, h.q_stride, nq, keep, h.HS);
-      mix_cols(dv, dkv_stride, probs, T, j0, nc, dout, dout_stride, nq, keep, h.HS);
+      mix_cols(dk, dv, dkv_stride, ds, Tp, probs, T, j0, nc, h.q, h.q_stride, dout, dout_stride,
+               nq, keep, h.HS);
     }
   }
 }
@@ -263,7 +294,8 @@ void attention_forward(float* out, float* probs, const float* qkv, const uint8_t
   run_slots(tasks, slots, sc, [&](int64_t t, float* buf) {
     const int64_t b = t / d.NH, hh = t % d.NH;
     const float* row = qkv + b * T * 3 * C + hh * d.HS;
-    Head h{row, 3 * C, d.T, row + C, row + 2 * C, 3 * C, d.T, d.HS, key_mask ? key_mask + b * T : nullptr};
+    Head h{row, 3 * C, d.T, row + C, row + 2 * C, 3 * C, d.T, d.HS,
+           key_mask ? key_mask + b * T : nullptr};
     head_forward(out + b * T * C + hh * d.HS, C, probs + t * T * T, h, scale, buf);
   });
 }
@@ -295,7 +327,8 @@ void cross_attention_forward(float* out, float* probs, const float* q, const flo
   run_slots(tasks, slots, sc, [&](int64_t t, float* buf) {
     const int64_t b = t / d.NH, hh = t % d.NH;
     const float* row = kv + b * T * 2 * C + hh * d.HS;
-    Head h{q + hh * d.HS, C, d.P, row, row + C, 2 * C, d.T, d.HS, key_mask ? key_mask + b * T : nullptr};
+    Head h{q + hh * d.HS, C, d.P, row, row + C, 2 * C, d.T, d.HS,
+           key_mask ? key_mask + b * T : nullptr};
     head_forward(out + b * P * C + hh * d.HS, C, probs + t * P * T, h, scale, buf);
   });
 }
@@ -329,8 +362,8 @@ void cross_attention_backward(float* dq, float* dkv, const float* dout, const fl
     for (int64_t e = v0 * W; e < v1 * W && e < P * C; e += W) {
       const int n = P * C - e < W ? static_cast<int>(P * C - e) : W;
       vf acc = zero();
-      for (int64_t b = 0; b < d.B; ++b) acc = add(acc, load_n(pb + b * P * C + e, n));
-      store_n(dq + e, add(load_n(dq + e, n), acc), n);
+      for (int64_t b = 0; b < d.B; ++b) acc = add(acc, load_upto(pb + b * P * C + e, n));
+      store_upto(dq + e, add(load_upto(dq + e, n), acc), n);
     }
   });
 }

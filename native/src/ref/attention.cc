@@ -58,14 +58,15 @@ void head_forward(float* out, int64_t out_stride, float* probs, const float* q, 
 }
 
 // Backward of one head (layout as head_forward). dq (nq, dq_stride) or null, dq64 the same in
-// double (for sums over the batch) or null; dk, dv (T, dkv_stride) or null. With dp_ij = dout_i . v_j:
+// double (for sums over the batch) or null; dk, dv (T, dkv_stride) or null (together).
+// Differentiating out_i = sum_j p_ij v_j, p_i = softmax_j(s_ij), with dp_ij = dout_i . v_j:
 //   dv_j += sum_i p_ij dout_i
 //   ds_ij = p_ij (dp_ij - sum_j' p_ij' dp_ij')      (softmax backward)
 //   dq_i += scale sum_j ds_ij k_j,   dk_j += scale sum_i ds_ij q_i
 void head_backward(float* dq, double* dq64, int64_t dq_stride, float* dk, float* dv,
-                   int64_t dkv_stride, const float* dout, int64_t dout_stride, const float* q, int64_t q_stride,
-                   const float* k, const float* v, int64_t kv_stride, const float* probs,
-                   const uint8_t* keep, int nq, int T, int HS) {
+                   int64_t dkv_stride, const float* dout, int64_t dout_stride, const float* q,
+                   int64_t q_stride, const float* k, const float* v, int64_t kv_stride,
+                   const float* probs, const uint8_t* keep, int nq, int T, int HS) {
   const double scale = 1.0 / std::sqrt(static_cast<double>(HS));
   double* ds = new double[(int64_t)nq * T];
   for (int i = 0; i < nq; ++i) {
