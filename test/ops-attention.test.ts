@@ -19,6 +19,7 @@ const SELF_SHAPES: AttnShape[] = [
   { B: 2, T: 16, NH: 2, HS: 16 },
   { B: 3, T: 20, NH: 4, HS: 16 },
   { B: 1, T: 37, NH: 1, HS: 32 },
+  { B: 2, T: 11, NH: 3, HS: 12 },
 ];
 
 const CROSS_SHAPES: CrossShape[] = [
@@ -28,6 +29,7 @@ const CROSS_SHAPES: CrossShape[] = [
   { B: 5, P: 4, T: 13, NH: 4, HS: 16 },
   { B: 4, P: 4, T: 16, NH: 2, HS: 16 },
   { B: 37, P: 4, T: 14, NH: 4, HS: 16 },
+  { B: 3, P: 6, T: 9, NH: 2, HS: 12 },
 ];
 
 /**
