@@ -51,6 +51,11 @@ static Backend make_backend() {
   t.sum_squares = sum_squares;
   t.scale_inplace = scale_inplace;
   t.ema_update = ema_update;
+  // attention
+  t.attention_forward = attention_forward;
+  t.attention_backward = attention_backward;
+  t.cross_attention_forward = cross_attention_forward;
+  t.cross_attention_backward = cross_attention_backward;
   return t;
 }
 

@@ -79,6 +79,16 @@ void adamw_update(float* params, float* m, float* v, const float* grads, const u
 double sum_squares(const float* x, int64_t n);
 void scale_inplace(float* x, float s, int64_t n);
 void ema_update(float* target, const float* source, float momentum, int64_t n);
+// attention.cc
+void attention_forward(float* out, float* probs, const float* qkv, const uint8_t* key_mask,
+                       const AttnDims& d);
+void attention_backward(float* dqkv, const float* dout, const float* qkv, const float* probs,
+                        const uint8_t* key_mask, const AttnDims& d);
+void cross_attention_forward(float* out, float* probs, const float* q, const float* kv,
+                             const uint8_t* key_mask, const CrossDims& d);
+void cross_attention_backward(float* dq, float* dkv, const float* dout, const float* q,
+                              const float* kv, const float* probs, const uint8_t* key_mask,
+                              const CrossDims& d);
 
 const Backend& backend();
 

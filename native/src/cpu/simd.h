@@ -5,7 +5,17 @@
 // Code in these files must not instantiate std:: templates shared with other files (their
 // out-of-line copies would be compiled with these instruction sets): use plain loops.
 #pragma once
+// GCC 12 reports the AVX-512 intrinsics' own "undefined" operands (__Y = __Y) as uninitialised
+// when they are inlined into loops (GCC bug 105593, fixed in 12.3); the warning is about the
+// header, not about our code.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
+#pragma GCC diagnostic pop
+#else
+#include <immintrin.h>
+#endif
 #include <cstdint>
 
 #if defined(VJ_ISA_AVX512)
@@ -54,6 +64,43 @@ inline vf round_nearest(vf a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEA
 inline vf scale_pow2(vf a, vf n) { return _mm512_scalef_ps(a, n); }
 // lanes below n (0 <= n <= W) from a, the rest from b
 inline vf first_n_or(vf a, int n, vf b) { return _mm512_mask_blend_ps(tail_mask(n), b, a); }
+// keep != 0 ? a : b, lane by lane (keep holds 1.0 or 0.0: key masks, padded tails)
+inline vf select_nz(vf keep, vf a, vf b) {
+  return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(keep, _mm512_setzero_ps(), _CMP_NEQ_OQ), b, a);
+}
+// 2^n for integral n in [-126, 127] (built in the exponent field)
+inline vf pow2_int(vf n) {
+  __m512i e = _mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(e, 23));
+}
+// r[0..15] <- its transpose, in registers: 32-bit then 64-bit unpacks within 128-bit lanes,
+// then two rounds of 128-bit lane shuffles
+inline void transpose_regs(vf* r) {
+  vf t[16], u[16];
+  for (int k = 0; k < 8; ++k) {
+    t[2 * k] = _mm512_unpacklo_ps(r[2 * k], r[2 * k + 1]);
+    t[2 * k + 1] = _mm512_unpackhi_ps(r[2 * k], r[2 * k + 1]);
+  }
+  for (int k = 0; k < 4; ++k) {
+    const __m512d a = _mm512_castps_pd(t[4 * k]), b = _mm512_castps_pd(t[4 * k + 1]);
+    const __m512d c = _mm512_castps_pd(t[4 * k + 2]), d = _mm512_castps_pd(t[4 * k + 3]);
+    u[4 * k] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    u[4 * k + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    u[4 * k + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    u[4 * k + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  // u[4k + m], 128-bit lane l, holds column 4l + m of rows 4k .. 4k+3
+  for (int m = 0; m < 4; ++m) {
+    const vf x0 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0x44);
+    const vf x1 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0xEE);
+    const vf y0 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0x44);
+    const vf y1 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0xEE);
+    r[m] = _mm512_shuffle_f32x4(x0, y0, 0x88);
+    r[4 + m] = _mm512_shuffle_f32x4(x0, y0, 0xDD);
+    r[8 + m] = _mm512_shuffle_f32x4(x1, y1, 0x88);
+    r[12 + m] = _mm512_shuffle_f32x4(x1, y1, 0xDD);
+  }
+}
 #else
 constexpr int W = 8;
 using vf = __m256;
@@ -110,6 +157,32 @@ inline vf scale_pow2(vf a, vf n) {
 }
 // lanes below n (0 <= n <= W) from a, the rest from b
 inline vf first_n_or(vf a, int n, vf b) { return _mm256_blendv_ps(b, a, _mm256_castsi256_ps(tail_mask(n))); }
+// keep != 0 ? a : b, lane by lane (keep holds 1.0 or 0.0: key masks, padded tails)
+inline vf select_nz(vf keep, vf a, vf b) {
+  return _mm256_blendv_ps(b, a, _mm256_cmp_ps(keep, _mm256_setzero_ps(), _CMP_NEQ_OQ));
+}
+inline vf pow2_int(vf n) {
+  __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
+}
+// r[0..7] <- its transpose, in registers
+inline void transpose_regs(vf* r) {
+  vf t[8], u[8];
+  for (int k = 0; k < 4; ++k) {
+    t[2 * k] = _mm256_unpacklo_ps(r[2 * k], r[2 * k + 1]);
+    t[2 * k + 1] = _mm256_unpackhi_ps(r[2 * k], r[2 * k + 1]);
+  }
+  for (int k = 0; k < 2; ++k) {
+    u[4 * k] = _mm256_shuffle_ps(t[4 * k], t[4 * k + 2], 0x44);
+    u[4 * k + 1] = _mm256_shuffle_ps(t[4 * k], t[4 * k + 2], 0xEE);
+    u[4 * k + 2] = _mm256_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0x44);
+    u[4 * k + 3] = _mm256_shuffle_ps(t[4 * k + 1], t[4 * k + 3], 0xEE);
+  }
+  for (int m = 0; m < 4; ++m) {
+    r[m] = _mm256_permute2f128_ps(u[m], u[4 + m], 0x20);
+    r[4 + m] = _mm256_permute2f128_ps(u[m], u[4 + m], 0x31);
+  }
+}
 #endif
 
 // ---- loops with a masked tail ---------------------------------------------------------------
@@ -187,6 +260,40 @@ inline vf load_u8_n(const uint8_t* p, int n) {
   return load_u8(tmp);
 }
 #endif
+
+// Transposes a tile of `rows` x `cols` (both <= W) from src (row stride src_stride) into dst:
+// writes `cols` rows of W floats (dst row stride dst_stride), lanes past `rows` set to 0.
+inline void transpose_tile(float* dst, int64_t dst_stride, const float* src, int64_t src_stride,
+                           int rows, int cols) {
+  vf r[W];
+  for (int i = 0; i < W; ++i)
+    r[i] = i >= rows   ? zero()
+           : cols == W ? load(src + i * src_stride)
+                       : load_n(src + i * src_stride, cols);
+  transpose_regs(r);
+  for (int c = 0; c < cols; ++c) store(dst + c * dst_stride, r[c]);
+}
+
+// e^x, lane by lane, relative error below 1e-7 for x in [-87.3, 88]; x is clamped to that range
+// (measured 7.9e-8 on a dense sweep); e^-inf gives 1.2e-38, not 0 (callers that need exact
+// zeros select them); NaN stays NaN.
+// Range reduction x = n ln2 + r with |r| <= ln2 / 2 (ln2 split in two so n ln2 is exact), the
+// degree-7 Taylor polynomial of e^r (truncation error 5e-9), and 2^n from the exponent field.
+inline vf vexp(vf x) {
+  x = max(set1(-87.3f), min(set1(88.0f), x));  // constant first: a NaN x stays NaN
+  vf n = round_nearest(mul(x, set1(1.44269504088896341f)));
+  vf r = fnmadd(n, set1(0.693359375f), x);
+  r = fnmadd(n, set1(-2.12194440e-4f), r);
+  vf p = set1(1.f / 5040.f);
+  p = fmadd(p, r, set1(1.f / 720.f));
+  p = fmadd(p, r, set1(1.f / 120.f));
+  p = fmadd(p, r, set1(1.f / 24.f));
+  p = fmadd(p, r, set1(1.f / 6.f));
+  p = fmadd(p, r, set1(0.5f));
+  p = fmadd(p, r, set1(1.f));
+  p = fmadd(p, r, set1(1.f));
+  return mul(p, pow2_int(n));
+}
 
 }  // namespace simd
 }  // namespace VJ_NS

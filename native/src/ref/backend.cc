@@ -48,6 +48,11 @@ const Backend& backend_scalar() {
     t.sum_squares = ref::sum_squares;
     t.scale_inplace = ref::scale_inplace;
     t.ema_update = ref::ema_update;
+    // attention
+    t.attention_forward = ref::attention_forward;
+    t.attention_backward = ref::attention_backward;
+    t.cross_attention_forward = ref::cross_attention_forward;
+    t.cross_attention_backward = ref::cross_attention_backward;
     return t;
   }();
   return b;
