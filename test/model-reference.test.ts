@@ -11,7 +11,7 @@ describe('Var-T-JEPA loss against the TypeScript reference', () => {
     const model = new VarTJepa(TINY_SCHEMA, TINY_OPTIONS);
     try {
       const o = model.options;
-      const shapes = referenceParamShapes({ ...o }, Int32Array.from([0, 4, 0, 3, 0]));
+      const shapes = referenceParamShapes(o, Int32Array.from([0, 4, 0, 3, 0]));
       const table = new Map(model.parameterTable().map((t) => [t.name, t.shape]));
       for (const s of shapes) expect(table.get(s.name), s.name).toEqual(s.shape);
     } finally {
@@ -43,7 +43,7 @@ describe('Var-T-JEPA loss against the TypeScript reference', () => {
         epsSx: noise.epsSx,
         epsZ: noise.epsZ,
         epsSw: noise.epsSw,
-        config: { ...o },
+        config: { d: o.d, layers: o.layers, heads: o.heads, ff: o.ff, dp: o.dp, layersP: o.layersP, headsP: o.headsP, ffp: o.ffp, pool: o.pool, masks: o.masks, logvarMin: o.logvarMin, logvarMax: o.logvarMax, posBase: o.posBase, predPosBase: o.predPosBase },
       });
       for (const k of ['rec', 'gen', 'klSx', 'klZ', 'klSy'] as const) {
         // float32 native vs float64 reference

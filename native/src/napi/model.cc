@@ -109,7 +109,10 @@ class Worker : public Napi::AsyncWorker {
         work_(std::move(work)), result_(std::move(result)) {
     h_->busy = true;
   }
-  void keep(Napi::Value v) { refs_.push_back(Napi::Persistent(v)); }
+  // holds a typed array (or other object) alive until the work is done
+  void keep(Napi::Value v) {
+    if (v.IsObject()) refs_.push_back(Napi::Persistent(v));
+  }
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute() override {
