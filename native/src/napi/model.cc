@@ -103,16 +103,19 @@ struct Holder {
 class Worker : public Napi::AsyncWorker {
  public:
   using Work = std::function<void()>;
-  using Result = std::function<Napi::Value(Napi::Env)>;
+  using Result = std::function<Napi::Value(Napi::Env, Worker&)>;
   Worker(Napi::Env env, std::shared_ptr<Holder> h, Work work, Result result)
       : Napi::AsyncWorker(env, "varjepa"), deferred_(Napi::Promise::Deferred::New(env)), h_(std::move(h)),
         work_(std::move(work)), result_(std::move(result)) {
     h_->busy = true;
   }
-  // holds a typed array (or other object) alive until the work is done
-  void keep(Napi::Value v) {
-    if (v.IsObject()) refs_.push_back(Napi::Persistent(v));
+  // holds a typed array (or other object) alive until the work is done; returns its slot
+  size_t keep(Napi::Value v) {
+    refs_.push_back(v.IsObject() ? Napi::Persistent(v) : Napi::Reference<Napi::Value>());
+    return refs_.size() - 1;
   }
+  // a kept value, valid again in OnOK (napi_values do not outlive the call that made them)
+  Napi::Value kept(size_t i) { return refs_[i].Value(); }
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute() override {
@@ -132,7 +135,7 @@ class Worker : public Napi::AsyncWorker {
     finish();
     Napi::Env env = Env();
     try {
-      deferred_.Resolve(result_(env));
+      deferred_.Resolve(result_(env, *this));
     } catch (const Napi::Error& e) {
       deferred_.Reject(e.Value());
     }
@@ -287,7 +290,7 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
           [m, a, out, train, backward]() {
             *out = train ? m->train_step(a.x, a.B, a.m, a.s) : m->loss_and_grad(a.x, a.B, a.m, a.s, backward);
           },
-          [m, out](Napi::Env e) -> Napi::Value { return loss_object(e, *out, m->step()); });
+          [m, out](Napi::Env e, Worker&) -> Napi::Value { return loss_object(e, *out, m->step()); });
       for (int i = 0; i < 4; ++i) w->keep(info[static_cast<size_t>(i)]);
       Napi::Promise p = w->promise();
       w->Queue();
@@ -315,14 +318,13 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
       Napi::Float32Array p90 = Napi::Float32Array::New(env, static_cast<size_t>(rows));
       EmbedOutput out{emb.Data(), unc.Data(), p90.Data()};
       VarTJepa* m = &mdl;
-      auto refs = std::make_shared<std::vector<Napi::Reference<Napi::Value>>>();
       Worker* w = new Worker(
           env, h_, [m, x, rows, out]() { m->embed(x, rows, out); },
-          [emb, unc, p90](Napi::Env e) -> Napi::Value {
+          [](Napi::Env e, Worker& wk) -> Napi::Value {
             Napi::Object o = Napi::Object::New(e);
-            o.Set("embeddings", emb);
-            o.Set("uncertainty", unc);
-            o.Set("uncertaintyP90", p90);
+            o.Set("embeddings", wk.kept(1));
+            o.Set("uncertainty", wk.kept(2));
+            o.Set("uncertaintyP90", wk.kept(3));
             return o;
           });
       w->keep(info[0]);
@@ -370,10 +372,10 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
       VarTJepa* m = &mdl;
       Worker* w = new Worker(
           env, h_, [m, x, obs, rows, draws, seed, vp, pp]() { m->generate(x, obs, rows, draws, seed, vp, pp); },
-          [values, probs](Napi::Env e) -> Napi::Value {
+          [](Napi::Env e, Worker& wk) -> Napi::Value {
             Napi::Object o = Napi::Object::New(e);
-            o.Set("values", values);
-            o.Set("probs", probs);
+            o.Set("values", wk.kept(2));
+            o.Set("probs", wk.kept(3));
             return o;
           });
       w->keep(info[0]);

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// npm run bench: every benchmark in turn (each writes its figures to bench/results/). Builds
+// first if dist/ or the addon is missing. Benchmarks never run in CI.
+//   npm run bench [-- ops|train|embed|data ...]
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const root = path.resolve(__dirname, '..');
+const ALL = {
+  ops: ['bench/ops/matmul.js', 'bench/ops/attention.js'],
+  train: ['bench/train.js'],
+  embed: ['bench/embed.js'],
+  data: ['bench/data.js'],
+};
+const pick = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+for (const p of pick) {
+  if (!ALL[p]) {
+    console.error(`Unknown benchmark '${p}'; choose from: ${Object.keys(ALL).join(', ')}`);
+    process.exit(1);
+  }
+}
+if (!fs.existsSync(path.join(root, 'dist', 'cjs', 'index.js')) || !fs.existsSync(path.join(root, 'build', 'Release', 'varjepa.node'))) {
+  const r = spawnSync('npm', ['run', 'compile'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status || 1);
+}
+for (const name of pick.length ? pick : Object.keys(ALL)) {
+  for (const script of ALL[name]) {
+    console.log(`\n== ${script}`);
+    const r = spawnSync(process.execPath, [path.join(root, script)], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) process.exit(r.status || 1);
+  }
+}
