@@ -28,7 +28,10 @@ class Pool {
     stop_workers();
     nthreads_ = n;
     stop_ = false;
-    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+    // each worker starts from the generation current now: one read later, inside the new
+    // thread, could already see the next region's bump and sleep through it
+    const uint64_t start = generation_.load(std::memory_order_acquire);
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i, start] { worker_loop(i, start); });
   }
 
   void run(int64_t n, int64_t grain, RangeFn fn, void* ctx) {
@@ -79,8 +82,7 @@ class Pool {
     if (b < e) job_fn_(job_ctx_, b, e);
   }
 
-  void worker_loop(int id) {
-    uint64_t seen = generation_.load(std::memory_order_acquire);
+  void worker_loop(int id, uint64_t seen) {
     for (;;) {
       // spin for a while, then sleep
       int spins = 0;
