@@ -41,6 +41,29 @@ inline vf fmadd(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }  // a * b
 inline vf fnmadd(vf a, vf b, vf c) { return _mm512_fnmadd_ps(a, b, c); }  // c - a * b
 inline float reduce_add(vf v) { return _mm512_reduce_add_ps(v); }
 inline float reduce_max(vf v) { return _mm512_reduce_max_ps(v); }
+// r[i] = row i of a W x W block -> r[j] = column j (used to pack transposed matrices)
+inline void transpose(vf r[W]) {
+  vf a[16], b[16];
+  for (int i = 0; i < 8; ++i) {
+    a[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    a[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // b[4i + k], 128-bit lane L: column 4L + k of rows 4i .. 4i + 3
+  for (int i = 0; i < 4; ++i) {
+    b[4 * i] = _mm512_shuffle_ps(a[4 * i], a[4 * i + 2], 0x44);
+    b[4 * i + 1] = _mm512_shuffle_ps(a[4 * i], a[4 * i + 2], 0xEE);
+    b[4 * i + 2] = _mm512_shuffle_ps(a[4 * i + 1], a[4 * i + 3], 0x44);
+    b[4 * i + 3] = _mm512_shuffle_ps(a[4 * i + 1], a[4 * i + 3], 0xEE);
+  }
+  for (int k = 0; k < 4; ++k) {
+    const vf x0 = _mm512_shuffle_f32x4(b[k], b[4 + k], 0x88), x1 = _mm512_shuffle_f32x4(b[k], b[4 + k], 0xDD);
+    const vf y0 = _mm512_shuffle_f32x4(b[8 + k], b[12 + k], 0x88), y1 = _mm512_shuffle_f32x4(b[8 + k], b[12 + k], 0xDD);
+    r[k] = _mm512_shuffle_f32x4(x0, y0, 0x88);
+    r[4 + k] = _mm512_shuffle_f32x4(x1, y1, 0x88);
+    r[8 + k] = _mm512_shuffle_f32x4(x0, y0, 0xDD);
+    r[12 + k] = _mm512_shuffle_f32x4(x1, y1, 0xDD);
+  }
+}
 #else
 constexpr int W = 8;
 using vf = __m256;
@@ -75,6 +98,25 @@ inline float reduce_max(vf v) {
   s = _mm_max_ps(s, _mm_movehl_ps(s, s));
   s = _mm_max_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
+}
+// r[i] = row i of a W x W block -> r[j] = column j (used to pack transposed matrices)
+inline void transpose(vf r[W]) {
+  vf a[8], b[8];
+  for (int i = 0; i < 4; ++i) {
+    a[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    a[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // b[4i + k], 128-bit lane L: column 4L + k of rows 4i .. 4i + 3
+  for (int i = 0; i < 2; ++i) {
+    b[4 * i] = _mm256_shuffle_ps(a[4 * i], a[4 * i + 2], 0x44);
+    b[4 * i + 1] = _mm256_shuffle_ps(a[4 * i], a[4 * i + 2], 0xEE);
+    b[4 * i + 2] = _mm256_shuffle_ps(a[4 * i + 1], a[4 * i + 3], 0x44);
+    b[4 * i + 3] = _mm256_shuffle_ps(a[4 * i + 1], a[4 * i + 3], 0xEE);
+  }
+  for (int k = 0; k < 4; ++k) {
+    r[k] = _mm256_permute2f128_ps(b[k], b[4 + k], 0x20);
+    r[4 + k] = _mm256_permute2f128_ps(b[k], b[4 + k], 0x31);
+  }
 }
 #endif
 
