@@ -31,7 +31,7 @@ constexpr int MR = 6, NV = 2;  // 12 accumulators + 2 B vectors + 1 broadcast of
 constexpr int KC = 128;
 #endif
 constexpr int NR = NV * W;
-constexpr int MC = 16 * MR;     // rows per block when threads split the rows
+constexpr int MC = 16 * MR;  // most rows of C in one block of work
 
 // One register tile: C[r, 0:ncols] (+)= sum_p a(r, p) * b(p, 0:ncols), r < R.
 struct Tile {
@@ -269,24 +269,49 @@ void sgemm(int M, int N, int K, const float* A, int64_t lda, bool transA, const 
   }
   P.packed = buf;
 
-  // Split the rows when there are more rows than columns (each thread then reads all of op(B)
-  // and its share of op(A)), else the panels; never the reduction.
-  const int64_t flops_per_tile = 2LL * MR * NR * K;
-  const int64_t min_tiles = 1 + (1 << 21) / flops_per_tile;  // ~2 MFLOP per thread at least
+  // Blocks of C for the threads; never the reduction. With more rows than columns, blocks of
+  // rows across all panels (each thread then reads all of op(B) and its share of op(A)): many
+  // blocks of at most MC rows when op(B) is packed (small, cached), else one block per thread,
+  // so that each thread streams the large in-place op(B) once. Otherwise single panels, cut
+  // into row blocks only as far as the threads need to come out even.
+  const int nthreads = num_threads();
   const int nmr = (M + MR - 1) / MR;
-  if (M >= N || P.npan < 2) {
-    const int64_t grain = 1 + (min_tiles - 1) / P.npan;
-    parallel_for(nmr, grain, [&](int64_t b, int64_t e) {
-      for (int64_t blk = b; blk < e; blk += MC / MR) {
-        const int64_t blk_end = blk + MC / MR < e ? blk + MC / MR : e;
-        const int i1 = blk_end * MR < M ? (int)(blk_end * MR) : M;
-        run_block(P, (int)(blk * MR), i1, 0, P.npan);
-      }
-    });
+  const bool by_rows = M >= N || P.npan < 2;
+  const int pblocks = by_rows ? 1 : P.npan;
+  int rblocks = 1;
+  if (by_rows && P.pack_all) {
+    rblocks = (nmr + MC / MR - 1) / (MC / MR);
+    if (rblocks < 8 * nthreads) rblocks = nmr < 8 * nthreads ? nmr : 8 * nthreads;
+  } else if (by_rows) {
+    rblocks = nmr < nthreads ? nmr : nthreads;
   } else {
-    const int64_t grain = 1 + (min_tiles - 1) / nmr;
-    parallel_for(P.npan, grain, [&](int64_t b, int64_t e) { run_block(P, 0, M, (int)b, (int)e); });
+    while (rblocks < nmr && (rblocks * pblocks) % nthreads != 0 && rblocks * pblocks < 4 * nthreads)
+      ++rblocks;
   }
+  const int mrb = (nmr + rblocks - 1) / rblocks;  // micro-rows per block
+  rblocks = (nmr + mrb - 1) / mrb;
+  const int nblocks = rblocks * pblocks;
+  const int64_t flops = 2LL * M * N * K;
+  int64_t parts = flops / (1 << 21);  // ~2 MFLOP per thread at least
+  if (parts > num_threads()) parts = num_threads();
+  if (parts > nblocks) parts = nblocks;
+  int next = 0;
+  auto work = [&](int64_t, int64_t) {
+    for (;;) {
+      const int blk = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED);
+      if (blk >= nblocks) return;
+      const int rb = blk / pblocks, pb = blk % pblocks;
+      const int i0 = rb * mrb * MR, i1 = (rb + 1) * mrb * MR < M ? (rb + 1) * mrb * MR : M;
+      if (by_rows)
+        run_block(P, i0, i1, 0, P.npan);
+      else
+        run_block(P, i0, i1, pb, pb + 1);
+    }
+  };
+  if (parts <= 1)
+    work(0, 1);
+  else
+    parallel_for(parts, 1, [&](int64_t b, int64_t e) { work(b, e); });
 }
 
 }  // namespace VJ_NS
