@@ -108,7 +108,7 @@ function time(isa, name, shape, t, runs) {
   }
   const { rows, cols, red } = p.gemm(shape);
   const flops = 2 * rows * cols * red * reps;
-  const wall = [], cpu = [];
+  const wall = [], cpu = [], cores = [];
   for (let r = 0; r < runs; r++) {
     const c0 = process.cpuUsage();
     const s = process.hrtime.bigint();
@@ -117,9 +117,10 @@ function time(isa, name, shape, t, runs) {
     const c = process.cpuUsage(c0);
     wall.push(flops / sec / 1e9);
     cpu.push(flops / ((c.user + c.system) / 1e6) / 1e9);
+    cores.push((c.user + c.system) / 1e6 / sec);
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-  return { median: median(wall), best: Math.max(...wall), perCpu: median(cpu), runs, reps };
+  return { median: median(wall), best: Math.max(...wall), perCpu: median(cpu), cores: median(cores), runs, reps };
 }
 
 function main() {
@@ -146,10 +147,10 @@ function main() {
         for (const isa of isas) {
           const err = validate(isa, name, shape, t, ref);
           const r = time(isa, name, shape, t, RUNS);
-          rows.push({ shape, product: name, label, threads, isa, gflops: r.median, best: r.best, perCpu: r.perCpu, runs: r.runs, reps: r.reps, maxAbsErr: err });
+          rows.push({ shape, product: name, label, threads, isa, gflops: r.median, best: r.best, perCpu: r.perCpu, cores: r.cores, runs: r.runs, reps: r.reps, maxAbsErr: err });
           process.stdout.write(
             `${label.padEnd(34)} threads ${threads}  ${isa.padEnd(7)} ${r.median.toFixed(1).padStart(7)} GFLOP/s ` +
-              `(best ${r.best.toFixed(1)}, ${r.perCpu.toFixed(1)} per CPU-second)\n`,
+              `(best ${r.best.toFixed(1)}, ${r.perCpu.toFixed(1)} per CPU-second, ${r.cores.toFixed(2)} cores busy)\n`,
           );
         }
       }
@@ -166,14 +167,17 @@ function main() {
       'after validating each fast product against the scalar reference (timed once, 1 thread). ' +
       'Shapes are linear layers M x K x N: forward out (M, N) = inp (M, K) . weight (N, K)^T + bias; ' +
       'dinp (M, K) += dout . weight; dweight (N, K) += dout^T . inp. "per CPU-second": flops over the CPU time ' +
-      'the process used (all threads, spin-waits included), which a busy shared machine does not distort as much as the wall clock.',
+      'the process used (all threads, spin-waits included), which a busy shared machine does not distort as much as the wall clock; ' +
+      '"cores busy": that CPU time over the wall time (median), under 2 on a 2-thread row when the machine did not give the process ' +
+      'its second core.',
     '',
-    '| linear M x K x N | product: GEMM rows x cols, reduce | threads | isa | GFLOP/s median | best | per CPU-second |',
-    '|---|---|---:|---|---:|---:|---:|',
+    '| linear M x K x N | product: GEMM rows x cols, reduce | threads | isa | GFLOP/s median | best | per CPU-second | cores busy |',
+    '|---|---|---:|---|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     const f = (x) => (x === undefined ? '' : x.toFixed(r.isa === 'scalar' ? 2 : 1));
-    lines.push(`| ${r.shape.M}x${r.shape.K}x${r.shape.N} | ${r.label} | ${r.threads} | ${r.isa} | ${f(r.gflops)} | ${f(r.best)} | ${f(r.perCpu)} |`);
+    const cores = r.cores === undefined ? '' : r.cores.toFixed(2);
+    lines.push(`| ${r.shape.M}x${r.shape.K}x${r.shape.N} | ${r.label} | ${r.threads} | ${r.isa} | ${f(r.gflops)} | ${f(r.best)} | ${f(r.perCpu)} | ${cores} |`);
   }
   lines.push('');
   if (WRITE) {

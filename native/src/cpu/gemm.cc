@@ -55,6 +55,11 @@ void kernel(const Tile& t) {
   for (int r = 0; r < R; ++r)
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v) acc[r][v] = zero();
+  // C is added to at the end: start fetching its 64-byte lines now (rows of a large C are far
+  // apart, and the hardware prefetchers do not see them coming)
+  if (t.load_c)
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < t.ncols; j += 16) prefetch(t.c + r * t.ldc + j);
   const float* a = t.a;
   const float* b = t.b;
   const int64_t rs = t.a_rs, cs = t.a_cs, bs = t.b_cs;

@@ -120,6 +120,9 @@ inline void transpose(vf r[W]) {
 }
 #endif
 
+// hint: bring the cache line holding p into L1 (used ahead of loads the prefetchers miss)
+inline void prefetch(const void* p) { _mm_prefetch(static_cast<const char*>(p), _MM_HINT_T0); }
+
 }  // namespace simd
 }  // namespace VJ_NS
 }  // namespace vj
