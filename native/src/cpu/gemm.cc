@@ -176,7 +176,8 @@ void pack_panel(float* dst, int64_t dst_chunk_stride, const float* B, int64_t ld
         const float* s = B + (int64_t)(pc0 + p) * ldb + j0;
         for (int v = 0; v < NV; ++v) {
           const int n = ncols - v * W;
-          store(d + (int64_t)p * NR + v * W, n >= W ? load(s + v * W) : n > 0 ? load_n(s + v * W, n) : zero());
+          const vf x = n >= W ? load(s + v * W) : n > 0 ? load_n(s + v * W, n) : zero();
+          store(d + (int64_t)p * NR + v * W, x);
         }
       }
     }

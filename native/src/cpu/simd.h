@@ -56,8 +56,11 @@ inline void transpose(vf r[W]) {
     b[4 * i + 3] = _mm512_shuffle_ps(a[4 * i + 1], a[4 * i + 3], 0xEE);
   }
   for (int k = 0; k < 4; ++k) {
-    const vf x0 = _mm512_shuffle_f32x4(b[k], b[4 + k], 0x88), x1 = _mm512_shuffle_f32x4(b[k], b[4 + k], 0xDD);
-    const vf y0 = _mm512_shuffle_f32x4(b[8 + k], b[12 + k], 0x88), y1 = _mm512_shuffle_f32x4(b[8 + k], b[12 + k], 0xDD);
+    // 0x88: lanes 0, 2 of each source; 0xDD: lanes 1, 3
+    const vf x0 = _mm512_shuffle_f32x4(b[k], b[4 + k], 0x88);
+    const vf x1 = _mm512_shuffle_f32x4(b[k], b[4 + k], 0xDD);
+    const vf y0 = _mm512_shuffle_f32x4(b[8 + k], b[12 + k], 0x88);
+    const vf y1 = _mm512_shuffle_f32x4(b[8 + k], b[12 + k], 0xDD);
     r[k] = _mm512_shuffle_f32x4(x0, y0, 0x88);
     r[4 + k] = _mm512_shuffle_f32x4(x1, y1, 0x88);
     r[8 + k] = _mm512_shuffle_f32x4(x0, y0, 0xDD);
