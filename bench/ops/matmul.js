@@ -169,7 +169,7 @@ function main() {
       'dinp (M, K) += dout . weight; dweight (N, K) += dout^T . inp. "per CPU-second": flops over the CPU time ' +
       'the process used (all threads, spin-waits included), which a busy shared machine does not distort as much as the wall clock; ' +
       '"cores busy": that CPU time over the wall time (median), under 2 on a 2-thread row when the machine did not give the process ' +
-      'its second core.',
+      'its second core, or when the product is too small to split (under ~4 MFLOP; the 64-row shape).',
     '',
     '| linear M x K x N | product: GEMM rows x cols, reduce | threads | isa | GFLOP/s median | best | per CPU-second | cores busy |',
     '|---|---|---:|---|---:|---:|---:|---:|',
