@@ -1,4 +1,6 @@
-// Fast CPU linear layer (matmul + bias), compiled per instruction set.
+// Fast CPU linear layer (matmul + bias), compiled per instruction set. The three products are
+// packed GEMMs (cpu/gemm.cc); only the bias gradient, a column sum, is done here.
+#include "cpu/gemm.h"
 #include "cpu/ops.h"
 #include "engine/threadpool.h"
 
@@ -7,60 +9,44 @@ namespace VJ_NS {
 
 using namespace simd;
 
-static inline float dot(const float* a, const float* b, int n) {
-  vf acc = zero();
-  int i = 0;
-  for (; i + W <= n; i += W) acc = fmadd(load(a + i), load(b + i), acc);
-  if (i < n) acc = fmadd(load_n(a + i, n - i), load_n(b + i, n - i), acc);
-  return reduce_add(acc);
-}
-
 // out (M, N) = inp (M, K) . weight (N, K)^T + bias (N)
 void linear_forward(float* out, const float* inp, const float* weight, const float* bias,
                     const MatDims& d) {
-  parallel_for(d.M, 16, [&](int64_t m0, int64_t m1) {
-    for (int64_t m = m0; m < m1; ++m)
-      for (int n = 0; n < d.N; ++n)
-        out[m * d.N + n] = dot(inp + m * d.K, weight + (int64_t)n * d.K, d.K) + (bias ? bias[n] : 0.f);
+  sgemm(d.M, d.N, d.K, inp, d.K, false, weight, d.K, true, out, d.N, false, bias);
+}
+
+// dbias (N) += sum over rows of dout (M, N): each column summed over fixed blocks of rows in
+// row order, threads splitting the columns only.
+static void bias_grad(float* dbias, const float* dout, int M, int N) {
+  constexpr int BLOCK = 256;  // rows summed in float before joining the column total
+  const int nvec = (N + W - 1) / W;
+  parallel_for(nvec, 1 + (1 << 18) / ((int64_t)M * W), [&](int64_t v0, int64_t v1) {
+    for (int64_t v = v0; v < v1; ++v) {
+      const int j = (int)v * W, n = N - j < W ? N - j : W;
+      vf total = zero();
+      for (int m0 = 0; m0 < M; m0 += BLOCK) {
+        const int m1 = M - m0 < BLOCK ? M : m0 + BLOCK;
+        vf s = zero();
+        if (n == W)
+          for (int m = m0; m < m1; ++m) s = add(s, load(dout + (int64_t)m * N + j));
+        else
+          for (int m = m0; m < m1; ++m) s = add(s, load_n(dout + (int64_t)m * N + j, n));
+        total = add(total, s);
+      }
+      store_n(dbias + j, add(load_n(dbias + j, n), total), n);
+    }
   });
 }
 
-// dinp += dout . weight; dweight += dout^T . inp; dbias += column sums of dout
+// Gradients of out = inp . weight^T + bias:
+//   dinp (M, K) += dout (M, N) . weight (N, K)
+//   dweight (N, K) += dout^T . inp (M, K), a reduction over the M rows in fixed chunks
+//   dbias (N) += column sums of dout
 void linear_backward(float* dinp, float* dweight, float* dbias, const float* dout,
                      const float* inp, const float* weight, const MatDims& d) {
-  if (dinp) {
-    parallel_for(d.M, 16, [&](int64_t m0, int64_t m1) {
-      for (int64_t m = m0; m < m1; ++m)
-        for (int n = 0; n < d.N; ++n) {
-          vf g = set1(dout[m * d.N + n]);
-          const float* w = weight + (int64_t)n * d.K;
-          float* o = dinp + m * d.K;
-          int k = 0;
-          for (; k + W <= d.K; k += W) store(o + k, fmadd(g, load(w + k), load(o + k)));
-          if (k < d.K) store_n(o + k, fmadd(g, load_n(w + k, d.K - k), load_n(o + k, d.K - k)), d.K - k);
-        }
-    });
-  }
-  if (dweight || dbias) {
-    parallel_for(d.N, 1, [&](int64_t n0, int64_t n1) {
-      for (int64_t n = n0; n < n1; ++n) {
-        float bsum = 0.f;
-        for (int64_t m = 0; m < d.M; ++m) {
-          float g = dout[m * d.N + n];
-          bsum += g;
-          if (dweight) {
-            vf gv = set1(g);
-            const float* x = inp + m * d.K;
-            float* o = dweight + n * d.K;
-            int k = 0;
-            for (; k + W <= d.K; k += W) store(o + k, fmadd(gv, load(x + k), load(o + k)));
-            if (k < d.K) store_n(o + k, fmadd(gv, load_n(x + k, d.K - k), load_n(o + k, d.K - k)), d.K - k);
-          }
-        }
-        if (dbias) dbias[n] += bsum;
-      }
-    });
-  }
+  if (dinp) sgemm(d.M, d.K, d.N, dout, d.N, false, weight, d.K, false, dinp, d.K, true);
+  if (dweight) sgemm(d.N, d.K, d.M, dout, d.N, true, inp, d.K, false, dweight, d.K, true);
+  if (dbias) bias_grad(dbias, dout, d.M, d.N);
 }
 
 }  // namespace VJ_NS
