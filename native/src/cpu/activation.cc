@@ -81,24 +81,17 @@ void add_backward(float* da, float* db, const float* dout, int64_t n) {
   });
 }
 
-// inverted dropout: mask (n) = [uniform(seed, offset + i) >= p], out (n) = inp * mask / (1 - p).
-// The uniforms come from the same Philox stream function as the reference (vj::fill_uniform,
-// compiled for baseline x86-64), so the masks are bit-identical on every backend.
+// inverted dropout: mask (n) from vj::dropout_mask (the same function as the reference, compiled
+// for baseline x86-64, so masks are bit-identical on every backend), out = inp * mask / (1 - p)
 void dropout_forward(float* out, uint8_t* mask, const float* inp, float p, uint64_t seed,
                      uint64_t offset, int64_t n) {
   const float scale = 1.0f / (1.0f - p);
-  constexpr int64_t kBlock = 512;  // uniforms per stack block
+  dropout_mask(mask, n, p, seed, offset, true);
   parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
-    float u[kBlock];
-    for (int64_t j = b; j < e; j += kBlock) {
-      const int64_t len = e - j < kBlock ? e - j : kBlock;
-      fill_uniform(u, len, seed, offset + static_cast<uint64_t>(j));  // serial inside a region
-      for (int64_t t = 0; t < len; ++t) mask[j + t] = u[t] >= p ? 1 : 0;
-      for_lanes(0, len, [&](int64_t t, int k) {
-        vm keep = cmp_ge(load_k(u + t, k), set1(p));
-        store_k(out + j + t, select(keep, mul(load_k(inp + j + t, k), set1(scale)), zero()), k);
-      });
-    }
+    for_lanes(b, e, [&](int64_t i, int k) {
+      vf m = k == W ? load_u8(mask + i) : load_u8_n(mask + i, k);
+      store_k(out + i, mul(load_k(inp + i, k), mul(m, set1(scale))), k);
+    });
   });
 }
 
@@ -107,8 +100,10 @@ void dropout_backward(float* dinp, const float* dout, const uint8_t* mask, float
   if (!dinp) return;
   const float scale = 1.0f / (1.0f - p);
   parallel_for(n, kGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i)
-      if (mask[i]) dinp[i] += dout[i] * scale;
+    for_lanes(b, e, [&](int64_t i, int k) {
+      vf m = k == W ? load_u8(mask + i) : load_u8_n(mask + i, k);
+      store_k(dinp + i, fmadd(load_k(dout + i, k), mul(m, set1(scale)), load_k(dinp + i, k)), k);
+    });
   });
 }
 

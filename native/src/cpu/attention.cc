@@ -30,19 +30,31 @@ inline void store_upto(float* p, vf v, int n) {
   else store_n(p, v, n);
 }
 
-// One float scratch block per worker slot, 64-byte aligned. Taken on the calling thread (a
-// failed allocation throws there, never in a worker).
+// Scratch memory kept per calling thread and grown on demand, so steady-state calls allocate
+// nothing. `which` picks one of two independent blocks (cross-attention backward uses both).
+float* thread_scratch(int which, int64_t floats) {
+  static thread_local float* block[2] = {nullptr, nullptr};
+  static thread_local int64_t have[2] = {0, 0};
+  if (have[which] < floats) {
+    float* fresh = new float[floats + 16];  // throws on the calling thread, never in a worker
+    delete[] block[which];
+    block[which] = fresh;
+    have[which] = floats;
+  }
+  return block[which];
+}
+
+// One float scratch block per worker slot, 64-byte aligned, taken on the calling thread.
 struct Scratch {
-  float* raw;
   float* base;
   int64_t per_slot;
-  Scratch(int slots, int64_t per) : raw(new float[slots * ((per + 15) / 16 * 16) + 16]) {
+  Scratch(int slots, int64_t per, int which = 0) {
     per_slot = (per + 15) / 16 * 16;
+    float* raw = thread_scratch(which, slots * per_slot + 16);
     base = raw + ((16 - (reinterpret_cast<uintptr_t>(raw) / 4) % 16) % 16);
   }
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;
-  ~Scratch() { delete[] raw; }
   float* slot(int64_t s) const { return base + s * per_slot; }
 };
 
@@ -344,7 +356,7 @@ void cross_attention_backward(float* dq, float* dkv, const float* dout, const fl
   const int slots = slots_for(tasks, 8.0 * P * T * d.HS);
   const int64_t per = (int64_t)(1 + d.HS + d.P) * padded(d.T);
   Scratch sc(slots, per);
-  Scratch part(dq ? 1 : 0, dq ? d.B * P * C : 0);  // (B, P, C) per-row dq contributions
+  Scratch part(dq ? 1 : 0, dq ? d.B * P * C : 0, 1);  // (B, P, C) per-row dq contributions
   if (dq)
     for (int64_t i = 0; i < d.B * P * C; ++i) part.base[i] = 0.f;
   const float scale = head_scale(d.HS);

@@ -49,8 +49,8 @@ struct Backend {
   // out = a + b (residual connections)
   void (*add_forward)(float* out, const float* a, const float* b, int64_t n);
   void (*add_backward)(float* da, float* db, const float* dout, int64_t n);
-  // inverted dropout: mask[i] = 1 with probability 1 - p (Philox at (seed, offset + i)),
-  // out = inp * mask / (1 - p)
+  // inverted dropout: mask[i] = 1 with probability 1 - p, independently per absolute position
+  // offset + i (vj::dropout_mask in engine/philox.h), out = inp * mask / (1 - p)
   void (*dropout_forward)(float* out, uint8_t* mask, const float* inp, float p, uint64_t seed,
                           uint64_t offset, int64_t n);
   void (*dropout_backward)(float* dinp, const float* dout, const uint8_t* mask, float p,

@@ -48,6 +48,13 @@ inline float philox_normal(uint64_t seed, uint64_t i) {
   return (i & 1) ? rad * std::sin(th) : rad * std::cos(th);
 }
 
+// Dropout masks: mask[k] = 0 with probability p, else 1, independently for each absolute
+// position offset + k. Positions are grouped in fixed chunks of 4096; each chunk draws the gaps
+// between its dropped positions from a geometric distribution (one Philox uniform per drop,
+// stream (seed ^ kDropoutSalt, chunk * 4096 + draw)), so the cost is about n * p draws and the
+// result depends only on (seed, position), never on threads or on how the range is split.
+void dropout_mask(uint8_t* mask, int64_t n, float p, uint64_t seed, uint64_t offset, bool threaded);
+
 // fills out[k] = normal(seed, offset + k)
 void fill_normal(float* out, int64_t n, uint64_t seed, uint64_t offset);
 void fill_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset);

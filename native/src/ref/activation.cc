@@ -53,15 +53,13 @@ void add_backward(float* da, float* db, const float* dout, int64_t n) {
   }
 }
 
-// inverted dropout: mask (n) = [uniform(seed, offset + i) >= p], out (n) = inp * mask / (1 - p)
+// inverted dropout: mask (n) from vj::dropout_mask (Bernoulli(1 - p) per absolute position
+// offset + i), out (n) = inp * mask / (1 - p)
 void dropout_forward(float* out, uint8_t* mask, const float* inp, float p, uint64_t seed,
                      uint64_t offset, int64_t n) {
   const float scale = 1.0f / (1.0f - p);
-  for (int64_t i = 0; i < n; ++i) {
-    bool keep = philox_uniform(seed, offset + static_cast<uint64_t>(i)) >= p;
-    mask[i] = keep ? 1 : 0;
-    out[i] = keep ? inp[i] * scale : 0.0f;
-  }
+  dropout_mask(mask, n, p, seed, offset, false);
+  for (int64_t i = 0; i < n; ++i) out[i] = inp[i] * (static_cast<float>(mask[i]) * scale);
 }
 
 // backward of out = inp * mask / (1 - p): dinp += dout * mask / (1 - p)
