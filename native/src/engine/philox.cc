@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "engine/threadpool.h"
 
@@ -46,13 +47,18 @@ void fill_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset) {
 }
 
 void dropout_mask(uint8_t* mask, int64_t n, float p, uint64_t seed, uint64_t offset, bool threaded) {
-  for (int64_t k = 0; k < n; ++k) mask[k] = 1;
-  if (!(p > 0.f) || n <= 0) return;
+  if (n <= 0) return;
+  if (!(p > 0.f)) {
+    std::memset(mask, 1, static_cast<size_t>(n));
+    return;
+  }
   const uint64_t kChunk = 4096, kSalt = 0xD1B54A32D192ED03ull;
   const uint64_t first = offset / kChunk, last = (offset + static_cast<uint64_t>(n) - 1) / kChunk;
   const double inv_log_keep = 1.0 / std::log1p(-static_cast<double>(p));
   auto chunk = [&](uint64_t c) {
     const uint64_t base = c * kChunk;
+    const uint64_t lo = std::max(base, offset), hi = std::min(base + kChunk, offset + static_cast<uint64_t>(n));
+    std::memset(mask + (lo - offset), 1, static_cast<size_t>(hi - lo));
     double pos = -1;
     for (uint64_t draw = 0;; ++draw) {
       const double u = philox_uniform(seed ^ kSalt, c * kChunk + draw);
