@@ -134,7 +134,7 @@ export interface VarTJepaConfig {
 interface NativeModel {
   trainStep(x: Float32Array, rows: number, ctx: Int32Array, trg: Int32Array, ctxSize: number, trgSize: number, schedule: object): Promise<LossTerms & { step: number }>;
   lossAndGrad(x: Float32Array, rows: number, ctx: Int32Array, trg: Int32Array, ctxSize: number, trgSize: number, schedule: object, backward: boolean): Promise<LossTerms & { step: number }>;
-  embed(x: Float32Array, rows: number): Promise<{ embeddings: Float32Array; uncertainty: Float32Array; uncertaintyP90: Float32Array }>;
+  embed(x: Float32Array, rows: number, embeddings: Float32Array, uncertainty: Float32Array, uncertaintyP90: Float32Array): Promise<void>;
   generate(x: Float32Array, observed: Uint8Array, rows: number, draws: number, seed: number): Promise<{ values: Float32Array; probs: Float32Array }>;
   paramTable(): ParamEntry[];
   exportParams(): Float32Array;
@@ -415,50 +415,37 @@ export class VarTJepa {
   /** Deterministic embeddings with per-row uncertainty (MODEL.md section 7). */
   async embed(data: TableData, options: EmbedOptions = {}): Promise<Embedding> {
     checkTable(data, this.schema, this.cards);
+    const out: Embedding = {
+      rows: data.rows,
+      dim: this.embeddingDim,
+      embeddings: new Float32Array(data.rows * this.embeddingDim),
+      uncertainty: new Float32Array(data.rows),
+      uncertaintyP90: new Float32Array(data.rows),
+    };
+    await this.embedInto(data, out, options);
+    return out;
+  }
+
+  /**
+   * Embeds into arrays you own (rows * D * d, rows, rows), so a loop over batches allocates
+   * nothing: the streaming path reuses one set of buffers.
+   */
+  async embedInto(data: TableData, out: Omit<Embedding, 'rows' | 'dim'>, options: EmbedOptions = {}): Promise<void> {
     const chunk = integer('options.chunkRows', options.chunkRows ?? 16384, 1, 1e7);
     const D = this.features;
     const dim = this.embeddingDim;
-    const embeddings = new Float32Array(data.rows * dim);
-    const uncertainty = new Float32Array(data.rows);
-    const uncertaintyP90 = new Float32Array(data.rows);
+    for (const [name, arr, len] of [['out.embeddings', out.embeddings, data.rows * dim], ['out.uncertainty', out.uncertainty, data.rows], ['out.uncertaintyP90', out.uncertaintyP90, data.rows]] as const) {
+      if (!(arr instanceof Float32Array) || arr.length < len) throw invalid(name, `a Float32Array of at least ${len} values`, arr, 'type');
+    }
     for (let r0 = 0; r0 < data.rows; r0 += chunk) {
       if (options.signal?.aborted) throw abortError(options.signal);
       const n = Math.min(chunk, data.rows - r0);
       const x = data.x.subarray(r0 * D, (r0 + n) * D);
-      const out = await this.serial(() => this.n.embed(x, n));
-      embeddings.set(out.embeddings, r0 * dim);
-      uncertainty.set(out.uncertainty, r0);
-      uncertaintyP90.set(out.uncertaintyP90, r0);
+      await this.serial(() =>
+        this.n.embed(x, n, out.embeddings.subarray(r0 * dim, (r0 + n) * dim), out.uncertainty.subarray(r0, r0 + n), out.uncertaintyP90.subarray(r0, r0 + n)),
+      );
       options.onProgress?.(r0 + n, data.rows);
     }
-    return { rows: data.rows, dim, embeddings, uncertainty, uncertaintyP90 };
-  }
-
-  /**
-   * Draws the unobserved features of each row from the generative path (MODEL.md section 8):
-   * s_x ~ q(s_x | observed features), z ~ N(0, I), s_y ~ p(s_y | s_x, z) at the unobserved
-   * positions, decoded by the target decoder. `observed` (rows x D) is 1 where a cell is known;
-   * unobserved cells of `data.x` are ignored. Numeric draws are the decoded means of the sampled
-   * s_y (their spread across draws is the model's uncertainty); categorical draws are classes
-   * sampled from the decoded probabilities, which are returned too.
-   */
-  async generate(data: TableData, observed: Uint8Array, options: { draws?: number; seed?: number } = {}): Promise<Generation> {
-    if (typeof data !== 'object' || data === null || !(data.x instanceof Float32Array)) throw invalid('data.x', 'a Float32Array', data?.x, 'type');
-    const rows = integer('data.rows', data.rows, 1, 2 ** 31 - 1);
-    const D = this.features;
-    if (data.x.length !== rows * D) throw new RangeError(`Expected data.x to hold rows * features = ${rows * D} values but received ${data.x.length}`);
-    if (!(observed instanceof Uint8Array)) throw invalid('observed', 'a Uint8Array', observed, 'type');
-    if (observed.length !== rows * D) throw new RangeError(`Expected observed to hold rows * features = ${rows * D} values but received ${observed.length}`);
-    const draws = integer('options.draws', options.draws ?? 10, 1, 100000);
-    const seed = integer('options.seed', options.seed ?? 0, 0, Number.MAX_SAFE_INTEGER);
-    const out = await this.serial(() => this.n.generate(data.x, observed, rows, draws, seed));
-    const categoryOffsets: number[] = [];
-    let off = 0;
-    for (const c of this.cards) {
-      categoryOffsets.push(c > 0 ? off : -1);
-      off += c;
-    }
-    return { rows, draws, features: D, values: out.values, probs: out.probs, categoryOffsets, probsPerRow: Math.max(off, 1) };
   }
 
   /** The parameter layout: name, offset, size and shape of every tensor. */

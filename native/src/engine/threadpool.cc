@@ -14,8 +14,17 @@ namespace {
 
 thread_local bool t_in_region = false;  // nested regions run serially on the calling thread
 
-// Workers spin briefly on a generation counter (regions come back to back in a training step),
-// then sleep on a condition variable.
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+// A region is split into `parts` fixed contiguous ranges. Parts are claimed through one 64-bit
+// ticket (generation << 32 | next part), by the caller and by every worker that wakes in time,
+// so a worker the OS is slow to schedule never holds the caller up: the caller takes its parts.
+// Which thread runs a part never changes what the part computes. Workers spin (with pause) on
+// the generation for a while between regions, then sleep on a condition variable.
 class Pool {
  public:
   explicit Pool(int n) { resize(n); }
@@ -31,7 +40,7 @@ class Pool {
     // each worker starts from the generation current now: one read later, inside the new
     // thread, could already see the next region's bump and sleep through it
     const uint64_t start = generation_.load(std::memory_order_acquire);
-    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i, start] { worker_loop(i, start); });
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this, start] { worker_loop(start); });
   }
 
   void run(int64_t n, int64_t grain, RangeFn fn, void* ctx) {
@@ -52,29 +61,38 @@ class Pool {
       fn(ctx, 0, n);
       return;
     }
-    // split [0, n) into `parts` contiguous ranges aligned to `grain`
     job_fn_ = fn;
     job_ctx_ = ctx;
     job_n_ = n;
     job_grain_ = grain;
     job_parts_ = parts;
-    pending_.store(parts - 1, std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
+    const uint64_t gen = generation_.load(std::memory_order_relaxed) + 1;
+    ticket_.store(gen << 32, std::memory_order_release);
     {
       std::lock_guard<std::mutex> lk(mu_);
-      generation_.fetch_add(1, std::memory_order_release);
+      generation_.store(gen, std::memory_order_release);
     }
-    cv_.notify_all();
-    run_part(0);
-    // wait for the helpers
-    int spins = 0;
-    while (pending_.load(std::memory_order_acquire) != 0) {
-      if (++spins > 64) std::this_thread::yield();
-    }
+    if (sleeping_.load(std::memory_order_acquire) > 0) cv_.notify_all();
+    work(gen);
+    while (done_.load(std::memory_order_acquire) != parts) cpu_relax();
   }
 
  private:
+  // claims and runs parts of region `gen` until none is left
+  void work(uint64_t gen) {
+    for (;;) {
+      uint64_t t = ticket_.load(std::memory_order_acquire);
+      for (;;) {
+        if ((t >> 32) != gen || static_cast<int>(t & 0xffffffffu) >= job_parts_) return;
+        if (ticket_.compare_exchange_weak(t, t + 1, std::memory_order_acq_rel, std::memory_order_acquire)) break;
+      }
+      run_part(static_cast<int>(t & 0xffffffffu));
+      done_.fetch_add(1, std::memory_order_acq_rel);
+    }
+  }
+
   void run_part(int part) {
-    if (part >= job_parts_) return;
     int64_t chunks = (job_n_ + job_grain_ - 1) / job_grain_;
     int64_t c0 = chunks * part / job_parts_, c1 = chunks * (part + 1) / job_parts_;
     int64_t b = c0 * job_grain_, e = c1 * job_grain_;
@@ -82,26 +100,25 @@ class Pool {
     if (b < e) job_fn_(job_ctx_, b, e);
   }
 
-  void worker_loop(int id, uint64_t seen) {
+  void worker_loop(uint64_t seen) {
     for (;;) {
-      // spin for a while, then sleep
       int spins = 0;
       uint64_t g;
-      while ((g = generation_.load(std::memory_order_acquire)) == seen && !stop_.load()) {
-        if (++spins > 20000) {
+      while ((g = generation_.load(std::memory_order_acquire)) == seen && !stop_.load(std::memory_order_relaxed)) {
+        cpu_relax();
+        if (++spins > 40000) {  // about a millisecond of spinning, then sleep
           std::unique_lock<std::mutex> lk(mu_);
+          sleeping_.fetch_add(1, std::memory_order_acq_rel);
           cv_.wait(lk, [&] { return generation_.load() != seen || stop_.load(); });
+          sleeping_.fetch_sub(1, std::memory_order_acq_rel);
           spins = 0;
         }
       }
       if (stop_.load()) return;
       seen = g;
-      if (id < job_parts_) {
-        t_in_region = true;
-        run_part(id);
-        t_in_region = false;
-        pending_.fetch_sub(1, std::memory_order_acq_rel);
-      }
+      t_in_region = true;
+      work(g);
+      t_in_region = false;
     }
   }
 
@@ -121,7 +138,9 @@ class Pool {
   std::mutex mu_;
   std::condition_variable cv_;
   std::atomic<uint64_t> generation_{0};
-  std::atomic<int> pending_{0};
+  std::atomic<uint64_t> ticket_{0};
+  std::atomic<int> done_{0};
+  std::atomic<int> sleeping_{0};
   std::atomic<bool> stop_{false};
   RangeFn job_fn_ = nullptr;
   void* job_ctx_ = nullptr;

@@ -304,7 +304,8 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
     return run_step(info, false, backward);
   }
 
-  // embed(x, rows) -> Promise<{ embeddings, uncertainty, uncertaintyP90 }>
+  // embed(x, rows, embeddings, uncertainty, uncertaintyP90) -> Promise<undefined>: writes into the
+  // caller's arrays (rows * D * d, rows, rows), so batch after batch allocates nothing
   Napi::Value Embed(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
@@ -312,25 +313,16 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
       const int D = mdl.config().D();
       int64_t rows = integer(info[1], 1, int64_t(1) << 31, "rows");
       const float* x = typed<float>(info[0], rows * D, "x");
+      float* emb = typed<float>(info[2], rows * mdl.embed_dim(), "embeddings");
+      float* unc = typed<float>(info[3], rows, "uncertainty");
+      float* p90 = typed<float>(info[4], rows, "uncertaintyP90");
       check_table(env, mdl.config(), x, rows, "x");
-      Napi::Float32Array emb = Napi::Float32Array::New(env, static_cast<size_t>(rows) * mdl.embed_dim());
-      Napi::Float32Array unc = Napi::Float32Array::New(env, static_cast<size_t>(rows));
-      Napi::Float32Array p90 = Napi::Float32Array::New(env, static_cast<size_t>(rows));
-      EmbedOutput out{emb.Data(), unc.Data(), p90.Data()};
+      EmbedOutput out{emb, unc, p90};
       VarTJepa* m = &mdl;
       Worker* w = new Worker(
           env, h_, [m, x, rows, out]() { m->embed(x, rows, out); },
-          [](Napi::Env e, Worker& wk) -> Napi::Value {
-            Napi::Object o = Napi::Object::New(e);
-            o.Set("embeddings", wk.kept(1));
-            o.Set("uncertainty", wk.kept(2));
-            o.Set("uncertaintyP90", wk.kept(3));
-            return o;
-          });
-      w->keep(info[0]);
-      w->keep(emb);
-      w->keep(unc);
-      w->keep(p90);
+          [](Napi::Env e, Worker&) -> Napi::Value { return e.Undefined(); });
+      for (int i : {0, 2, 3, 4}) w->keep(info[static_cast<size_t>(i)]);
       Napi::Promise p = w->promise();
       w->Queue();
       return p;
