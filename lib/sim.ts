@@ -27,6 +27,14 @@ export interface SimOptions {
   bins?: number;
   /** Cluster separation, >0; default 1.5. */
   separation?: number;
+  /** Noise standard deviation at u = 0, >= 0; default 0.6. */
+  noiseBase?: number;
+  /** Added noise standard deviation per unit of u, >= 0; default 0.8. */
+  noiseSlope?: number;
+  /** Label flip probability per unit of u, 0..1; default 0.3. */
+  labelFlip?: number;
+  /** Category flip probability per unit of u, 0..1; default 0.4. */
+  categoryFlip?: number;
 }
 
 /** The generated table, its schema, labels and each row's ambiguity. */
@@ -51,6 +59,10 @@ export function simTable(options: SimOptions = {}): SimTable {
   const Q = integer('options.categorical', options.categorical ?? 4, 0, 100);
   const bins = integer('options.bins', options.bins ?? 5, 2, 100);
   const sep = number('options.separation', options.separation ?? 1.5, 1e-6, 1e6);
+  const noiseBase = number('options.noiseBase', options.noiseBase ?? 0.6, 0, 1e6);
+  const noiseSlope = number('options.noiseSlope', options.noiseSlope ?? 0.8, 0, 1e6);
+  const labelFlip = number('options.labelFlip', options.labelFlip ?? 0.3, 0, 1);
+  const categoryFlip = number('options.categoryFlip', options.categoryFlip ?? 0.4, 0, 1);
   const r = new Rng(seed * 7919 + 17);
   const centres = Array.from({ length: K }, () => Float64Array.from({ length: P }, () => sep * gauss(r)));
   const proj = Array.from({ length: Q }, () => Float64Array.from({ length: P }, () => gauss(r) / Math.sqrt(P)));
@@ -63,14 +75,14 @@ export function simTable(options: SimOptions = {}): SimTable {
     const other = (y + 1 + Math.floor(r.next() * (K - 1))) % K;
     const u = r.next();
     const w = 0.5 * u * u;
-    const sd = 0.6 + 0.8 * u;
+    const sd = noiseBase + noiseSlope * u;
     for (let j = 0; j < P; j++) num[i * P + j] = (1 - w) * centres[y][j] + w * centres[other][j] + sd * gauss(r);
     for (let q = 0; q < Q; q++) {
       let s = 0;
       for (let j = 0; j < P; j++) s += proj[q][j] * num[i * P + j];
       projected[q][i] = s;
     }
-    labels[i] = r.next() < 0.3 * u ? other : y;
+    labels[i] = r.next() < labelFlip * u ? other : y;
     ambiguity[i] = u;
   }
   const D = P + Q;
@@ -90,7 +102,7 @@ export function simTable(options: SimOptions = {}): SimTable {
     for (let i = 0; i < rows; i++) {
       let bin = 0;
       while (bin < bins - 1 && projected[q][i] >= edges[bin]) bin++;
-      if (r.next() < 0.4 * ambiguity[i]) bin = Math.floor(r.next() * bins);
+      if (r.next() < categoryFlip * ambiguity[i]) bin = Math.floor(r.next() * bins);
       x[i * D + P + q] = bin + 1; // code 0 is reserved for unseen/missing
     }
   }

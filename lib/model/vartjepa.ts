@@ -427,6 +427,16 @@ export class VarTJepa {
   }
 
   /**
+   * The {@link Embedder} interface of the data layer (`embedStream`): embeds one encoded batch.
+   * Cells flagged in `missing` hold the preprocessor's imputed value, which the model reads as is.
+   */
+  async embedBatch(x: Float32Array, rows: number, missing?: Uint8Array): Promise<{ embeddings: Float32Array; uncertainty: Float32Array; uncertaintyP90: Float32Array }> {
+    void missing;
+    const e = await this.embed({ x, rows });
+    return { embeddings: e.embeddings, uncertainty: e.uncertainty, uncertaintyP90: e.uncertaintyP90 };
+  }
+
+  /**
    * Embeds into arrays you own (rows * D * d, rows, rows), so a loop over batches allocates
    * nothing: the streaming path reuses one set of buffers.
    */
@@ -446,6 +456,33 @@ export class VarTJepa {
       );
       options.onProgress?.(r0 + n, data.rows);
     }
+  }
+
+  /**
+   * Draws the unobserved features of each row from the generative path (MODEL.md section 8):
+   * s_x ~ q(s_x | observed features), z ~ N(0, I), s_y ~ p(s_y | s_x, z) at the unobserved
+   * positions, decoded by the target decoder. `observed` (rows x D) is 1 where a cell is known;
+   * unobserved cells of `data.x` are ignored. Numeric draws are the decoded means of the sampled
+   * s_y (their spread across draws is the model's uncertainty); categorical draws are classes
+   * sampled from the decoded probabilities, which are returned too.
+   */
+  async generate(data: TableData, observed: Uint8Array, options: { draws?: number; seed?: number } = {}): Promise<Generation> {
+    if (typeof data !== 'object' || data === null || !(data.x instanceof Float32Array)) throw invalid('data.x', 'a Float32Array', data?.x, 'type');
+    const rows = integer('data.rows', data.rows, 1, 2 ** 31 - 1);
+    const D = this.features;
+    if (data.x.length !== rows * D) throw new RangeError(`Expected data.x to hold rows * features = ${rows * D} values but received ${data.x.length}`);
+    if (!(observed instanceof Uint8Array)) throw invalid('observed', 'a Uint8Array', observed, 'type');
+    if (observed.length !== rows * D) throw new RangeError(`Expected observed to hold rows * features = ${rows * D} values but received ${observed.length}`);
+    const draws = integer('options.draws', options.draws ?? 10, 1, 100000);
+    const seed = integer('options.seed', options.seed ?? 0, 0, Number.MAX_SAFE_INTEGER);
+    const out = await this.serial(() => this.n.generate(data.x, observed, rows, draws, seed));
+    const categoryOffsets: number[] = [];
+    let off = 0;
+    for (const c of this.cards) {
+      categoryOffsets.push(c > 0 ? off : -1);
+      off += c;
+    }
+    return { rows, draws, features: D, values: out.values, probs: out.probs, categoryOffsets, probsPerRow: Math.max(off, 1) };
   }
 
   /** The parameter layout: name, offset, size and shape of every tensor. */
