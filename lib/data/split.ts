@@ -1,5 +1,6 @@
 // Seeded train/validation/test splits (70/10/20 by default, stratified by class for
 // classification), and `prepareTable`: split, fit on the training rows only, encode all three.
+import { Rng } from '../model/random';
 import { cellKey, inferTask, PREPROCESS_DEFAULTS, PreprocessOptions, listColumns } from './schema';
 import { fitPreprocessor, Preprocessor } from './preprocess';
 import { asTable, readTable, ReadOptions, TableInput } from './sources';
@@ -26,16 +27,10 @@ export interface Split {
   test: Int32Array;
 }
 
-/** mulberry32: a small seeded generator; uniform in [0, 1). */
+/** mulberry32 (the package's one small seeded generator, lib/model/random.ts); uniform in [0, 1). */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 function shuffle(a: Int32Array, rand: () => number): void {
