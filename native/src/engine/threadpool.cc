@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -168,6 +169,16 @@ int default_threads() {
 
 void parallel_for_raw(int64_t n, int64_t grain, RangeFn fn, void* ctx) {
   pool().run(n, grain, fn, ctx);
+}
+
+void parallel_zero(float* dst, int64_t n) {
+  parallel_for(n, 1 << 16, [&](int64_t b, int64_t e) { std::memset(dst + b, 0, static_cast<size_t>(e - b) * sizeof(float)); });
+}
+
+void parallel_copy(float* dst, const float* src, int64_t n) {
+  parallel_for(n, 1 << 16, [&](int64_t b, int64_t e) {
+    std::memcpy(dst + b, src + b, static_cast<size_t>(e - b) * sizeof(float));
+  });
 }
 
 int num_threads() { return pool().size(); }

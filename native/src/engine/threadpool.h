@@ -20,6 +20,10 @@ inline void parallel_for(int64_t n, int64_t grain, F&& f) {
       const_cast<void*>(static_cast<const void*>(&f)));
 }
 
+// dst[0, n) = 0 and dst[0, n) = src[0, n), split over the pool for large buffers
+void parallel_zero(float* dst, int64_t n);
+void parallel_copy(float* dst, const float* src, int64_t n);
+
 int num_threads();
 void set_threads(int n);  // 1..256
 int default_threads();

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "engine/error.h"
+#include "engine/threadpool.h"
 
 namespace vj {
 
@@ -131,7 +132,7 @@ void TransformerStack::backward(const Backend& be, ParamSet& ps, float* dx, cons
   const int R = B * T, C = C_, F = F_;
   const int64_t RC = static_cast<int64_t>(R) * C, RF = static_cast<int64_t>(R) * F;
   const bool drop = used_dropout_;
-  auto zero = [](float* p, int64_t n) { std::memset(p, 0, static_cast<size_t>(n) * sizeof(float)); };
+  auto zero = [](float* p, int64_t n) { parallel_zero(p, n); };
   const float* top = layers_.empty() ? x : arena_.ptr(acts_.back().ln2);
   // tail: the gradient w.r.t. the last layer's output lands in s.a
   float* dcur = s.a.data();
@@ -172,7 +173,7 @@ void TransformerStack::backward(const Backend& be, ParamSet& ps, float* dx, cons
     be.layernorm_backward(dres, ps.g(L.ln2), ps.g(L.ln2 + 1), dcur, arena_.ptr(a.res2), ps.p(L.ln2),
                           arena_.ptr(a.ln2_mean), arena_.ptr(a.ln2_rstd), RowDims{R, C});
     // res2 = ln1 + Dropout(lin2): d ln1 starts with the residual part
-    std::memcpy(dln1, dres, static_cast<size_t>(RC) * sizeof(float));
+    parallel_copy(dln1, dres, RC);
     const float* dlin2 = dres;
     if (drop) {
       zero(big2, RC);
@@ -205,7 +206,7 @@ void TransformerStack::backward(const Backend& be, ParamSet& ps, float* dx, cons
     if (l == 0) {
       be.add_backward(dx, nullptr, dres, RC);
     } else {
-      std::memcpy(din, dres, static_cast<size_t>(RC) * sizeof(float));
+      parallel_copy(din, dres, RC);
     }
     const float* dlin1 = dres;
     if (drop) {

@@ -5,11 +5,12 @@
 #include <cstring>
 
 #include "engine/error.h"
+#include "engine/threadpool.h"
 #include "model/vartjepa.h"
 
 namespace vj {
 
-static void zero(float* p, int64_t n) { std::memset(p, 0, static_cast<size_t>(n) * sizeof(float)); }
+static void zero(float* p, int64_t n) { parallel_zero(p, n); }
 static void fill(float* p, int64_t n, float v) {
   for (int64_t i = 0; i < n; ++i) p[i] = v;
 }
