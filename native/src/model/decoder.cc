@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "engine/error.h"
+#include "engine/threadpool.h"
 
 namespace vj {
 
@@ -93,8 +94,8 @@ void FeatureDecoder::backward(const Backend& be, ParamSet& ps, float* dtokens, f
   float *dloss = arena_.ptr(dloss_), *dlogits = arena_.ptr(dlogits_), *dg = arena_.ptr(dgathered_);
   const float *g = arena_.ptr(gathered_), *logits = arena_.ptr(logits_), *probs = arena_.ptr(probs_);
   for (int n = 0; n < N; ++n) dloss[n] = scale;
-  std::memset(dlogits, 0, static_cast<size_t>(out_off_[static_cast<size_t>(D_)]) * sizeof(float));
-  std::memset(dg, 0, static_cast<size_t>(N) * C_ * sizeof(float));
+  parallel_zero(dlogits, out_off_[static_cast<size_t>(D_)]);
+  parallel_zero(dg, static_cast<int64_t>(N) * C_);
   for (int j = 0; j < D_; ++j) {
     const int o = offsets_[static_cast<size_t>(j)], n = offsets_[static_cast<size_t>(j) + 1] - o;
     if (n == 0) continue;

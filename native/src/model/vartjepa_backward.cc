@@ -187,7 +187,7 @@ LossTerms VarTJepa::loss_and_grad(const float* x, int B, const StepMasks& m, con
   forward(x, B, m, true, sc.noiseSeed, &L);
   L.total = sc.aRec * L.rec + sc.aGen * L.gen + sc.aSx * L.klSx + sc.aZ * L.klZ + sc.aSy * L.klSy;
   if (!with_backward) return L;
-  ps_.grads.zero();
+  parallel_zero(ps_.grads.data(), ps_.grads.total());
   backward(x, B, m, sc);
   L.gradNorm = std::sqrt(be_.sum_squares(ps_.grads.data(), ps_.size()));
   return L;
