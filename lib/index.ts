@@ -8,6 +8,7 @@ export type { VarjepaInfo } from './info';
 export { linear, setThreads, getThreads } from './ops';
 export type { Isa, LinearOptions } from './ops';
 export { VarTJepa } from './model/vartjepa';
+export { saveModel, loadModel, readModelFile, parseModelFile, MODEL_FORMAT, MAX_HEADER_BYTES, type SaveOptions, type ModelFile, type TrainingState } from './model/persist';
 export type { LossTerms, FitOptions, FitProgress, FitResult, EpochSummary, Embedding, EmbedOptions, Generation, ParamEntry, VarTJepaConfig } from './model/vartjepa';
 export { DEFAULT_OPTIONS, PRESETS, PRESET_NAMES, preset, resolveOptions } from './model/options';
 export type { VarTJepaOptions, PresetName, IsaOption } from './model/options';

@@ -5,6 +5,7 @@ import { LinearProbe, selectiveAccuracy } from '../eval/linear-probe';
 import { boolean, integer, invalid, number } from '../validate';
 import { sampleMasks, maskBounds } from './masks';
 import { DEFAULT_OPTIONS, resolveOptions, type VarTJepaOptions } from './options';
+import { configMismatch, loadModel, readModelFile, restoreInto, saveModel, type SaveOptions, type TrainingState } from './persist';
 import { mixSeed, Rng } from './random';
 import { klWeight, learningRate } from './schedule';
 import { cardinalities, checkTable, type ModelSchema, type TableData } from './schema';
@@ -69,6 +70,22 @@ export interface FitOptions {
   probeRows?: number;
   /** Keep the parameters of the best probe (true) or the last epoch (false); default true. */
   keepBest?: boolean;
+  /**
+   * Write a checkpoint (parameters, AdamW state, counters, history; see {@link VarTJepa.save}) to
+   * `path` every `every` epochs (1..1e6, default 1, counted from the model's first epoch), after
+   * the last epoch, and when aborted (before the abort error is thrown). `preprocessor` (any
+   * JSON value) is stored with it.
+   */
+  checkpoint?: { path: string; every?: number; preprocessor?: unknown };
+  /**
+   * Continue from a checkpoint written by `checkpoint`: its parameters, optimiser state and
+   * counters are loaded into this model (whose config must match, `isa` aside) and training goes
+   * on from the step where it stopped. With `resume`, `epochs` is the TOTAL epoch count of the run
+   * (default: the interrupted fit's), so the learning-rate schedule, shuffles, masks and noise are
+   * those of an uninterrupted run: same seed and data give bit-identical parameters and losses.
+   * The model-selection state (best probe so far) is not carried over.
+   */
+  resume?: string;
 }
 
 /** What {@link VarTJepa.fit} resolves to. */
@@ -297,7 +314,7 @@ export class VarTJepa {
   /** Trains on `data` with the ELBO (MODEL.md sections 5-6). */
   async fit(data: TableData, options: FitOptions = {}): Promise<FitResult> {
     checkTable(data, this.schema, this.cards);
-    const epochs = integer('options.epochs', options.epochs ?? 50, 1, 1e6);
+    if (options.epochs !== undefined) integer('options.epochs', options.epochs, options.resume === undefined ? 1 : 0, 1e6);
     const probeEvery = integer('options.probeEvery', options.probeEvery ?? 5, 1, 1e6);
     const patience = integer('options.patience', options.patience ?? 3, 1, 1e6);
     const dropUncertain = number('options.dropUncertain', options.dropUncertain ?? 0.2, 0, 0.99);
@@ -306,6 +323,13 @@ export class VarTJepa {
     if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalid('options.onProgress', 'a function', options.onProgress, 'type');
     if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function') throw invalid('options.onEpoch', 'a function', options.onEpoch, 'type');
     if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalid('options.signal', 'an AbortSignal', options.signal, 'type');
+    const ckpt = options.checkpoint;
+    if (ckpt !== undefined) {
+      if (typeof ckpt !== 'object' || ckpt === null) throw invalid('options.checkpoint', 'an object { path, every? }', ckpt, 'type');
+      if (typeof ckpt.path !== 'string' || ckpt.path.length === 0) throw invalid('options.checkpoint.path', 'a non-empty string', ckpt.path, 'type');
+    }
+    const every = integer('options.checkpoint.every', ckpt?.every ?? 1, 1, 1e6);
+    if (options.resume !== undefined && (typeof options.resume !== 'string' || options.resume.length === 0)) throw invalid('options.resume', 'a non-empty string (a checkpoint path)', options.resume, 'type');
     const select = options.labels !== undefined || options.validation !== undefined;
     let classes = 0;
     if (select) {
@@ -323,24 +347,43 @@ export class VarTJepa {
     const rows = data.rows;
     const B = o.batchSize;
     const stepsPerEpoch = Math.ceil(rows / B);
+    // without resume, `epochs` more epochs; with resume, up to `epochs` epochs in all
+    const resumed = options.resume === undefined ? undefined : await this.resumeFrom(options.resume, rows, stepsPerEpoch, options.epochs);
     const startEpoch = this.epochsDone;
-    const lastEpoch = startEpoch + epochs;
+    const lastEpoch = resumed ? resumed.training.targetEpochs! : startEpoch + (options.epochs ?? 50);
+    const fitStart = resumed?.training.fitStart ?? startEpoch;
+    const skip = resumed?.training.epochStep ?? 0;
     const totalSteps = lastEpoch * stepsPerEpoch;
     const history: EpochSummary[] = [];
+    const runHistory: EpochSummary[] = [...(resumed?.history ?? [])];
+    const saveCheckpoint = (epochStep: number, partial?: LossTerms) =>
+      saveModel(this, ckpt!.path, {
+        optimizer: true, history: runHistory, preprocessor: ckpt!.preprocessor,
+        training: { epochStep, targetEpochs: lastEpoch, fitStart, stepsPerEpoch, rows, ...(partial ? { partial } : {}) },
+      });
     let best: FitResult['best'];
     let bestParams: Float32Array | null = null;
     let sinceBest = 0;
     let stoppedEarly = false;
     const t0 = Date.now();
-    const stepsThisFit = epochs * stepsPerEpoch;
+    const stepsThisFit = (lastEpoch - startEpoch) * stepsPerEpoch - skip;
     let stepsDoneThisFit = 0;
+    let doneRows = 0;
     for (let epoch = startEpoch; epoch < lastEpoch; epoch++) {
       const perm = new Rng(mixSeed(o.seed, 1, epoch)).shuffle(Int32Array.from({ length: rows }, (_, i) => i));
-      const sum: LossTerms = { ...ZERO_LOSS };
+      const first = epoch === startEpoch;
+      const sum: LossTerms = { ...(first && resumed?.training.partial ? resumed.training.partial : ZERO_LOSS) };
       const te = Date.now();
       let sched = this.scheduleAt(this.steps, stepsPerEpoch, totalSteps);
-      for (let s = 0; s < stepsPerEpoch; s++) {
-        if (signal?.aborted) throw abortError(signal);
+      for (let s = first ? skip : 0; s < stepsPerEpoch; s++) {
+        if (signal?.aborted) {
+          if (ckpt) {
+            await saveCheckpoint(s, { ...sum }).catch((err: Error) => {
+              throw new Error(`Training was aborted and the checkpoint could not be written: ${err.message}`, { cause: err });
+            });
+          }
+          throw abortError(signal);
+        }
         const r0 = s * B;
         const Bs = Math.min(B, rows - r0);
         const x = new Float32Array(Bs * D);
@@ -350,10 +393,10 @@ export class VarTJepa {
         const loss = await this.serial(() => this.n.trainStep(x, Bs, masks.ctx, masks.trg, masks.ctxSize, masks.trgSize, sched));
         this.steps = loss.step;
         stepsDoneThisFit++;
+        doneRows += Bs;
         for (const k of Object.keys(sum) as Array<keyof LossTerms>) sum[k] += loss[k] * Bs;
         if (options.onProgress) {
           const elapsed = (Date.now() - t0) / 1000;
-          const doneRows = (epoch - startEpoch) * rows + r0 + Bs;
           options.onProgress({
             epoch: epoch + 1, epochs: lastEpoch, step: this.steps, stepsPerEpoch, totalSteps,
             loss: { rec: loss.rec, gen: loss.gen, klSx: loss.klSx, klZ: loss.klZ, klSy: loss.klSy, total: loss.total, gradNorm: loss.gradNorm },
@@ -373,7 +416,7 @@ export class VarTJepa {
         seconds: secs,
         rowsPerSec: secs > 0 ? rows / secs : 0,
       };
-      if (select && ((epoch + 1 - startEpoch) % probeEvery === 0 || epoch + 1 === lastEpoch)) {
+      if (select && ((epoch + 1 - fitStart) % probeEvery === 0 || epoch + 1 === lastEpoch)) {
         const score = await this.probe(data, options.labels!, options.validation!, classes, probeRows, dropUncertain);
         summary.probe = score;
         if (!best || score.selectiveAccuracy > best.selectiveAccuracy) {
@@ -385,11 +428,35 @@ export class VarTJepa {
         }
       }
       history.push(summary);
+      runHistory.push(summary);
+      if (ckpt && ((epoch + 1) % every === 0 || epoch + 1 === lastEpoch || stoppedEarly)) await saveCheckpoint(0);
       options.onEpoch?.(summary);
       if (stoppedEarly) break;
     }
     if (bestParams) this.n.importParams(bestParams);
     return { epochs: this.epochsDone - startEpoch, steps: stepsDoneThisFit, history, best, stoppedEarly };
+  }
+
+  /** Loads a checkpoint into this model for `fit({ resume })`; validates it all first. */
+  private async resumeFrom(path: string, rows: number, stepsPerEpoch: number, epochs: number | undefined) {
+    const f = await readModelFile(path);
+    const fail = (why: string) => new Error(`Cannot resume from '${path}': ${why}`);
+    const t = f.training;
+    if (!t) throw fail('it holds no optimiser state (write it with fit\'s checkpoint option or save(path, { optimizer: true }))');
+    const why = configMismatch(this, f.config);
+    if (why) throw fail(why);
+    if (t.rows !== undefined && t.rows !== rows) throw fail(`it was written training on ${t.rows} rows but data has ${rows}`);
+    if (t.stepsPerEpoch !== undefined && t.stepsPerEpoch !== stepsPerEpoch) throw fail(`it was written with ${t.stepsPerEpoch} steps per epoch but this fit has ${stepsPerEpoch}`);
+    const epochStep = t.epochStep ?? 0;
+    if (epochStep >= stepsPerEpoch) throw fail(`its epochStep ${epochStep} is not below the ${stepsPerEpoch} steps per epoch`);
+    const target = epochs ?? t.targetEpochs ?? t.epoch;
+    const minEpochs = t.epoch + (epochStep > 0 ? 1 : 0);
+    if (target < minEpochs) {
+      throw new RangeError(`Expected options.epochs (the total epoch count when resuming) of at least ${minEpochs} for the checkpoint '${path}' but received ${target}`);
+    }
+    restoreInto(this, f);
+    const training: TrainingState = { ...t, epochStep, targetEpochs: target };
+    return { training, history: f.history };
   }
 
   private async probe(data: TableData, labels: Int32Array, val: { data: TableData; labels: Int32Array }, classes: number, probeRows: number, drop: number) {
@@ -521,6 +588,27 @@ export class VarTJepa {
     this.n.importState(state.m, state.v, state.step);
     this.steps = state.step;
     this.epochsDone = integer('state.epoch', state.epoch, 0, 1e9);
+  }
+
+  /**
+   * Saves the model to a safetensors file, atomically (see {@link saveModel}): parameters, config,
+   * schema and package version; `options` adds history, a preprocessor or the optimiser state.
+   *
+   * @example
+   * await model.save('model.safetensors', { history: result.history });
+   */
+  save(path: string, options?: SaveOptions): Promise<void> {
+    return this.serial(() => saveModel(this, path, options));
+  }
+
+  /**
+   * Loads a model written by {@link VarTJepa.save}, validating the whole file first (see {@link loadModel}).
+   *
+   * @example
+   * const model = await VarTJepa.load('model.safetensors');
+   */
+  static load(path: string): Promise<VarTJepa> {
+    return loadModel(path);
   }
 
   /** Frees the native memory. The model cannot be used afterwards. */
