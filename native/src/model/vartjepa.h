@@ -110,6 +110,7 @@ class VarTJepa {
   const float* hp_out_ = nullptr;  // predictor stack output (K*B, Tp, dp)
   int cur_B_ = 0, cur_Mc_ = 0, cur_Mt_ = 0;
   StackScratch scratch_;
+  std::vector<float> unc_scratch_;  // (embed chunk, D*C) posterior standard deviations
 };
 
 }  // namespace vj

@@ -36,9 +36,9 @@ void VarTJepa::context_encoder_forward(const float* x, int B, int Mc, const int3
   hc_out_ = ctx_stack_.forward(be_, ps_, seq, key_mask, B, Tc, train, noise);
   be_.index_select_forward(A(hc_tok), hc_out_, idx_tok_c_.data(), IndexDims{N, B * Tc, C_});
   be_.linear_forward(A(mu_sx), A(hc_tok), ps_.p(ctx_mu_), ps_.p(ctx_mu_ + 1), MatDims{N, C_, C_});
-  be_.linear_forward(A(lvr_sx), A(hc_tok), ps_.p(ctx_lv_), ps_.p(ctx_lv_ + 1), MatDims{N, C_, C_});
-  be_.clamp_forward(A(lv_sx), A(lvr_sx), cfg_.logvarMin, cfg_.logvarMax, NC);
-  if (sample) {
+  if (sample) {  // the deterministic path (embedding) needs no variance of s_x
+    be_.linear_forward(A(lvr_sx), A(hc_tok), ps_.p(ctx_lv_), ps_.p(ctx_lv_ + 1), MatDims{N, C_, C_});
+    be_.clamp_forward(A(lv_sx), A(lvr_sx), cfg_.logvarMin, cfg_.logvarMax, NC);
     fill_normal(A(eps_sx), NC, noise_seed, kNoiseSx);
     be_.reparam_forward(A(s_x), A(mu_sx), A(lv_sx), A(eps_sx), NC);
   } else {
@@ -61,12 +61,12 @@ void VarTJepa::pool_aux_forward(int B, int Mc, bool sample, uint64_t noise_seed)
   be_.layernorm_forward(A(a2), A(a2_mean), A(a2_rstd), A(a1), ps_.p(aux_ln_), ps_.p(aux_ln_ + 1), RowDims{B, C_});
   be_.gelu_forward(A(a3), A(a2), BC);
   be_.linear_forward(A(mu_z), A(a3), ps_.p(aux_mu_), ps_.p(aux_mu_ + 1), MatDims{B, C_, C_});
-  be_.linear_forward(A(ls_z), A(a3), ps_.p(aux_ls_), ps_.p(aux_ls_ + 1), MatDims{B, C_, C_});
-  // logvar_z = 2 log sigma_z, clamped like every log-variance
-  float *lvr = A(lvr_z), *ls = A(ls_z);
-  for (int64_t i = 0; i < BC; ++i) lvr[i] = 2.f * ls[i];
-  be_.clamp_forward(A(lv_z), lvr, cfg_.logvarMin, cfg_.logvarMax, BC);
-  if (sample) {
+  if (sample) {  // the deterministic path (embedding) needs no variance of z
+    be_.linear_forward(A(ls_z), A(a3), ps_.p(aux_ls_), ps_.p(aux_ls_ + 1), MatDims{B, C_, C_});
+    // logvar_z = 2 log sigma_z, clamped like every log-variance
+    float *lvr = A(lvr_z), *ls = A(ls_z);
+    for (int64_t i = 0; i < BC; ++i) lvr[i] = 2.f * ls[i];
+    be_.clamp_forward(A(lv_z), lvr, cfg_.logvarMin, cfg_.logvarMax, BC);
     fill_normal(A(eps_z), BC, noise_seed, kNoiseZ);
     be_.reparam_forward(A(z), A(mu_z), A(lv_z), A(eps_z), BC);
   } else {

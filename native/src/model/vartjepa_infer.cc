@@ -5,6 +5,7 @@
 
 #include "engine/error.h"
 #include "engine/philox.h"
+#include "engine/threadpool.h"
 #include "model/vartjepa.h"
 
 namespace vj {
@@ -26,7 +27,7 @@ void VarTJepa::embed(const float* x, int64_t B, const EmbedOutput& out) {
   std::vector<int32_t> ctx(static_cast<size_t>(chunk) * D_);
   for (int b = 0; b < chunk; ++b)
     for (int j = 0; j < D_; ++j) ctx[static_cast<size_t>(b) * D_ + j] = j;  // context = the full row
-  std::vector<float> sd(static_cast<size_t>(DC));
+  if (unc_scratch_.size() < static_cast<size_t>(chunk) * DC) unc_scratch_.assign(static_cast<size_t>(chunk) * DC, 0.f);
   for (int64_t r0 = 0; r0 < B; r0 += chunk) {
     const int Bc = static_cast<int>(std::min<int64_t>(chunk, B - r0));
     const float* xc = x + r0 * D_;
@@ -34,18 +35,23 @@ void VarTJepa::embed(const float* x, int64_t B, const EmbedOutput& out) {
     context_encoder_forward(xc, Bc, D_, ctx.data(), nullptr, false, false, noise, 0);  // s_x = mu_sx
     pool_aux_forward(Bc, D_, false, 0);                                      // z = mu_z
     target_forward(xc, Bc, false, false, noise, 0);                          // output mu_sw
-    std::memcpy(out.embeddings + r0 * DC, A(mu_sw), static_cast<size_t>(Bc) * DC * sizeof(float));
+    parallel_copy(out.embeddings + r0 * DC, A(mu_sw), static_cast<int64_t>(Bc) * DC);
+    // per-row uncertainty, rows split over the pool (each row's statistics are its own)
     const float* lv = A(lv_sw);
-    for (int b = 0; b < Bc; ++b) {
-      double sum = 0;
-      for (int i = 0; i < DC; ++i) {
-        float s = std::exp(0.5f * lv[static_cast<int64_t>(b) * DC + i]);
-        sd[static_cast<size_t>(i)] = s;
-        sum += s;
+    float* sdbuf = unc_scratch_.data();
+    parallel_for(Bc, 8, [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) {
+        float* sd = sdbuf + b * DC;
+        double sum = 0;
+        for (int i = 0; i < DC; ++i) {
+          float s = std::exp(0.5f * lv[b * DC + i]);
+          sd[i] = s;
+          sum += s;
+        }
+        out.uncertainty[r0 + b] = static_cast<float>(sum / DC);
+        out.uncertainty_p90[r0 + b] = percentile90(sd, DC);
       }
-      out.uncertainty[r0 + b] = static_cast<float>(sum / DC);
-      out.uncertainty_p90[r0 + b] = percentile90(sd.data(), DC);
-    }
+    });
   }
 }
 
