@@ -2,14 +2,18 @@
 import { Command, CommanderError } from 'commander';
 
 import { formatDemo, runDemo } from './commands/demo';
+import { runEmbed } from './commands/embed';
+import { formatEvaluate, runEvaluate } from './commands/evaluate';
+import { formatFit, runFit } from './commands/fit';
+import { positiveInt, UserError } from './commands/table-model';
+import { DataError } from './data/types';
 import { formatInfo, info } from './info';
 import { packageVersion } from './native';
 
 /** Exit codes: 0 ok, 1 user error (with a message), 2 internal error. */
 export const EXIT = { ok: 0, user: 1, internal: 2 } as const;
 
-/** Thrown for mistakes the user can fix; the CLI prints the message and exits 1. */
-export class UserError extends Error {}
+export { UserError };
 
 function program(): Command {
   const p = new Command();
@@ -40,6 +44,57 @@ function program(): Command {
       const report = await runDemo({ epochs: opts.epochs, rows: opts.rows, seed: opts.seed, quiet: opts.quiet || opts.json });
       console.log(opts.json ? JSON.stringify(report, null, 2) : formatDemo(report));
     });
+  p.command('fit')
+    .description('train Var-T-JEPA on a table (CSV, optionally gzipped) and save the model')
+    .argument('<table>', 'CSV file (.csv or .csv.gz)')
+    .option('--target <col>', 'label column: kept out of the features; enables probe-based model selection')
+    .option('--preset <name>', 'hyper-parameters of a Table 7 row', 'adult')
+    .option('--epochs <n>', 'training epochs', '20')
+    .option('--batch-size <n>', 'rows per step (default: the preset)')
+    .option('--seed <n>', 'seed of the split, masks and parameters', '0')
+    .option('--out <file>', 'model file (safetensors)', 'model.safetensors')
+    .option('--json', 'print the report as JSON')
+    .option('--quiet', 'no progress display')
+    .addHelpText('after', '\nExamples:\n  $ varjepa fit adult.csv.gz --target income --epochs 30 --out adult.safetensors\n  $ varjepa fit table.csv --preset covertype --json')
+    .action(async (table: string, o: { target?: string; preset: string; epochs: string; batchSize?: string; seed: string; out: string; json?: boolean; quiet?: boolean }) => {
+      const r = await runFit(table, {
+        target: o.target,
+        preset: o.preset,
+        epochs: positiveInt('--epochs', o.epochs),
+        batchSize: o.batchSize === undefined ? undefined : positiveInt('--batch-size', o.batchSize, 65536),
+        seed: Number.isInteger(Number(o.seed)) && Number(o.seed) >= 0 ? Number(o.seed) : (() => { throw new UserError(`Expected a non-negative integer for --seed but received '${o.seed}'`); })(),
+        out: o.out,
+        quiet: o.quiet || o.json,
+      });
+      console.log(o.json ? JSON.stringify(r, null, 2) : formatFit(r));
+    });
+
+  p.command('embed')
+    .description('embed a table with a saved model: posterior means and uncertainties per row')
+    .argument('<model>', 'model file written by varjepa fit')
+    .argument('<table>', 'CSV file (.csv or .csv.gz)')
+    .option('--out <file>', 'output file (default: CSV on stdout)')
+    .option('--format <fmt>', 'csv | jsonl | f32 | arrow (default: from the file name)')
+    .option('--json', 'print a JSON summary')
+    .option('--quiet', 'no progress display')
+    .addHelpText('after', '\nExamples:\n  $ varjepa embed adult.safetensors adult.csv.gz --out emb.f32\n  $ varjepa embed model.safetensors rows.csv > emb.csv')
+    .action(async (model: string, table: string, o: { out?: string; format?: string; json?: boolean; quiet?: boolean }) => {
+      const r = await runEmbed(model, table, { out: o.out, format: o.format, quiet: o.quiet || o.json });
+      if (o.out) console.log(o.json ? JSON.stringify(r, null, 2) : `embedded ${r.rows} rows (${r.embeddingDim} values each, ${r.format}) into ${r.output}`);
+    });
+
+  p.command('evaluate')
+    .description('linear-probe accuracy, macro-F1 and selective accuracy of a saved model on a labelled table')
+    .argument('<model>', 'model file written by varjepa fit --target')
+    .argument('<table>', 'CSV file (.csv or .csv.gz)')
+    .requiredOption('--target <col>', 'label column')
+    .option('--seed <n>', 'seed of the 70/10/20 split', '0')
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', '\nExamples:\n  $ varjepa evaluate adult.safetensors adult.csv.gz --target income')
+    .action(async (model: string, table: string, o: { target: string; seed: string; json?: boolean }) => {
+      const r = await runEvaluate(model, table, { target: o.target, seed: Number(o.seed) || 0 });
+      console.log(o.json ? JSON.stringify(r, null, 2) : formatEvaluate(r));
+    });
   return p;
 }
 
@@ -52,7 +107,7 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT.ok : EXIT.user;
     }
-    if (err instanceof UserError || err instanceof RangeError || err instanceof TypeError) {
+    if (err instanceof UserError || err instanceof DataError || err instanceof RangeError || err instanceof TypeError || (err as NodeJS.ErrnoException)?.code === 'ENOENT' || /^(Invalid model file|Could not read model file)/.test((err as Error)?.message ?? '')) {
       console.error(`varjepa: ${(err as Error).message}`);
       return EXIT.user;
     }

@@ -1,0 +1,31 @@
+// `varjepa embed <model> <table>`: stream a table through a saved model into a file (or stdout).
+import { embedStream } from '../data/stream';
+import { EMBEDDING_FORMATS, type EmbeddingFormat } from '../data/writers';
+import { Progress } from '../progress';
+import { openModel, UserError } from './table-model';
+
+export interface EmbedCommandOptions {
+  out?: string;
+  format?: string;
+  quiet?: boolean;
+}
+
+export async function runEmbed(modelPath: string, table: string, o: EmbedCommandOptions) {
+  if (o.format !== undefined && !EMBEDDING_FORMATS.includes(o.format as EmbeddingFormat)) {
+    throw new UserError(`Expected one of ${EMBEDDING_FORMATS.map((f) => `'${f}'`).join(', ')} for --format but received '${o.format}'`);
+  }
+  if (!o.out && o.format && o.format !== 'csv' && o.format !== 'jsonl') throw new UserError(`--format ${o.format} needs --out <file>`);
+  const { model, preprocessor } = await openModel(modelPath);
+  const progress = new Progress({ quiet: o.quiet || !o.out });
+  try {
+    const res = await embedStream(table, model, o.out ?? process.stdout, {
+      preprocessor,
+      format: (o.format ?? (o.out ? undefined : 'csv')) as EmbeddingFormat | undefined,
+      onProgress: (rows) => progress.update(`embed ${rows} rows`),
+    });
+    progress.done();
+    return res;
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,84 @@
+// `varjepa fit <table>`: read a table, split it (70/10/20, seeded), fit the preprocessor on the
+// training rows, train Var-T-JEPA (with online probe selection when a class target is given),
+// save the model with its preprocessor and history.
+import { prepareDataset } from '../data/split';
+import { preset, PRESET_NAMES, type PresetName } from '../model/options';
+import { saveModel } from '../model/persist';
+import { VarTJepa, type FitResult } from '../model/vartjepa';
+import { Progress, formatSeconds } from '../progress';
+import { UserError } from './table-model';
+
+export interface FitCommandOptions {
+  target?: string;
+  preset: string;
+  epochs: number;
+  out: string;
+  seed: number;
+  batchSize?: number;
+  quiet?: boolean;
+}
+
+export interface FitCommandReport {
+  table: string;
+  out: string;
+  rows: { train: number; validation: number; test: number };
+  features: number;
+  epochs: number;
+  seconds: number;
+  finalLoss: number;
+  best?: FitResult['best'];
+}
+
+export async function runFit(table: string, o: FitCommandOptions): Promise<FitCommandReport> {
+  if (!PRESET_NAMES.includes(o.preset as PresetName)) {
+    throw new UserError(`Expected one of ${PRESET_NAMES.map((p) => `'${p}'`).join(', ')} for --preset but received '${o.preset}'`);
+  }
+  const progress = new Progress({ quiet: o.quiet });
+  progress.update(`reading ${table}`, true);
+  const data = await prepareDataset(table, { target: o.target, seed: o.seed });
+  const features = data.schema.features.map((f) => ({ name: f.name, kind: f.kind, categories: f.kind === 'categorical' ? f.categories : undefined }));
+  const opts = { ...preset(o.preset as PresetName), seed: o.seed, ...(o.batchSize ? { batchSize: o.batchSize } : {}) };
+  const model = new VarTJepa({ features }, opts);
+  try {
+    const labels = data.train.labels, vLabels = data.validation.labels;
+    const select = o.target !== undefined && labels instanceof Int32Array && vLabels instanceof Int32Array && data.validation.rows > 0 && labels.every((l) => l >= 0) && vLabels.every((l) => l >= 0);
+    const t0 = Date.now();
+    const res = await model.fit(
+      { x: data.train.x, rows: data.train.rows },
+      {
+        epochs: o.epochs,
+        ...(select ? { labels: labels as Int32Array, validation: { data: { x: data.validation.x, rows: data.validation.rows }, labels: vLabels as Int32Array } } : {}),
+        onProgress: (p) =>
+          progress.update(
+            `fit ${Progress.bar(p.step / p.totalSteps)} epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.totalSteps} loss ${p.loss.total.toFixed(4)} ` +
+              `(rec ${p.loss.rec.toFixed(3)} gen ${p.loss.gen.toFixed(3)} klSx ${p.loss.klSx.toFixed(2)} klZ ${p.loss.klZ.toFixed(2)} klSy ${p.loss.klSy.toFixed(2)}) ` +
+              `${p.rowsPerSec.toFixed(0)} rows/s eta ${formatSeconds(p.etaSec)}`,
+          ),
+        onEpoch: (e) =>
+          progress.update(`epoch ${e.epoch}: loss ${e.loss.total.toFixed(4)}${e.probe ? `, probe ${(100 * e.probe.accuracy).toFixed(1)}%` : ''}`, true),
+      },
+    );
+    progress.done();
+    await saveModel(model, o.out, { history: res.history, preprocessor: data.preprocessor.toJSON() });
+    return {
+      table,
+      out: o.out,
+      rows: { train: data.train.rows, validation: data.validation.rows, test: data.test.rows },
+      features: features.length,
+      epochs: res.epochs,
+      seconds: (Date.now() - t0) / 1000,
+      finalLoss: res.history[res.history.length - 1].loss.total,
+      best: res.best,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+export function formatFit(r: FitCommandReport): string {
+  return [
+    `trained on ${r.rows.train} rows (${r.rows.validation} validation, ${r.rows.test} test held out), ${r.features} features, ${r.epochs} epochs in ${r.seconds.toFixed(1)} s`,
+    `final loss ${r.finalLoss.toFixed(4)}${r.best ? `; best probe at epoch ${r.best.epoch}: ${(100 * r.best.accuracy).toFixed(1)}% (${(100 * r.best.selectiveAccuracy).toFixed(1)}% with the 20% most uncertain dropped)` : ''}`,
+    `saved ${r.out}`,
+  ].join('\n');
+}

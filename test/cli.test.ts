@@ -1,0 +1,84 @@
+// The CLI end to end on a small generated table in a temporary folder: fit, embed, evaluate,
+// and their error paths with the documented exit codes (0 ok, 1 user error, 2 internal).
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { simTable } from '../lib/sim';
+
+const bin = path.resolve(__dirname, '..', 'bin', 'varjepa.js');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vj-cli-'));
+const csv = path.join(dir, 'sim.csv');
+const model = path.join(dir, 'sim.safetensors');
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(() => {
+  const t = simTable({ rows: 400, seed: 2, numeric: 6, categorical: 2 });
+  const names = t.schema.features.map((f) => f.name);
+  const D = names.length;
+  const lines = [[...names, 'label'].join(',')];
+  for (let i = 0; i < t.rows; i++) {
+    const cells = names.map((_, j) => (j < 6 ? t.x[i * D + j].toFixed(5) : `c${t.x[i * D + j]}`));
+    lines.push([...cells, `class${t.labels[i]}`].join(','));
+  }
+  fs.writeFileSync(csv, lines.join('\n') + '\n');
+});
+
+describe('varjepa CLI', () => {
+  it('fits, embeds and evaluates a table end to end', () => {
+    const fit = cli('fit', csv, '--target', 'label', '--epochs', '1', '--batch-size', '64', '--out', model, '--json');
+    expect(fit.code, fit.err).toBe(0);
+    const report = JSON.parse(fit.out);
+    expect(report.rows.train + report.rows.validation + report.rows.test).toBe(400);
+    expect(report.features).toBe(8);
+    expect(fs.existsSync(model)).toBe(true);
+
+    const out = path.join(dir, 'emb.jsonl');
+    const emb = cli('embed', model, csv, '--out', out, '--json');
+    expect(emb.code, emb.err).toBe(0);
+    expect(JSON.parse(emb.out)).toMatchObject({ rows: 400, format: 'jsonl' });
+    expect(fs.readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(400);
+
+    const ev = cli('evaluate', model, csv, '--target', 'label', '--json');
+    expect(ev.code, ev.err).toBe(0);
+    const r = JSON.parse(ev.out);
+    expect(r.classes).toBe(3);
+    expect(r.accuracy).toBeGreaterThan(0.4);
+    expect(r.selective.map((s: { dropped: number }) => s.dropped)).toEqual([0.1, 0.2, 0.5]);
+  });
+
+  it('exits 1 with a message for a missing file', () => {
+    const r = cli('fit', path.join(dir, 'nope.csv'), '--epochs', '1');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/nope\.csv/);
+    const e = cli('embed', path.join(dir, 'missing.safetensors'), csv);
+    expect(e.code).toBe(1);
+    expect(e.err).toMatch(/missing\.safetensors/);
+  });
+
+  it('exits 1 with a message for a bad column name or option', () => {
+    const r = cli('fit', csv, '--target', 'nosuch', '--epochs', '1');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/nosuch/);
+    const p = cli('fit', csv, '--preset', 'iris');
+    expect(p.code).toBe(1);
+    expect(p.err).toContain("for --preset but received 'iris'");
+    const f = cli('embed', model, csv, '--format', 'xml');
+    expect(f.code).toBe(1);
+    expect(f.err).toContain("for --format but received 'xml'");
+  });
+
+  it('prints help with examples and exits 0', () => {
+    for (const c of ['fit', 'embed', 'evaluate', 'demo', 'doctor']) {
+      const r = cli(c, '--help');
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('Examples:');
+    }
+  });
+});
