@@ -70,7 +70,12 @@ class Sink {
   async write(chunk: string | Uint8Array): Promise<void> {
     if (this.failure) throw this.failure;
     if (!this.ws.write(chunk)) {
-      await Promise.race([once(this.ws, 'drain'), once(this.ws, 'close')]);
+      // wait for drain or close, then remove both listeners (a bare once() race leaves the
+      // loser's listeners behind on every back-pressure wait)
+      const ac = new AbortController();
+      const settle = (p: Promise<unknown>) => p.catch(() => undefined);
+      await Promise.race([settle(once(this.ws, 'drain', { signal: ac.signal })), settle(once(this.ws, 'close', { signal: ac.signal }))]);
+      ac.abort();
       if (this.failure) throw this.failure;
     }
   }
