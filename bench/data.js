@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Data-layer benchmark (plain Node on dist/; run `npm run build` first):
+// Data-layer benchmark (plain Node on dist/; run `npm run compile` first):
 //  1. rows/s reading + preprocessing Adult from its gzipped CSV (read, split, fit on the training
 //     rows, encode all three parts), after a validation pass and a warm-up;
 //  2. peak memory (RSS sampled every 10 ms) while streaming 1,000,000 generated CSV rows through

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Embedding throughput of Var-T-JEPA, Adult configuration (d 64, L 8, 14 features), on 1 and 2
-// threads: median rows/s over several timed runs after warm-up. Run after `npm run build`.
+// threads: median rows/s over several timed runs after warm-up. Run after `npm run compile`.
 //   node bench/embed.js [--runs 5] [--rows 20000]
 'use strict';
 const fs = require('fs');

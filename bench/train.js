@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Training throughput of Var-T-JEPA, Adult configuration (d 64, L 8, batch 512, 14 features),
 // on 1 and 2 threads: median samples/s over several timed runs after warm-up. Also peak RSS and
-// its growth over many steps (--memory). Run after `npm run build`.
+// its growth over many steps (--memory). Run after `npm run compile`.
 //   node bench/train.js [--runs 5] [--steps 20] [--memory 1000]
 'use strict';
 const fs = require('fs');

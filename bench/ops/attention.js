@@ -6,7 +6,7 @@
 // key mask) is validated against the scalar reference first; then forward and backward are
 // timed with warm-up, reporting the median GFLOP/s of several runs. Flops counted: forward
 // 4 * B * NH * Tq * T * HS (scores and weighted sum), backward 8 * B * NH * Tq * T * HS, with
-// Tq = T (self) or P (cross). Run after `npm run build`:
+// Tq = T (self) or P (cross). Run after `npm run compile`:
 //   node bench/ops/attention.js [--runs 7] [--no-write]
 // Writes bench/results/ops-attention.md and .json (unless --no-write).
 'use strict';
@@ -15,14 +15,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const root = path.resolve(__dirname, '..', '..');
-const binding = require(path.join(root, 'build', 'Release', 'varjepa.node'));
-
-const args = process.argv.slice(2);
-const argValue = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
+const { root, binding, args, argValue } = require('./common');
 const RUNS = Number(argValue('--runs', 7));
 const WRITE = !args.includes('--no-write');
 const RUN_MS = 50; // each timed run repeats the op for about this long

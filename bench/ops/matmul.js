@@ -3,7 +3,7 @@
 // the engine's tall-skinny shapes, for the scalar reference and the avx2 / avx512 backends,
 // on 1 and 2 threads. Validates every fast product against the scalar reference first, then
 // times with warm-up and reports the median GFLOP/s (2 * M * N * K flops per product) of
-// several runs. Run after `npm run build`:
+// several runs. Run after `npm run compile`:
 //   node bench/ops/matmul.js [--runs 7] [--only forward|dinp|dweight] [--no-write]
 // Writes bench/results/ops-matmul.md and .json (unless --no-write).
 'use strict';
@@ -12,14 +12,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-const root = path.resolve(__dirname, '..', '..');
-const binding = require(path.join(root, 'build', 'Release', 'varjepa.node'));
-
-const args = process.argv.slice(2);
-const argValue = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
+const { root, binding, args, argValue } = require('./common');
 const RUNS = Number(argValue('--runs', 11));
 const ONLY = argValue('--only', null);
 const WRITE = !args.includes('--no-write');
