@@ -56,9 +56,9 @@ export interface Schema {
   /** Numeric scaling fitted on the training rows. */
   scaling: 'minmax' | 'standard' | 'quantile';
   /**
-   * Missing-value policy. 'mask': missing cells are flagged in `EncodedTable.missing` (the model
-   * leaves them out of the row's tokens) and hold the training mean (numeric) or code 0
-   * (categorical) in `x`. 'impute-mean': no mask; numeric cells hold the training mean, categorical
+   * Missing-value policy. 'mask': missing cells are flagged in `EncodedTable.missing` and hold
+   * the training mean (numeric) or code 0 (categorical) in `x`; the model currently reads those
+   * imputed values (using the mask to leave the cells out of the row's tokens is planned). 'impute-mean': no mask; numeric cells hold the training mean, categorical
    * cells code 0.
    */
   missing: 'mask' | 'impute-mean';
