@@ -5,6 +5,7 @@ import { formatDemo, runDemo } from './commands/demo';
 import { runEmbed } from './commands/embed';
 import { formatEvaluate, runEvaluate } from './commands/evaluate';
 import { formatFit, runFit } from './commands/fit';
+import { runImpute } from './commands/impute';
 import { positiveInt, UserError } from './commands/table-model';
 import { DataError } from './data/types';
 import { formatInfo, info } from './info';
@@ -94,6 +95,19 @@ function program(): Command {
     .action(async (model: string, table: string, o: { target: string; seed: string; json?: boolean }) => {
       const r = await runEvaluate(model, table, { target: o.target, seed: Number(o.seed) || 0 });
       console.log(o.json ? JSON.stringify(r, null, 2) : formatEvaluate(r));
+    });
+  p.command('impute')
+    .description("fill a table's missing cells with draws from the model's generative path, with a spread")
+    .argument('<model>', 'model file written by varjepa fit')
+    .argument('<table>', 'CSV file (.csv or .csv.gz) with missing cells')
+    .option('--draws <n>', 'draws per missing cell', '20')
+    .option('--seed <n>', 'seed of the draws', '0')
+    .option('--out <file>', 'output CSV (default: stdout)')
+    .option('--json', 'print a JSON summary (with --out)')
+    .addHelpText('after', '\nExamples:\n  $ varjepa impute adult.safetensors adult.csv.gz --draws 20 --out adult-imputed.csv')
+    .action(async (model: string, table: string, o: { draws: string; seed: string; out?: string; json?: boolean }) => {
+      const r = await runImpute(model, table, { draws: positiveInt('--draws', o.draws, 100000), seed: Number(o.seed) || 0, out: o.out });
+      if (o.out) console.log(o.json ? JSON.stringify(r, null, 2) : `imputed ${r.imputedCells} cells with ${r.draws} draws each into ${r.output}${r.rowsWithoutObservedCells ? ` (${r.rowsWithoutObservedCells} rows had no observed cell and were left as they were)` : ''}`);
     });
   return p;
 }

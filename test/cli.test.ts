@@ -53,6 +53,39 @@ describe('varjepa CLI', () => {
     expect(r.selective.map((s: { dropped: number }) => s.dropped)).toEqual([0.1, 0.2, 0.5]);
   });
 
+  it('imputes missing cells with a spread, keeping observed cells', () => {
+    // a copy of the table with holes in a numeric and a categorical column
+    const lines = fs.readFileSync(csv, 'utf8').trim().split('\n');
+    const holes = lines.map((l, i) => {
+      if (i === 0 || i % 7 !== 0) return l;
+      const c = l.split(',');
+      c[1] = '';
+      c[6] = '';
+      return c.join(',');
+    });
+    const holed = path.join(dir, 'holes.csv');
+    fs.writeFileSync(holed, holes.join('\n') + '\n');
+    const out = path.join(dir, 'imputed.csv');
+    const r = cli('impute', model, holed, '--draws', '5', '--out', out, '--json');
+    expect(r.code, r.err).toBe(0);
+    const rep = JSON.parse(r.out);
+    expect(rep.imputedCells).toBe(2 * Math.floor(400 / 7));
+    const rows = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => l.split(','));
+    expect(rows[0]).toEqual(['x0', 'x1', 'x1_spread', 'x2', 'x3', 'x4', 'x5', 'c0', 'c0_spread', 'c1']);
+    for (let i = 1; i < rows.length; i++) {
+      const orig = lines[i].split(',');
+      if (i % 7 === 0) {
+        expect(Number.isFinite(Number(rows[i][1])) && rows[i][1] !== '').toBe(true);
+        expect(Number(rows[i][2])).toBeGreaterThanOrEqual(0);
+        expect(rows[i][7]).toMatch(/^c\d+$/);
+      } else {
+        expect(Number(rows[i][1])).toBeCloseTo(Number(orig[1]), 4);
+        expect(rows[i][7]).toBe(orig[6]);
+        expect(rows[i][2]).toBe('');
+      }
+    }
+  });
+
   it('exits 1 with a message for a missing file', () => {
     const r = cli('fit', path.join(dir, 'nope.csv'), '--epochs', '1');
     expect(r.code).toBe(1);
@@ -75,7 +108,7 @@ describe('varjepa CLI', () => {
   });
 
   it('prints help with examples and exits 0', () => {
-    for (const c of ['fit', 'embed', 'evaluate', 'demo', 'doctor']) {
+    for (const c of ['fit', 'embed', 'evaluate', 'impute', 'demo', 'doctor']) {
       const r = cli(c, '--help');
       expect(r.code).toBe(0);
       expect(r.out).toContain('Examples:');
