@@ -54,10 +54,11 @@ function program(): Command {
     .option('--batch-size <n>', 'rows per step (default: the preset)')
     .option('--seed <n>', 'seed of the split, masks and parameters', '0')
     .option('--out <file>', 'model file (safetensors)', 'model.safetensors')
+    .option('--report <file>', 'write an HTML training report (loss terms, KL weights, probe, risk-coverage, uncertainty)')
     .option('--json', 'print the report as JSON')
     .option('--quiet', 'no progress display')
-    .addHelpText('after', '\nExamples:\n  $ varjepa fit adult.csv.gz --target income --epochs 30 --out adult.safetensors\n  $ varjepa fit table.csv --preset covertype --json')
-    .action(async (table: string, o: { target?: string; preset: string; epochs: string; batchSize?: string; seed: string; out: string; json?: boolean; quiet?: boolean }) => {
+    .addHelpText('after', '\nExamples:\n  $ varjepa fit adult.csv.gz --target income --epochs 30 --out adult.safetensors --report report.html\n  $ varjepa fit table.csv --preset covertype --json')
+    .action(async (table: string, o: { target?: string; preset: string; epochs: string; batchSize?: string; seed: string; out: string; report?: string; json?: boolean; quiet?: boolean }) => {
       const r = await runFit(table, {
         target: o.target,
         preset: o.preset,
@@ -65,6 +66,7 @@ function program(): Command {
         batchSize: o.batchSize === undefined ? undefined : positiveInt('--batch-size', o.batchSize, 65536),
         seed: Number.isInteger(Number(o.seed)) && Number(o.seed) >= 0 ? Number(o.seed) : (() => { throw new UserError(`Expected a non-negative integer for --seed but received '${o.seed}'`); })(),
         out: o.out,
+        report: o.report,
         quiet: o.quiet || o.json,
       });
       console.log(o.json ? JSON.stringify(r, null, 2) : formatFit(r));

@@ -6,6 +6,8 @@ import { preset, PRESET_NAMES, type PresetName } from '../model/options';
 import { saveModel } from '../model/persist';
 import { VarTJepa, type FitResult } from '../model/vartjepa';
 import { Progress, formatSeconds } from '../progress';
+import { LinearProbe } from '../eval/linear-probe';
+import { writeReport, type ReportInput } from '../report/html';
 import { UserError } from './table-model';
 
 export interface FitCommandOptions {
@@ -16,6 +18,8 @@ export interface FitCommandOptions {
   seed: number;
   batchSize?: number;
   quiet?: boolean;
+  /** Write the HTML training report here. */
+  report?: string;
 }
 
 export interface FitCommandReport {
@@ -60,6 +64,28 @@ export async function runFit(table: string, o: FitCommandOptions): Promise<FitCo
     );
     progress.done();
     await saveModel(model, o.out, { history: res.history, preprocessor: data.preprocessor.toJSON() });
+    if (o.report) {
+      progress.update('writing the report', true);
+      const input: ReportInput = {
+        title: `varjepa training report: ${table}`,
+        history: res.history,
+        facts: { table, model: o.out, preset: o.preset, epochs: res.epochs, 'train rows': data.train.rows, features: features.length },
+      };
+      if (data.test.rows > 0) {
+        const te = await model.embed({ x: data.test.x, rows: data.test.rows });
+        input.uncertainty = te.uncertainty;
+        const tl = data.test.labels;
+        if (select && tl instanceof Int32Array && tl.every((l) => l >= 0)) {
+          const n = Math.min(data.train.rows, 10000);
+          const D = features.length;
+          const tr = await model.embed({ x: data.train.x.subarray(0, n * D), rows: n });
+          const classes = Math.max(...Array.from(labels as Int32Array), ...Array.from(tl)) + 1;
+          const probe = LinearProbe.fit(tr.embeddings, n, (labels as Int32Array).subarray(0, n), classes);
+          input.heldOut = { pred: probe.predict(te.embeddings, te.rows), labels: tl, uncertainty: te.uncertainty };
+        }
+      }
+      writeReport(o.report, input);
+    }
     return {
       table,
       out: o.out,
