@@ -32,11 +32,16 @@ beforeAll(() => {
 
 describe('varjepa CLI', () => {
   it('fits, embeds and evaluates a table end to end', () => {
-    const fit = cli('fit', csv, '--target', 'label', '--epochs', '1', '--batch-size', '64', '--out', model, '--json');
+    const report = path.join(dir, 'report.html');
+    const fit = cli('fit', csv, '--target', 'label', '--epochs', '1', '--batch-size', '64', '--out', model, '--report', report, '--json');
     expect(fit.code, fit.err).toBe(0);
-    const report = JSON.parse(fit.out);
-    expect(report.rows.train + report.rows.validation + report.rows.test).toBe(400);
-    expect(report.features).toBe(8);
+    const html = fs.readFileSync(report, 'utf8');
+    for (const id of ['loss-rec', 'loss-gen', 'loss-klSx', 'loss-klZ', 'loss-klSy', 'kl-weights', 'probe', 'risk-coverage', 'uncertainty']) {
+      expect(html, id).toContain(`<svg data-chart="${id}"`);
+    }
+    const summary = JSON.parse(fit.out);
+    expect(summary.rows.train + report.rows.validation + report.rows.test).toBe(400);
+    expect(summary.features).toBe(8);
     expect(fs.existsSync(model)).toBe(true);
 
     const out = path.join(dir, 'emb.jsonl');
