@@ -40,7 +40,7 @@ describe('varjepa CLI', () => {
       expect(html, id).toContain(`<svg data-chart="${id}"`);
     }
     const summary = JSON.parse(fit.out);
-    expect(summary.rows.train + report.rows.validation + report.rows.test).toBe(400);
+    expect(summary.rows.train + summary.rows.validation + summary.rows.test).toBe(400);
     expect(summary.features).toBe(8);
     expect(fs.existsSync(model)).toBe(true);
 
