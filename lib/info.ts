@@ -17,7 +17,11 @@ export interface VarjepaInfo {
   cuda: { available: boolean; reason?: string };
 }
 
-/** Describes the loaded binary and the machine it runs on. */
+/** Describes the loaded binary and the machine it runs on.
+ *
+ * @example
+ * console.log(formatInfo(info())); // what `varjepa doctor` prints
+ */
 export function info(): VarjepaInfo {
   const { binding, path, source } = native();
   const n = binding.info();

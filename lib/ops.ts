@@ -41,7 +41,11 @@ export function linear(
   return native().binding.linear(inp, weight, bias, M, K, N, isa);
 }
 
-/** Sets the size of the shared native thread pool (1..256); returns it. Default: the core count, or VARJEPA_THREADS. */
+/** Sets the size of the shared native thread pool (1..256); returns it. Default: the core count, or VARJEPA_THREADS.
+ *
+ * @example
+ * setThreads(1); // one core for this process's models
+ */
 export function setThreads(n: number): number {
   return native().binding.setThreads(integer('threads', n, 1, 256));
 }

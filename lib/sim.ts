@@ -50,7 +50,13 @@ function gauss(r: Rng): number {
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * r.next());
 }
 
-/** Generates the SIM-like table. */
+/** Generates the SIM-like table.
+ *
+ * @example
+ * const sim = simTable({ rows: 6000, seed: 0 });
+ * const model = new VarTJepa(sim.schema);
+ * await model.fit(sim, { epochs: 10 });
+ */
 export function simTable(options: SimOptions = {}): SimTable {
   const rows = integer('options.rows', options.rows ?? 6000, 10, 1e7);
   const seed = integer('options.seed', options.seed ?? 0, 0, Number.MAX_SAFE_INTEGER);

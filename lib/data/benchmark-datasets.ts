@@ -124,6 +124,9 @@ export async function readBenchmarkTable(name: BenchmarkDatasetName): Promise<Ra
  * Loads one of the paper's six tables, splits it (seeded, stratified, 70/10/20 by default), fits
  * the preprocessor on the training rows and encodes the three parts. The data folder is
  * $VARJEPA_DATA_DIR or ../shared/data beside the package.
+ *
+ * @example
+ * const adult = await loadBenchmarkDataset('adult'); // from ../shared/data or $VARJEPA_DATA_DIR
  */
 export async function loadBenchmarkDataset(name: BenchmarkDatasetName, options: BenchmarkLoadOptions = {}): Promise<BenchmarkDataset> {
   const file = benchmarkDatasetPath(name);

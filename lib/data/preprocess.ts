@@ -178,7 +178,14 @@ function fitTarget(table: RawTable, col: RawColumn, rows: Int32Array, missing: R
   return { name: col.name, task: 'classification', classes: classOrder([...seen]) };
 }
 
-/** Fits the preprocessor on the training rows (options.rows, default all) of a table. */
+/** Fits the preprocessor on the training rows (options.rows, default all) of a table.
+ *
+ * @example
+ * const table = await readTable('adult.csv.gz');
+ * const pre = fitPreprocessor(table, { target: 'income' });
+ * const encoded = pre.transform(table); // { x, rows, labels, missing? }
+ * fs.writeFileSync('pre.json', JSON.stringify(pre.toJSON()));
+ */
 export function fitPreprocessor(input: TableInput, options: PreprocessOptions = {}): Preprocessor {
   const table = asTable(input);
   const o = resolveOptions(table, options);

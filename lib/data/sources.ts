@@ -255,7 +255,13 @@ function checkCsvOptions(options: ReadOptions): void {
   }
 }
 
-/** Reads a whole table from any input. CSV is parsed as it streams in; gzip is detected by its magic bytes. */
+/** Reads a whole table from any input. CSV is parsed as it streams in; gzip is detected by its magic bytes.
+ *
+ * @example
+ * const t1 = await readTable('data.csv.gz');
+ * const t2 = await readTable([{ age: 39, job: 'clerk' }, { age: 50, job: 'manager' }]);
+ * const t3 = await readTable({ age: new Float64Array([39, 50]), job: ['clerk', 'manager'] });
+ */
 export async function readTable(source: TableInput, options: ReadOptions = {}): Promise<RawTable> {
   checkCsvOptions(options);
   if (!isCsvSource(source)) return inMemory(source);

@@ -56,6 +56,9 @@ function checkSplitOptions(options: SplitOptions): { seed: number; fractions: re
 /**
  * Splits rows 0..n-1. With `strata` (a stratum index per row) each stratum is split in the given
  * fractions on its own, so the parts keep the class proportions.
+ *
+ * @example
+ * const { train, validation, test } = splitRows(1000, { seed: 1, strata: labels }); // 70/10/20
  */
 export function splitRows(n: number, options: SplitOptions & { strata?: ArrayLike<number> } = {}): Split {
   integer('rows', n, 0, 2 ** 31 - 1);
@@ -144,7 +147,13 @@ export function prepareTable(input: TableInput, options: PrepareOptions = {}): P
   };
 }
 
-/** Reads any input (CSV path, stream, rows, columns, Arrow) and prepares it; see {@link prepareTable}. */
+/** Reads any input (CSV path, stream, rows, columns, Arrow) and prepares it; see {@link prepareTable}.
+ *
+ * @example
+ * const data = await prepareDataset('adult.csv.gz', { target: 'income', seed: 0 });
+ * const model = new VarTJepa({ features: data.schema.features }, preset('adult'));
+ * await model.fit(data.train, { epochs: 20 });
+ */
 export async function prepareDataset(source: TableInput, options: PrepareOptions & ReadOptions = {}): Promise<PreparedData> {
   const { delimiter, columns, ...rest } = options;
   const table = await readTable(source, { delimiter, columns });

@@ -13,6 +13,14 @@ export interface LinearProbeOptions {
   l2?: number;
 }
 
+/**
+ * A linear probe (softmax regression on standardised features) for scoring embeddings.
+ *
+ * @example
+ * const probe = LinearProbe.fit(train.embeddings, train.rows, yTrain, 2);
+ * const pred = probe.predict(test.embeddings, test.rows);
+ * const acc = selectiveAccuracy(pred, yTest, test.uncertainty, 0.2); // 20% most uncertain dropped
+ */
 export class LinearProbe {
   readonly classes: number;
   readonly features: number;
