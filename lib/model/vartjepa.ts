@@ -114,6 +114,17 @@ export interface Embedding {
 export interface EmbedOptions {
   /** Rows per native call (progress granularity), 1..1e7; default 16384. */
   chunkRows?: number;
+  /**
+   * Context views (MODEL.md section 7, [decision]): 0 (default) gives the context encoder the full
+   * row; V in 1..1000 averages V seeded random context views of `viewFraction` of the features.
+   * With views, `embeddings` is the mean of the posterior means over the views and the
+   * uncertainty is the standard deviation of the view mixture, sqrt(mean var + var of means).
+   */
+  views?: number;
+  /** Share of the features in each context view, in (0, 1]; default 0.5. */
+  viewFraction?: number;
+  /** Seed of the context views; default 0. A row's views do not depend on chunking. */
+  viewSeed?: number;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -151,7 +162,7 @@ export interface VarTJepaConfig {
 interface NativeModel {
   trainStep(x: Float32Array, rows: number, ctx: Int32Array, trg: Int32Array, ctxSize: number, trgSize: number, schedule: object): Promise<LossTerms & { step: number }>;
   lossAndGrad(x: Float32Array, rows: number, ctx: Int32Array, trg: Int32Array, ctxSize: number, trgSize: number, schedule: object, backward: boolean): Promise<LossTerms & { step: number }>;
-  embed(x: Float32Array, rows: number, embeddings: Float32Array, uncertainty: Float32Array, uncertaintyP90: Float32Array): Promise<void>;
+  embed(x: Float32Array, rows: number, embeddings: Float32Array, uncertainty: Float32Array, uncertaintyP90: Float32Array, views?: number, viewFraction?: number, viewSeed?: number, rowOffset?: number): Promise<void>;
   generate(x: Float32Array, observed: Uint8Array, rows: number, draws: number, seed: number): Promise<{ values: Float32Array; probs: Float32Array }>;
   paramTable(): ParamEntry[];
   exportParams(): Float32Array;
@@ -509,6 +520,9 @@ export class VarTJepa {
    */
   async embedInto(data: TableData, out: Omit<Embedding, 'rows' | 'dim'>, options: EmbedOptions = {}): Promise<void> {
     const chunk = integer('options.chunkRows', options.chunkRows ?? 16384, 1, 1e7);
+    const views = integer('options.views', options.views ?? 0, 0, 1000);
+    const viewFraction = number('options.viewFraction', options.viewFraction ?? 0.5, 1e-9, 1);
+    const viewSeed = integer('options.viewSeed', options.viewSeed ?? 0, 0, Number.MAX_SAFE_INTEGER);
     const D = this.features;
     const dim = this.embeddingDim;
     for (const [name, arr, len] of [['out.embeddings', out.embeddings, data.rows * dim], ['out.uncertainty', out.uncertainty, data.rows], ['out.uncertaintyP90', out.uncertaintyP90, data.rows]] as const) {
@@ -519,7 +533,7 @@ export class VarTJepa {
       const n = Math.min(chunk, data.rows - r0);
       const x = data.x.subarray(r0 * D, (r0 + n) * D);
       await this.serial(() =>
-        this.n.embed(x, n, out.embeddings.subarray(r0 * dim, (r0 + n) * dim), out.uncertainty.subarray(r0, r0 + n), out.uncertaintyP90.subarray(r0, r0 + n)),
+        this.n.embed(x, n, out.embeddings.subarray(r0 * dim, (r0 + n) * dim), out.uncertainty.subarray(r0, r0 + n), out.uncertaintyP90.subarray(r0, r0 + n), views, viewFraction, viewSeed, r0),
       );
       options.onProgress?.(r0 + n, data.rows);
     }

@@ -33,6 +33,18 @@ struct EmbedOutput {
   float* uncertainty_p90; // (B) 90th percentile of the same
 };
 
+// Context views of the embedding (MODEL.md section 7, [decision]): views = 0 encodes the full row;
+// views = V > 0 averages V seeded random context views of round(D * fraction) features each. The
+// embedding is then the mean of mu_sw over the views and the uncertainty is the standard deviation
+// of the view mixture, sqrt(mean_v var_sw + var_v mu_sw) per entry (law of total variance).
+// A row's views depend only on (seed, row_offset + row, view), not on how rows are chunked.
+struct EmbedViews {
+  int views = 0;
+  float fraction = 0.5f;
+  uint64_t seed = 0;
+  int64_t row_offset = 0;
+};
+
 class VarTJepa {
  public:
   VarTJepa(const ModelConfig& cfg, const Backend& be);
@@ -43,7 +55,7 @@ class VarTJepa {
   // Forward and backward without the update: gradients are left in params().grads (zeroed first).
   LossTerms loss_and_grad(const float* x, int B, const StepMasks& masks, const StepSchedule& sched, bool backward);
   // Deterministic embedding of section 7 for B rows (any B: processed in chunks).
-  void embed(const float* x, int64_t B, const EmbedOutput& out);
+  void embed(const float* x, int64_t B, const EmbedOutput& out, const EmbedViews& views = EmbedViews{});
   // Section 8: draws of the unobserved features. observed (B, D) 1 = observed; out values
   // (draws, B, D) decoded value (numeric) or sampled class (categorical); probs (draws, B,
   // sumCard) class probabilities of categorical features (numeric slots untouched).
@@ -111,6 +123,7 @@ class VarTJepa {
   int cur_B_ = 0, cur_Mc_ = 0, cur_Mt_ = 0;
   StackScratch scratch_;
   std::vector<float> unc_scratch_;  // (embed chunk, D*C) posterior standard deviations
+  std::vector<float> view_mean_, view_m2_, view_var_;  // (embed chunk, D*C) running view statistics
 };
 
 }  // namespace vj

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
+#include <vector>
 
 #include "engine/error.h"
 #include "engine/philox.h"
@@ -22,36 +24,103 @@ static float percentile90(float* v, int n) {
   return static_cast<float>(lo + frac * (hi - lo));
 }
 
-void VarTJepa::embed(const float* x, int64_t B, const EmbedOutput& out) {
-  const int chunk = embed_chunk_, DC = D_ * C_;
-  std::vector<int32_t> ctx(static_cast<size_t>(chunk) * D_);
-  for (int b = 0; b < chunk; ++b)
-    for (int j = 0; j < D_; ++j) ctx[static_cast<size_t>(b) * D_ + j] = j;  // context = the full row
-  if (unc_scratch_.size() < static_cast<size_t>(chunk) * DC) unc_scratch_.assign(static_cast<size_t>(chunk) * DC, 0.f);
+// splitmix64: a row's random context view from (seed, row, view)
+static uint64_t mix64(uint64_t z) {
+  z += 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// ctx (B, Mc): Mc distinct feature indices per row, a seeded partial Fisher-Yates shuffle
+static void draw_views(int32_t* ctx, int B, int D, int Mc, uint64_t seed, int64_t row0, int view) {
+  std::vector<int32_t> perm(static_cast<size_t>(D));
+  for (int b = 0; b < B; ++b) {
+    uint64_t st = mix64(seed ^ mix64(static_cast<uint64_t>(row0 + b) * 0x100000001B3ull + static_cast<uint64_t>(view)));
+    for (int j = 0; j < D; ++j) perm[static_cast<size_t>(j)] = j;
+    for (int t = 0; t < Mc; ++t) {
+      st = mix64(st);
+      const int k = t + static_cast<int>(st % static_cast<uint64_t>(D - t));
+      std::swap(perm[static_cast<size_t>(t)], perm[static_cast<size_t>(k)]);
+      ctx[static_cast<size_t>(b) * Mc + t] = perm[static_cast<size_t>(t)];
+    }
+  }
+}
+
+// per-row mean and 90th percentile of the standard deviations sd (B, DC)
+static void row_stats(float* sd, int B, int DC, float* mean, float* p90) {
+  parallel_for(B, 8, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      float* s = sd + b * DC;
+      double sum = 0;
+      for (int i = 0; i < DC; ++i) sum += s[i];
+      mean[b] = static_cast<float>(sum / DC);
+      p90[b] = percentile90(s, DC);
+    }
+  });
+}
+
+void VarTJepa::embed(const float* x, int64_t B, const EmbedOutput& out, const EmbedViews& views) {
+  const int chunk = embed_chunk_, DC = D_ * C_, V = views.views;
+  const int Mc = V > 0 ? std::max(1, std::min(D_, static_cast<int>(std::lround(D_ * static_cast<double>(views.fraction))))) : D_;
+  const size_t cap = static_cast<size_t>(chunk) * DC;
+  std::vector<int32_t> ctx(static_cast<size_t>(chunk) * Mc);
+  if (V == 0)
+    for (int b = 0; b < chunk; ++b)
+      for (int j = 0; j < D_; ++j) ctx[static_cast<size_t>(b) * D_ + j] = j;  // context = the full row
+  if (unc_scratch_.size() < cap) unc_scratch_.assign(cap, 0.f);
+  if (V > 0 && view_m2_.size() < cap) {
+    view_m2_.assign(cap, 0.f);
+    view_var_.assign(cap, 0.f);
+  }
   for (int64_t r0 = 0; r0 < B; r0 += chunk) {
     const int Bc = static_cast<int>(std::min<int64_t>(chunk, B - r0));
+    const int64_t n = static_cast<int64_t>(Bc) * DC;
     const float* xc = x + r0 * D_;
+    float* emb = out.embeddings + r0 * DC;
+    float* sd = unc_scratch_.data();
     NoiseStream noise{0, 0};
-    context_encoder_forward(xc, Bc, D_, ctx.data(), nullptr, false, false, noise, 0);  // s_x = mu_sx
-    pool_aux_forward(Bc, D_, false, 0);                                      // z = mu_z
-    target_forward(xc, Bc, false, false, noise, 0);                          // output mu_sw
-    parallel_copy(out.embeddings + r0 * DC, A(mu_sw), static_cast<int64_t>(Bc) * DC);
-    // per-row uncertainty, rows split over the pool (each row's statistics are its own)
-    const float* lv = A(lv_sw);
-    float* sdbuf = unc_scratch_.data();
-    parallel_for(Bc, 8, [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b) {
-        float* sd = sdbuf + b * DC;
-        double sum = 0;
-        for (int i = 0; i < DC; ++i) {
-          float s = std::exp(0.5f * lv[b * DC + i]);
-          sd[i] = s;
-          sum += s;
-        }
-        out.uncertainty[r0 + b] = static_cast<float>(sum / DC);
-        out.uncertainty_p90[r0 + b] = percentile90(sd, DC);
+    if (V == 0) {
+      context_encoder_forward(xc, Bc, D_, ctx.data(), nullptr, false, false, noise, 0);  // s_x = mu_sx
+      pool_aux_forward(Bc, D_, false, 0);                                                // z = mu_z
+      target_forward(xc, Bc, false, false, noise, 0);                                    // output mu_sw
+      parallel_copy(emb, A(mu_sw), n);
+      const float* lv = A(lv_sw);
+      parallel_for(n, 4096, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; ++i) sd[i] = std::exp(0.5f * lv[i]);
+      });
+    } else {
+      float *m2 = view_m2_.data(), *var = view_var_.data();
+      for (int v = 0; v < V; ++v) {
+        draw_views(ctx.data(), Bc, D_, Mc, views.seed, views.row_offset + r0, v);
+        context_encoder_forward(xc, Bc, Mc, ctx.data(), nullptr, false, false, noise, 0);
+        pool_aux_forward(Bc, Mc, false, 0);
+        target_forward(xc, Bc, false, false, noise, 0);
+        // Welford: running mean of mu_sw (in emb), sum of squared deviations (m2), sum of var_sw
+        const float *mu = A(mu_sw), *lv = A(lv_sw);
+        const float inv = 1.f / static_cast<float>(v + 1);
+        parallel_for(n, 4096, [&](int64_t i0, int64_t i1) {
+          for (int64_t i = i0; i < i1; ++i) {
+            const float vi = std::exp(lv[i]);
+            if (v == 0) {
+              emb[i] = mu[i];
+              m2[i] = 0.f;
+              var[i] = vi;
+            } else {
+              const float d0 = mu[i] - emb[i];
+              emb[i] += d0 * inv;
+              m2[i] += d0 * (mu[i] - emb[i]);
+              var[i] += vi;
+            }
+          }
+        });
       }
-    });
+      const float invV = 1.f / static_cast<float>(V);
+      parallel_for(n, 4096, [&](int64_t i0, int64_t i1) {
+        for (int64_t i = i0; i < i1; ++i) sd[i] = std::sqrt((var[i] + m2[i]) * invV);
+      });
+    }
+    row_stats(sd, Bc, DC, out.uncertainty + r0, out.uncertainty_p90 + r0);
   }
 }
 

@@ -304,8 +304,9 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
     return run_step(info, false, backward);
   }
 
-  // embed(x, rows, embeddings, uncertainty, uncertaintyP90) -> Promise<undefined>: writes into the
-  // caller's arrays (rows * D * d, rows, rows), so batch after batch allocates nothing
+  // embed(x, rows, embeddings, uncertainty, uncertaintyP90[, views, viewFraction, viewSeed,
+  // rowOffset]) -> Promise<undefined>: writes into the caller's arrays (rows * D * d, rows, rows),
+  // so batch after batch allocates nothing. views 0 (default) encodes the full row.
   Napi::Value Embed(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
@@ -318,9 +319,18 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
       float* p90 = typed<float>(info[4], rows, "uncertaintyP90");
       check_table(env, mdl.config(), x, rows, "x");
       EmbedOutput out{emb, unc, p90};
+      EmbedViews views;
+      if (info.Length() > 5 && !info[5].IsUndefined()) {
+        views.views = static_cast<int>(integer(info[5], 0, 1000, "views"));
+        views.fraction = static_cast<float>(finite(info[6], "viewFraction"));
+        if (!(views.fraction > 0.f && views.fraction <= 1.f))
+          throw Napi::RangeError::New(env, "Expected viewFraction in (0, 1] but received " + std::to_string(views.fraction));
+        views.seed = static_cast<uint64_t>(integer(info[7], 0, (int64_t(1) << 53) - 1, "viewSeed"));
+        views.row_offset = integer(info[8], 0, int64_t(1) << 53, "rowOffset");
+      }
       VarTJepa* m = &mdl;
       Worker* w = new Worker(
-          env, h_, [m, x, rows, out]() { m->embed(x, rows, out); },
+          env, h_, [m, x, rows, out, views]() { m->embed(x, rows, out, views); },
           [](Napi::Env e, Worker&) -> Napi::Value { return e.Undefined(); });
       for (int i : {0, 2, 3, 4}) w->keep(info[static_cast<size_t>(i)]);
       Napi::Promise p = w->promise();
