@@ -165,7 +165,7 @@ interface NativeModel {
 }
 
 /** Rejections from native work carry the stack of the JavaScript call site. */
-async function withSite<T>(p: () => Promise<T>): Promise<T> {
+export async function withSite<T>(p: () => Promise<T>): Promise<T> {
   const site = new Error();
   try {
     return await p();
@@ -177,7 +177,7 @@ async function withSite<T>(p: () => Promise<T>): Promise<T> {
   }
 }
 
-function abortError(signal: AbortSignal): Error {
+export function abortError(signal: AbortSignal): Error {
   const r = signal.reason;
   if (r instanceof Error) return r;
   const e = new Error(typeof r === 'string' ? r : 'The operation was aborted');
