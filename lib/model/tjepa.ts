@@ -4,6 +4,7 @@
 import { LinearProbe, selectiveAccuracy } from '../eval/linear-probe';
 import { native, packageVersion } from '../native';
 import { boolean, integer, invalid } from '../validate';
+import { checkFitCallbacks, checkSelection } from './fit-common';
 import { sampleMasks } from './masks';
 import { mixSeed, Rng } from './random';
 import { emaMomentum, learningRate } from './schedule';
@@ -225,20 +226,9 @@ export class TJepa {
     const patience = integer('options.patience', options.patience ?? 3, 1, 1e6);
     const probeRows = integer('options.probeRows', options.probeRows ?? 10000, 10, 1e7);
     const keepBest = boolean('options.keepBest', options.keepBest ?? true);
-    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalid('options.onProgress', 'a function', options.onProgress, 'type');
-    if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function') throw invalid('options.onEpoch', 'a function', options.onEpoch, 'type');
-    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalid('options.signal', 'an AbortSignal', options.signal, 'type');
-    const select = options.labels !== undefined || options.validation !== undefined;
-    let classes = 0;
-    if (select) {
-      if (!(options.labels instanceof Int32Array) || options.labels.length !== data.rows) throw invalid('options.labels', `an Int32Array of length ${data.rows}`, options.labels, 'type');
-      if (!options.validation) throw new RangeError('options.labels needs options.validation ({ data, labels }) for model selection');
-      checkTable(options.validation.data, this.schema, this.cards, 'options.validation.data');
-      const vl = options.validation.labels;
-      if (!(vl instanceof Int32Array) || vl.length !== options.validation.data.rows) throw invalid('options.validation.labels', `an Int32Array of length ${options.validation.data.rows}`, vl, 'type');
-      for (const l of [options.labels, vl]) for (let i = 0; i < l.length; i++) classes = Math.max(classes, l[i] + 1);
-      if (classes < 2) throw new RangeError('options.labels must hold at least 2 classes for model selection');
-    }
+    checkFitCallbacks(options);
+    const classes = checkSelection(data, options, this.schema, this.cards);
+    const select = classes > 0;
     const o = this.options;
     const D = this.features;
     const rows = data.rows;
