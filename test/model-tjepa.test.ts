@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import { LinearProbe, selectiveAccuracy } from '../lib/eval/linear-probe';
 import { TJepa, type TJepaLoss } from '../lib/model/tjepa';
+import { resolveTJepaOptions, tjepaPreset } from '../lib/model/tjepa-options';
 import { simTable } from '../lib/sim';
 import { rng } from './helpers/buffers';
 import { binding } from './helpers/native';
@@ -217,5 +218,12 @@ describe('T-JEPA options', () => {
       m.dispose();
     }
     expect(() => m.exportParameters()).toThrow('disposed');
+  });
+
+  it('takes the shared fields of the Table 7 presets and validates them like its own', () => {
+    const sim = tjepaPreset('sim');
+    expect(sim).toMatchObject({ layers: 16, heads: 2, ff: 64, lr: 5e-4, ctxMin: 0.15, trgMax: 0.8, nAux: 1, emaStart: 0.996 });
+    expect('aSx' in sim || 'pool' in sim).toBe(false);
+    expect(resolveTJepaOptions(sim)).toEqual(sim);
   });
 });
