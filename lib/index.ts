@@ -19,3 +19,8 @@ export { simTable } from './sim';
 export type { SimOptions, SimTable } from './sim';
 export { spearman, pearson } from './eval/metrics';
 export * from './data';
+// T-JEPA baseline (MODEL.md section 10)
+export { TJepa } from './model/tjepa';
+export type { TJepaLoss, TJepaSchedule, TJepaFitOptions, TJepaFitProgress, TJepaFitResult, TJepaEpochSummary, TJepaConfig } from './model/tjepa';
+export { TJEPA_DEFAULT_OPTIONS, resolveTJepaOptions, tjepaPreset } from './model/tjepa-options';
+export type { TJepaOptions } from './model/tjepa-options';

@@ -118,8 +118,9 @@ export function preset(name: PresetName): Required<VarTJepaOptions> {
   return { ...DEFAULT_OPTIONS, ...PRESETS[p] };
 }
 
-type Rule = ['int', number, number] | ['num', number, number] | ['isa'];
-const RULES: Record<keyof VarTJepaOptions, Rule> = {
+/** How one option is checked: an integer or number range, or the instruction-set enum. */
+export type Rule = ['int', number, number] | ['num', number, number] | ['isa'];
+export const RULES: Readonly<Record<keyof VarTJepaOptions, Rule>> = {
   d: ['int', 1, 4096], layers: ['int', 0, 64], heads: ['int', 1, 64], ff: ['int', 1, 65536], dropout: ['num', 0, 0.99],
   dp: ['int', 1, 4096], layersP: ['int', 0, 64], headsP: ['int', 1, 64], ffp: ['int', 1, 65536], dropoutP: ['num', 0, 0.99],
   pool: ['int', 1, 256], masks: ['int', 1, 64], ctxMin: ['num', 0, 1], ctxMax: ['num', 0, 1], trgMin: ['num', 0, 1], trgMax: ['num', 0, 1],
@@ -131,19 +132,22 @@ const RULES: Record<keyof VarTJepaOptions, Rule> = {
   isa: ['isa'],
 };
 
-/** Validates options (every field, then the rules between fields) and fills in defaults. */
-export function resolveOptions(options: VarTJepaOptions | undefined, path = 'options'): Required<VarTJepaOptions> {
+/**
+ * Checks every field of `options` against `rules` (unknown keys rejected) and fills in
+ * `defaults`; shared by the option sets of {@link VarTJepa} and {@link TJepa}.
+ */
+export function resolveFields(rules: Readonly<Record<string, Rule>>, defaults: Readonly<Record<string, unknown>>, options: unknown, path: string): Record<string, unknown> {
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
     throw invalid(path, 'an object', options, 'type');
   }
   const given = options ?? {};
   for (const key of Object.keys(given)) {
-    if (!(key in RULES)) {
-      throw new RangeError(`Unknown option ${path}.${key}; known options: ${Object.keys(RULES).join(', ')}`);
+    if (!(key in rules)) {
+      throw new RangeError(`Unknown option ${path}.${key}; known options: ${Object.keys(rules).join(', ')}`);
     }
   }
-  const out = { ...DEFAULT_OPTIONS } as Record<string, unknown>;
-  for (const [key, rule] of Object.entries(RULES) as Array<[keyof VarTJepaOptions, Rule]>) {
+  const out = { ...defaults } as Record<string, unknown>;
+  for (const [key, rule] of Object.entries(rules)) {
     const v = (given as Record<string, unknown>)[key];
     if (v === undefined) continue;
     const p = `${path}.${key}`;
@@ -151,11 +155,21 @@ export function resolveOptions(options: VarTJepaOptions | undefined, path = 'opt
     else if (rule[0] === 'num') out[key] = number(p, v, rule[1], rule[2]);
     else out[key] = oneOf(p, v, ['auto', 'scalar', 'avx2', 'avx512'] as const);
   }
-  const o = out as Required<VarTJepaOptions>;
+  return out;
+}
+
+/** The rules between fields that both models share (widths and heads, mask ranges). */
+export function checkSharedFields(o: { d: number; heads: number; dp: number; headsP: number; ctxMin: number; ctxMax: number; trgMin: number; trgMax: number }, path: string): void {
   if (o.d % o.heads !== 0) throw conflict(`${path}.d (${o.d}) must be divisible by ${path}.heads (${o.heads})`);
   if (o.dp % o.headsP !== 0) throw conflict(`${path}.dp (${o.dp}) must be divisible by ${path}.headsP (${o.headsP})`);
   if (o.ctxMin > o.ctxMax) throw conflict(`${path}.ctxMin (${o.ctxMin}) must not exceed ${path}.ctxMax (${o.ctxMax})`);
   if (o.trgMin > o.trgMax) throw conflict(`${path}.trgMin (${o.trgMin}) must not exceed ${path}.trgMax (${o.trgMax})`);
+}
+
+/** Validates options (every field, then the rules between fields) and fills in defaults. */
+export function resolveOptions(options: VarTJepaOptions | undefined, path = 'options'): Required<VarTJepaOptions> {
+  const o = resolveFields(RULES, DEFAULT_OPTIONS, options, path) as Required<VarTJepaOptions>;
+  checkSharedFields(o, path);
   if (o.logvarMin >= o.logvarMax) throw conflict(`${path}.logvarMin (${o.logvarMin}) must be below ${path}.logvarMax (${o.logvarMax})`);
   return o;
 }

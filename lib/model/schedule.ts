@@ -13,3 +13,9 @@ export function klWeight(step: number, final: number, annealSteps: number): numb
   if (annealSteps <= 0) return final;
   return Math.min(step / annealSteps, 1) * final;
 }
+
+/** T-JEPA target-encoder momentum: linear from `start` at step 0 to `end` at `totalSteps`. */
+export function emaMomentum(step: number, start: number, end: number, totalSteps: number): number {
+  if (totalSteps <= 0) return end;
+  return start + (end - start) * Math.min(Math.max(step / totalSteps, 0), 1);
+}

@@ -4,6 +4,7 @@ import { native, packageVersion } from '../native';
 import { LinearProbe, selectiveAccuracy } from '../eval/linear-probe';
 import { boolean, integer, invalid, number } from '../validate';
 import { sampleMasks, maskBounds } from './masks';
+import { checkFitCallbacks, checkSelection } from './fit-common';
 import { DEFAULT_OPTIONS, resolveOptions, type VarTJepaOptions } from './options';
 import { configMismatch, loadModel, readModelFile, restoreInto, saveModel, type SaveOptions, type TrainingState } from './persist';
 import { mixSeed, Rng } from './random';
@@ -176,7 +177,7 @@ interface NativeModel {
 }
 
 /** Rejections from native work carry the stack of the JavaScript call site. */
-async function withSite<T>(p: () => Promise<T>): Promise<T> {
+export async function withSite<T>(p: () => Promise<T>): Promise<T> {
   const site = new Error();
   try {
     return await p();
@@ -188,7 +189,7 @@ async function withSite<T>(p: () => Promise<T>): Promise<T> {
   }
 }
 
-function abortError(signal: AbortSignal): Error {
+export function abortError(signal: AbortSignal): Error {
   const r = signal.reason;
   if (r instanceof Error) return r;
   const e = new Error(typeof r === 'string' ? r : 'The operation was aborted');
@@ -331,9 +332,7 @@ export class VarTJepa {
     const dropUncertain = number('options.dropUncertain', options.dropUncertain ?? 0.2, 0, 0.99);
     const probeRows = integer('options.probeRows', options.probeRows ?? 10000, 10, 1e7);
     const keepBest = boolean('options.keepBest', options.keepBest ?? true);
-    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw invalid('options.onProgress', 'a function', options.onProgress, 'type');
-    if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function') throw invalid('options.onEpoch', 'a function', options.onEpoch, 'type');
-    if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw invalid('options.signal', 'an AbortSignal', options.signal, 'type');
+    checkFitCallbacks(options);
     const ckpt = options.checkpoint;
     if (ckpt !== undefined) {
       if (typeof ckpt !== 'object' || ckpt === null) throw invalid('options.checkpoint', 'an object { path, every? }', ckpt, 'type');
@@ -341,17 +340,8 @@ export class VarTJepa {
     }
     const every = integer('options.checkpoint.every', ckpt?.every ?? 1, 1, 1e6);
     if (options.resume !== undefined && (typeof options.resume !== 'string' || options.resume.length === 0)) throw invalid('options.resume', 'a non-empty string (a checkpoint path)', options.resume, 'type');
-    const select = options.labels !== undefined || options.validation !== undefined;
-    let classes = 0;
-    if (select) {
-      if (!(options.labels instanceof Int32Array) || options.labels.length !== data.rows) throw invalid('options.labels', `an Int32Array of length ${data.rows}`, options.labels, 'type');
-      if (!options.validation) throw new RangeError('options.labels needs options.validation ({ data, labels }) for model selection');
-      checkTable(options.validation.data, this.schema, this.cards, 'options.validation.data');
-      const vl = options.validation.labels;
-      if (!(vl instanceof Int32Array) || vl.length !== options.validation.data.rows) throw invalid('options.validation.labels', `an Int32Array of length ${options.validation.data.rows}`, vl, 'type');
-      for (const l of [options.labels, vl]) for (let i = 0; i < l.length; i++) classes = Math.max(classes, l[i] + 1);
-      if (classes < 2) throw new RangeError('options.labels must hold at least 2 classes for model selection');
-    }
+    const classes = checkSelection(data, options, this.schema, this.cards);
+    const select = classes > 0;
     const signal = options.signal;
     const o = this.options;
     const D = this.features;

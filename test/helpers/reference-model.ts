@@ -193,7 +193,7 @@ export function standardKl(m: Vec, l: Vec): number {
 const shapeText = (s: number[]) => `[${s.join(', ')}]`;
 
 /** Float64 views of the flat parameter array, looked up by name with their shapes checked. */
-class Params {
+export class Params {
   private readonly byName = new Map<string, RefParam>();
   private readonly cache = new Map<string, Vec>();
 
@@ -275,7 +275,7 @@ function transformerBlock(p: Params, prefix: string, seq: Vec[], NH: number): Ve
  * A stack of `layers` blocks, then either the encoder tail (LN -> Linear -> LN, T-JEPA) or one
  * final LayerNorm (the predictor).
  */
-function transformerStack(p: Params, name: string, layers: number, NH: number, seq: Vec[], tail: 'encoder' | 'norm'): Vec[] {
+export function transformerStack(p: Params, name: string, layers: number, NH: number, seq: Vec[], tail: 'encoder' | 'norm'): Vec[] {
   let h = seq;
   for (let l = 0; l < layers; l++) h = transformerBlock(p, `${name}.layers.${l}`, h, NH);
   if (tail === 'norm') return h.map((t) => p.layerNorm(`${name}.norm`, t));
@@ -301,7 +301,7 @@ function categoryCode(value: number, card: number, what: string): number {
 }
 
 /** Tokeniser (Eq. 27) of `prefix` (ctx or trg) for feature j holding `value`. */
-function featureToken(p: Params, prefix: string, cards: Int32Array, j: number, value: number, cfg: RefConfig, what: string): Vec {
+export function featureToken(p: Params, prefix: string, cards: Int32Array, j: number, value: number, cfg: RefConfig, what: string): Vec {
   const d = cfg.d;
   const D = cards.length;
   const pe = positionCode(j, d, cfg.posBase);

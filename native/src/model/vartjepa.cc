@@ -7,29 +7,6 @@
 
 namespace vj {
 
-// fixed sinusoid over the feature index (MODEL.md section 3 and 4 (IV)):
-// pe[j, 2i] = sin(j / base^(2i/C)), pe[j, 2i+1] = cos(j / base^(2i/C))
-static std::vector<float> sinusoid(int D, int C, float base) {
-  std::vector<float> pe(static_cast<size_t>(D) * C);
-  for (int j = 0; j < D; ++j)
-    for (int c = 0; c < C; ++c) {
-      double freq = std::pow(static_cast<double>(base), -static_cast<double>(c - (c & 1)) / C);
-      double a = j * freq;
-      pe[static_cast<size_t>(j) * C + c] = static_cast<float>((c & 1) ? std::cos(a) : std::sin(a));
-    }
-  return pe;
-}
-
-void VarTJepa::declare_tokenizer(TokParams& t, const std::string& name) {
-  int sum_card = 0;
-  for (int c : cfg_.cardinalities) sum_card += c;
-  t.w_num = ps_.add(name + ".tok.num_weight", {C_}, Init::Uniform, 1.f, false);  // W_num, Linear(1, d)
-  t.b_num = ps_.add(name + ".tok.num_bias", {D_, C_}, Init::Uniform, 1.f, false);  // b_j per feature
-  t.cat = ps_.add(name + ".tok.cat_embed", {sum_card > 0 ? sum_card : 1, C_}, Init::Normal, 1.f, false);
-  t.type = ps_.add(name + ".tok.type_embed", {2, C_}, Init::Normal, 0.02f, false);  // e_type[num], e_type[cat]
-  t.cls = ps_.add(name + ".cls", {C_}, Init::Normal, 0.02f, false);
-}
-
 // every op the model composes must be provided by the backend
 static void require_ops(const Backend& be) {
   std::string missing;
@@ -67,17 +44,11 @@ VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be) : cfg_(cfg), be_(b
   if (embed_chunk_ > Bm) embed_chunk_ = Bm;
   if (embed_chunk_ < 1) embed_chunk_ = 1;
 
-  int off = 0;
-  for (int c : cfg.cardinalities) {
-    cat_offset_.push_back(c > 0 ? off : -1);
-    cat_card_.push_back(c);
-    off += c;
-  }
-  pos_enc_ = sinusoid(D_, C_, cfg.posBase);
+  tab_.build(cfg.cardinalities, C_, cfg.posBase);
   pos_pred_ = sinusoid(D_, dp_, cfg.predPosBase);
 
   // ---- parameters ----
-  declare_tokenizer(ctx_tok_, "ctx");
+  ctx_tok_ = declare_tokenizer(ps_, "ctx", cfg.cardinalities, C_);
   ctx_stack_.declare(ps_, "ctx.encoder", cfg.layers, C_, cfg.heads, cfg.ff, cfg.dropout, Tail::EncoderTail);
   ctx_mu_ = ps_.add_linear("ctx.head_mu", C_, C_);
   ctx_lv_ = ps_.add_linear("ctx.head_logvar", C_, C_);
@@ -89,7 +60,7 @@ VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be) : cfg_(cfg), be_(b
   aux_ln_ = ps_.add_layernorm("aux.norm", C_);
   aux_mu_ = ps_.add_linear("aux.head_mu", C_, C_);        // Linear(d, 2d) of Eq. 34, split in
   aux_ls_ = ps_.add_linear("aux.head_logsigma", C_, C_);  // its mean and log-sigma halves
-  declare_tokenizer(trg_tok_, "trg");
+  trg_tok_ = declare_tokenizer(ps_, "trg", cfg.cardinalities, C_);
   trg_pooled_ = ps_.add_linear("trg.pooled", C_, C_);  // W_sx; its bias plays e_type[pooled]
   trg_aux_ = ps_.add_linear("trg.aux", C_, C_);        // W_z; its bias plays e_type[aux]
   trg_stack_.declare(ps_, "trg.encoder", cfg.layers, C_, cfg.heads, cfg.ff, cfg.dropout, Tail::EncoderTail);

@@ -16,16 +16,13 @@
 
 #include "engine/arena.h"
 #include "engine/backend.h"
+#include "model/common.h"
 #include "model/config.h"
 #include "model/decoder.h"
 #include "model/params.h"
 #include "model/transformer.h"
 
 namespace vj {
-
-struct TokParams {
-  int w_num, b_num, cat, type, cls;  // parameter ids
-};
 
 struct EmbedOutput {
   float* embeddings;      // (B, D*C) posterior means mu_sw
@@ -74,7 +71,6 @@ class VarTJepa {
   int embed_chunk() const { return embed_chunk_; }
 
  private:
-  void declare_tokenizer(TokParams& t, const std::string& name);
   void forward(const float* x, int B, const StepMasks& m, bool train, uint64_t noise_seed, LossTerms* loss);
   void backward(const float* x, int B, const StepMasks& m, const StepSchedule& s);
   void context_encoder_forward(const float* x, int B, int Mc, const int32_t* ctx, const uint8_t* key_mask, bool train,
@@ -102,8 +98,8 @@ class VarTJepa {
   int trg_pooled_, trg_aux_, trg_mu_, trg_lv_;
   int pred_ctx_, pred_z_, pred_mask_, pred_mu_, pred_lv_;
   FeatureDecoder dec_ctx_, dec_trg_;
-  std::vector<int32_t> cat_offset_, cat_card_;
-  std::vector<float> pos_enc_, pos_pred_;  // fixed sinusoids (D, C) base 100, (D, dp) base 10000
+  TokTables tab_;                 // category offsets and the encoder sinusoid (D, C) base 100
+  std::vector<float> pos_pred_;   // fixed sinusoid (D, dp) base 10000
 
   // activations and their gradients (same names, separate arenas)
   Arena a_, g_;

@@ -110,7 +110,7 @@ void VarTJepa::backward(const float* x, int B, const StepMasks& m, const StepSch
     }
   }
   be_.tokenizer_backward(ps_.g(trg_tok_.w_num), ps_.g(trg_tok_.b_num), ps_.g(trg_tok_.cat), ps_.g(trg_tok_.type),
-                         G(tok_t), x, feat_t_.data(), cat_offset_.data(), TokDims{B, D_, D_, C_});
+                         G(tok_t), x, feat_t_.data(), tab_.cat_offset.data(), TokDims{B, D_, D_, C_});
   zero(G(sbar), static_cast<int64_t>(BP) * C_);
   be_.linear_backward(G(sbar), ps_.g(trg_pooled_), ps_.g(trg_pooled_ + 1), G(pooled_t), A(sbar), ps_.p(trg_pooled_),
                       MatDims{BP, C_, C_});
@@ -158,31 +158,11 @@ void VarTJepa::backward(const float* x, int B, const StepMasks& m, const StepSch
   be_.index_select_backward(G(dh_c), G(hc_tok), idx_tok_c_.data(), IndexDims{N, B * Tc, C_});
   zero(G(seq_c), static_cast<int64_t>(B) * Tc * C_);
   ctx_stack_.backward(be_, ps_, G(seq_c), G(dh_c), A(seq_c), nullptr, B, Tc, scratch_);
-  {
-    const float* ds = G(seq_c);
-    float* dcls = ps_.g(ctx_tok_.cls);
-    for (int b = 0; b < B; ++b) {
-      const float* d = ds + static_cast<int64_t>(b) * Tc * C_;
-      for (int i = 0; i < C_; ++i) dcls[i] += d[i];
-      std::memcpy(G(tok_c) + static_cast<int64_t>(b) * Mc * C_, d + C_, static_cast<size_t>(Mc) * C_ * sizeof(float));
-    }
-  }
-  be_.tokenizer_backward(ps_.g(ctx_tok_.w_num), ps_.g(ctx_tok_.b_num), ps_.g(ctx_tok_.cat), ps_.g(ctx_tok_.type),
-                         G(tok_c), x, feat_c_.data(), cat_offset_.data(), TokDims{B, Mc, D_, C_});
-}
-
-static void check_masks(const ModelConfig& cfg, int B, const StepMasks& m) {
-  if (B < 1 || B > cfg.maxBatch)
-    throw_range("Expected between 1 and " + std::to_string(cfg.maxBatch) + " rows for batch but received " + std::to_string(B));
-  if (m.Mc < 1 || m.Mc > cfg.max_ctx())
-    throw_range("Expected a context size between 1 and " + std::to_string(cfg.max_ctx()) + " for masks.ctxSize but received " + std::to_string(m.Mc));
-  if (m.Mt < 1 || m.Mt > cfg.max_trg() || m.Mc + m.Mt > cfg.D())
-    throw_range("Expected a target size between 1 and " + std::to_string(cfg.max_trg()) +
-                " with ctxSize + trgSize <= " + std::to_string(cfg.D()) + " for masks.trgSize but received " + std::to_string(m.Mt));
+  encoder_input_backward(be_, ps_, ctx_tok_, tab_, G(tok_c), G(seq_c), x, feat_c_.data(), B, Mc);
 }
 
 LossTerms VarTJepa::loss_and_grad(const float* x, int B, const StepMasks& m, const StepSchedule& sc, bool with_backward) {
-  check_masks(cfg_, B, m);
+  check_step_sizes(cfg_, B, m.Mc, m.Mt);
   LossTerms L;
   forward(x, B, m, true, sc.noiseSeed, &L);
   L.total = sc.aRec * L.rec + sc.aGen * L.gen + sc.aSx * L.klSx + sc.aZ * L.klZ + sc.aSy * L.klSy;
@@ -195,14 +175,8 @@ LossTerms VarTJepa::loss_and_grad(const float* x, int B, const StepMasks& m, con
 
 LossTerms VarTJepa::train_step(const float* x, int B, const StepMasks& m, const StepSchedule& sc) {
   LossTerms L = loss_and_grad(x, B, m, sc, true);
-  if (!std::isfinite(L.total) || !std::isfinite(L.gradNorm))
-    throw Error("training diverged: the loss or gradient is not finite (loss " + std::to_string(L.total) +
-                ", gradient norm " + std::to_string(L.gradNorm) + "); the parameters were not updated");
-  if (cfg_.clipNorm > 0 && L.gradNorm > cfg_.clipNorm)
-    be_.scale_inplace(ps_.grads.data(), static_cast<float>(cfg_.clipNorm / (L.gradNorm + 1e-6)), ps_.size());
+  clip_and_adamw(be_, ps_, cfg_, L.total, L.gradNorm, sc.lr, step_ + 1);
   ++step_;
-  AdamwHparams h{sc.lr, cfg_.beta1, cfg_.beta2, cfg_.eps, cfg_.weightDecay, static_cast<int>(step_)};
-  be_.adamw_update(ps_.values.data(), ps_.m.data(), ps_.v.data(), ps_.grads.data(), ps_.decay_mask.data(), h, ps_.size());
   return L;
 }
 

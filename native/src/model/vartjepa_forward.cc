@@ -23,16 +23,8 @@ void VarTJepa::context_encoder_forward(const float* x, int B, int Mc, const int3
       row_c_[static_cast<size_t>(n)] = b;
       idx_tok_c_[static_cast<size_t>(n)] = b * Tc + 1 + t;
     }
-  be_.tokenizer_forward(A(tok_c), x, feat_c_.data(), ps_.p(ctx_tok_.w_num), ps_.p(ctx_tok_.b_num), ps_.p(ctx_tok_.cat),
-                        cat_offset_.data(), cat_card_.data(), ps_.p(ctx_tok_.type), pos_enc_.data(),
-                        TokDims{B, Mc, D_, C_});
   float* seq = A(seq_c);
-  const size_t rowb = static_cast<size_t>(C_) * sizeof(float);
-  for (int b = 0; b < B; ++b) {
-    std::memcpy(seq + static_cast<int64_t>(b) * Tc * C_, ps_.p(ctx_tok_.cls), rowb);
-    std::memcpy(seq + (static_cast<int64_t>(b) * Tc + 1) * C_, A(tok_c) + static_cast<int64_t>(b) * Mc * C_,
-                rowb * static_cast<size_t>(Mc));
-  }
+  encoder_input_forward(be_, ps_, ctx_tok_, tab_, seq, A(tok_c), x, feat_c_.data(), B, Mc);
   hc_out_ = ctx_stack_.forward(be_, ps_, seq, key_mask, B, Tc, train, noise);
   be_.index_select_forward(A(hc_tok), hc_out_, idx_tok_c_.data(), IndexDims{N, B * Tc, C_});
   be_.linear_forward(A(mu_sx), A(hc_tok), ps_.p(ctx_mu_), ps_.p(ctx_mu_ + 1), MatDims{N, C_, C_});
@@ -88,7 +80,7 @@ void VarTJepa::target_forward(const float* x, int B, bool train, bool sample, No
       idx_tok_t_[static_cast<size_t>(n)] = b * T3 + 2 + P_ + j;
     }
   be_.tokenizer_forward(A(tok_t), x, feat_t_.data(), ps_.p(trg_tok_.w_num), ps_.p(trg_tok_.b_num), ps_.p(trg_tok_.cat),
-                        cat_offset_.data(), cat_card_.data(), ps_.p(trg_tok_.type), pos_enc_.data(),
+                        tab_.cat_offset.data(), tab_.cat_card.data(), ps_.p(trg_tok_.type), tab_.pos.data(),
                         TokDims{B, D_, D_, C_});
   be_.linear_forward(A(pooled_t), A(sbar), ps_.p(trg_pooled_), ps_.p(trg_pooled_ + 1), MatDims{B * P_, C_, C_});
   be_.linear_forward(A(aux_t), A(z), ps_.p(trg_aux_), ps_.p(trg_aux_ + 1), MatDims{B, C_, C_});

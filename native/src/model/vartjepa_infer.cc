@@ -130,7 +130,7 @@ void VarTJepa::embed(const float* x, int64_t B, const EmbedOutput& out, const Em
 void VarTJepa::generate(const float* x, const uint8_t* observed, int64_t B, int draws, uint64_t seed, float* values,
                         float* probs) {
   int sum_card = 0;
-  for (int c : cat_card_) sum_card += c;
+  for (int c : tab_.cat_card) sum_card += c;
   int Omax = 0, Umax = 0;
   for (int64_t b = 0; b < B; ++b) {
     int o = 0;
@@ -165,7 +165,7 @@ void VarTJepa::generate(const float* x, const uint8_t* observed, int64_t B, int 
   std::vector<uint8_t> kmc(static_cast<size_t>(chunk) * Tc), kmp(static_cast<size_t>(chunk) * Tp);
   std::vector<float> xs(static_cast<size_t>(chunk) * D_);
   std::vector<int32_t> qfeat(static_cast<size_t>(chunk) * Umax), qrow(static_cast<size_t>(chunk) * Umax);
-  std::vector<float> dec(static_cast<size_t>(std::max(1, *std::max_element(cat_card_.begin(), cat_card_.end()))));
+  std::vector<float> dec(static_cast<size_t>(std::max(1, *std::max_element(tab_.cat_card.begin(), tab_.cat_card.end()))));
   for (int64_t r0 = 0; r0 < B; r0 += chunk) {
     const int Bc = static_cast<int>(std::min<int64_t>(chunk, B - r0));
     for (int b = 0; b < Bc; ++b) {
@@ -221,8 +221,8 @@ void VarTJepa::generate(const float* x, const uint8_t* observed, int64_t B, int 
           const int n = b * Umax + u, j = qfeat[static_cast<size_t>(n)];
           const int k = dec_trg_.decoded(n, dec.data());
           float* v = values + (d * outRows + r) * D_ + j;
-          if (cat_card_[static_cast<size_t>(j)] > 0) {
-            std::memcpy(probs + (d * outRows + r) * sum_card + cat_offset_[static_cast<size_t>(j)], dec.data(),
+          if (tab_.cat_card[static_cast<size_t>(j)] > 0) {
+            std::memcpy(probs + (d * outRows + r) * sum_card + tab_.cat_offset[static_cast<size_t>(j)], dec.data(),
                         static_cast<size_t>(k) * sizeof(float));
             // sample a class from the decoded probabilities
             float u01 = philox_uniform(dseed ^ 0x5bd1e995u, static_cast<uint64_t>(n)), acc = 0.f;

@@ -8,6 +8,7 @@
 #include "napi/model.h"
 #include "napi/op_registry.h"
 #include "napi/tensor_ops.h"
+#include "napi/tjepa_model.h"  // T-JEPA baseline
 
 namespace vj {
 namespace napi {
@@ -22,6 +23,7 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("callOp", &Addon::CallOp),
                              InstanceMethod("opNames", &Addon::OpNames),
                              InstanceValue("VarTJepaNative", define_vartjepa(env), napi_enumerable),
+                             InstanceValue("TJepaNative", define_tjepa(env), napi_enumerable),  // T-JEPA baseline
                          });
   }
 

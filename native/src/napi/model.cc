@@ -13,155 +13,11 @@
 #include "engine/backend.h"
 #include "model/vartjepa.h"
 #include "napi/args.h"
+#include "napi/model_common.h"
 
 namespace vj {
 namespace napi {
 namespace {
-
-// ---- config ----
-int get_int(Napi::Object o, const char* k, int lo, int hi) {
-  return static_cast<int>(integer(o.Get(k), lo, hi, std::string("config.") + k));
-}
-float get_num(Napi::Object o, const char* k, double lo, double hi) {
-  double v = finite(o.Get(k), std::string("config.") + k);
-  if (v < lo || v > hi)
-    throw Napi::RangeError::New(o.Env(), "Expected a number between " + std::to_string(lo) + " and " + std::to_string(hi) +
-                                             " for config." + k + " but received " + describe(o.Get(k)));
-  return static_cast<float>(v);
-}
-
-ModelConfig parse_config(Napi::Object o) {
-  ModelConfig c;
-  size_t n = 0;
-  const int32_t* cards = typed<int32_t>(o.Get("cardinalities"), -1, "config.cardinalities", &n);
-  if (n < 2) throw Napi::RangeError::New(o.Env(), "Expected at least 2 features in config.cardinalities but received " + std::to_string(n));
-  for (size_t j = 0; j < n; ++j) {
-    if (cards[j] < 0 || cards[j] == 1 || cards[j] > 1000000)
-      throw Napi::RangeError::New(o.Env(), "Expected 0 (numeric) or a category count between 2 and 1000000 for config.cardinalities[" +
-                                               std::to_string(j) + "] but received " + std::to_string(cards[j]));
-    c.cardinalities.push_back(cards[j]);
-  }
-  c.d = get_int(o, "d", 1, 4096);
-  c.layers = get_int(o, "layers", 0, 64);
-  c.heads = get_int(o, "heads", 1, 64);
-  c.ff = get_int(o, "ff", 1, 65536);
-  c.dropout = get_num(o, "dropout", 0, 0.99);
-  c.dp = get_int(o, "dp", 1, 4096);
-  c.layersP = get_int(o, "layersP", 0, 64);
-  c.headsP = get_int(o, "headsP", 1, 64);
-  c.ffp = get_int(o, "ffp", 1, 65536);
-  c.dropoutP = get_num(o, "dropoutP", 0, 0.99);
-  c.pool = get_int(o, "pool", 1, 256);
-  c.masks = get_int(o, "masks", 1, 64);
-  c.ctxMin = get_num(o, "ctxMin", 0, 1);
-  c.ctxMax = get_num(o, "ctxMax", 0, 1);
-  c.trgMin = get_num(o, "trgMin", 0, 1);
-  c.trgMax = get_num(o, "trgMax", 0, 1);
-  c.logvarMin = get_num(o, "logvarMin", -100, 0);
-  c.logvarMax = get_num(o, "logvarMax", 0, 100);
-  c.posBase = get_num(o, "posBase", 1, 1e9);
-  c.predPosBase = get_num(o, "predPosBase", 1, 1e9);
-  c.maxBatch = get_int(o, "maxBatch", 1, 1 << 20);
-  c.seed = static_cast<uint64_t>(integer(o.Get("seed"), 0, (int64_t(1) << 53) - 1, "config.seed"));
-  c.beta1 = get_num(o, "beta1", 0, 0.999999);
-  c.beta2 = get_num(o, "beta2", 0, 0.999999);
-  c.eps = get_num(o, "eps", 1e-30, 1);
-  c.weightDecay = get_num(o, "weightDecay", 0, 10);
-  c.clipNorm = get_num(o, "clipNorm", 0, 1e9);
-  if (c.d % c.heads != 0)
-    throw Napi::RangeError::New(o.Env(), "config.d (" + std::to_string(c.d) + ") must be divisible by config.heads (" + std::to_string(c.heads) + ")");
-  if (c.dp % c.headsP != 0)
-    throw Napi::RangeError::New(o.Env(), "config.dp (" + std::to_string(c.dp) + ") must be divisible by config.headsP (" + std::to_string(c.headsP) + ")");
-  return c;
-}
-
-// rows x D table: categorical codes must be integers in [0, card), numeric values finite
-void check_table(Napi::Env env, const ModelConfig& c, const float* x, int64_t rows, const char* what) {
-  const int D = c.D();
-  for (int64_t r = 0; r < rows; ++r)
-    for (int j = 0; j < D; ++j) {
-      float v = x[r * D + j];
-      int card = c.cardinalities[static_cast<size_t>(j)];
-      if (card > 0) {
-        if (!(v >= 0 && v < card && std::floor(v) == v))
-          throw Napi::RangeError::New(env, std::string("Expected a category code in [0, ") + std::to_string(card) + ") for " + what +
-                                               " at row " + std::to_string(r) + ", feature " + std::to_string(j) +
-                                               " but received " + std::to_string(v));
-      } else if (!std::isfinite(v)) {
-        throw Napi::RangeError::New(env, std::string("Expected a finite value for ") + what + " at row " + std::to_string(r) +
-                                             ", feature " + std::to_string(j) + " but received " + std::to_string(v));
-      }
-    }
-}
-
-struct Holder {
-  std::unique_ptr<VarTJepa> model;
-  bool busy = false;
-  bool dispose_pending = false;
-};
-
-class Worker : public Napi::AsyncWorker {
- public:
-  using Work = std::function<void()>;
-  using Result = std::function<Napi::Value(Napi::Env, Worker&)>;
-  Worker(Napi::Env env, std::shared_ptr<Holder> h, Work work, Result result)
-      : Napi::AsyncWorker(env, "varjepa"), deferred_(Napi::Promise::Deferred::New(env)), h_(std::move(h)),
-        work_(std::move(work)), result_(std::move(result)) {
-    h_->busy = true;
-  }
-  // holds a typed array (or other object) alive until the work is done; returns its slot
-  size_t keep(Napi::Value v) {
-    refs_.push_back(v.IsObject() ? Napi::Persistent(v) : Napi::Reference<Napi::Value>());
-    return refs_.size() - 1;
-  }
-  // a kept value, valid again in OnOK (napi_values do not outlive the call that made them)
-  Napi::Value kept(size_t i) { return refs_[i].Value(); }
-  Napi::Promise promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      work_();
-    } catch (const vj::Error& e) {
-      kind_ = e.kind;
-      SetError(e.what());
-    } catch (const std::bad_alloc&) {
-      kind_ = ErrorKind::Range;
-      SetError("varjepa: out of memory");
-    } catch (const std::exception& e) {
-      SetError(std::string("varjepa internal error: ") + e.what());
-    }
-  }
-  void OnOK() override {
-    finish();
-    Napi::Env env = Env();
-    try {
-      deferred_.Resolve(result_(env, *this));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    }
-  }
-  void OnError(const Napi::Error& e) override {
-    finish();
-    Napi::Env env = Env();
-    std::string msg = e.Message();
-    Napi::Error err = kind_ == ErrorKind::Range ? Napi::RangeError::New(env, msg)
-                      : kind_ == ErrorKind::Type ? Napi::TypeError::New(env, msg)
-                                                  : Napi::Error::New(env, msg);
-    deferred_.Reject(err.Value());
-  }
-
- private:
-  void finish() {
-    h_->busy = false;
-    if (h_->dispose_pending) h_->model.reset();
-  }
-  Napi::Promise::Deferred deferred_;
-  std::shared_ptr<Holder> h_;
-  Work work_;
-  Result result_;
-  std::vector<Napi::Reference<Napi::Value>> refs_;
-  ErrorKind kind_ = ErrorKind::Generic;
-};
 
 Napi::Object loss_object(Napi::Env env, const LossTerms& L, int64_t step) {
   Napi::Object o = Napi::Object::New(env);
@@ -202,10 +58,10 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
     guarded(env, [&]() -> Napi::Value {
       if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "Expected a config object for config");
       Napi::Object o = info[0].As<Napi::Object>();
-      ModelConfig c = parse_config(o);
+      ModelConfig c = parse_config(o, true);
       std::string isa = o.Get("isa").IsString() ? o.Get("isa").As<Napi::String>().Utf8Value() : "auto";
       const Backend& be = cpu_backend(isa.c_str());
-      h_ = std::make_shared<Holder>();
+      h_ = std::make_shared<Holder<VarTJepa>>();
       h_->model = std::make_unique<VarTJepa>(c, be);
       isa_ = be.name;
       return env.Undefined();
@@ -229,45 +85,14 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
   StepArgs step_args(const Napi::CallbackInfo& info, VarTJepa& mdl) {
     Napi::Env env = info.Env();
     const ModelConfig& c = mdl.config();
-    const int D = c.D();
+    StepInput in = step_input(info, c);
     StepArgs a;
-    a.B = static_cast<int>(integer(info[1], 1, c.maxBatch, "rows"));
-    a.x = typed<float>(info[0], static_cast<int64_t>(a.B) * D, "x");
-    a.m.Mc = static_cast<int>(integer(info[4], 1, c.max_ctx(), "masks.ctxSize"));
-    a.m.Mt = static_cast<int>(integer(info[5], 1, c.max_trg(), "masks.trgSize"));
-    if (a.m.Mc + a.m.Mt > D)
-      throw Napi::RangeError::New(env, "masks.ctxSize + masks.trgSize must be at most the feature count " + std::to_string(D));
-    a.m.ctx = typed<int32_t>(info[2], static_cast<int64_t>(a.B) * a.m.Mc, "masks.ctx");
-    a.m.trg = typed<int32_t>(info[3], static_cast<int64_t>(c.masks) * a.B * a.m.Mt, "masks.trg");
-    check_table(env, c, a.x, a.B, "x");
-    std::vector<uint8_t> in_ctx(static_cast<size_t>(D));
-    for (int b = 0; b < a.B; ++b) {
-      std::fill(in_ctx.begin(), in_ctx.end(), 0);
-      for (int t = 0; t < a.m.Mc; ++t) {
-        int j = a.m.ctx[b * a.m.Mc + t];
-        if (j < 0 || j >= D || in_ctx[static_cast<size_t>(j)])
-          throw Napi::RangeError::New(env, "Expected distinct feature indices in [0, " + std::to_string(D) + ") in masks.ctx but received " +
-                                               std::to_string(j) + " at row " + std::to_string(b));
-        in_ctx[static_cast<size_t>(j)] = 1;
-      }
-      for (int k = 0; k < c.masks; ++k)
-        for (int u = 0; u < a.m.Mt; ++u) {
-          int j = a.m.trg[(static_cast<int64_t>(k) * a.B + b) * a.m.Mt + u];
-          if (j < 0 || j >= D || in_ctx[static_cast<size_t>(j)])
-            throw Napi::RangeError::New(env, "Expected feature indices in [0, " + std::to_string(D) +
-                                                 ") outside the row's context in masks.trg but received " + std::to_string(j) +
-                                                 " at mask " + std::to_string(k) + ", row " + std::to_string(b));
-        }
-    }
+    a.x = in.x;
+    a.B = in.B;
+    a.m = in.m;
     if (!info[6].IsObject()) throw Napi::TypeError::New(env, "Expected an object for schedule but received " + describe(info[6]));
     Napi::Object s = info[6].As<Napi::Object>();
-    auto num = [&](const char* k, double lo, double hi) {
-      double v = finite(s.Get(k), std::string("schedule.") + k);
-      if (v < lo || v > hi)
-        throw Napi::RangeError::New(env, std::string("Expected a number between ") + std::to_string(lo) + " and " + std::to_string(hi) +
-                                             " for schedule." + k + " but received " + describe(s.Get(k)));
-      return static_cast<float>(v);
-    };
+    auto num = [&](const char* k, double lo, double hi) { return schedule_num(s, k, lo, hi); };
     a.s.lr = num("lr", 0, 10);
     a.s.aRec = num("aRec", 0, 1e6);
     a.s.aGen = num("aGen", 0, 1e6);
@@ -394,27 +219,10 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
       VarTJepa& mdl = model(env);
-      const auto& views = mdl.params().values.views();
-      Napi::Array arr = Napi::Array::New(env, views.size());
-      for (size_t i = 0; i < views.size(); ++i) {
-        Napi::Object o = Napi::Object::New(env);
-        o.Set("name", views[i].name);
-        o.Set("offset", static_cast<double>(views[i].offset));
-        o.Set("size", static_cast<double>(views[i].size));
-        Napi::Array shape = Napi::Array::New(env, views[i].shape.size());
-        for (size_t k = 0; k < views[i].shape.size(); ++k) shape.Set(static_cast<uint32_t>(k), views[i].shape[k]);
-        o.Set("shape", shape);
-        o.Set("decay", mdl.params().info[i].decay);
-        arr.Set(static_cast<uint32_t>(i), o);
-      }
+      Napi::Array arr = Napi::Array::New(env);
+      append_param_table(env, arr, mdl.params(), 0);
       return arr;
     });
-  }
-
-  static Napi::Float32Array copy_out(Napi::Env env, const float* p, int64_t n) {
-    Napi::Float32Array a = Napi::Float32Array::New(env, static_cast<size_t>(n));
-    std::memcpy(a.Data(), p, static_cast<size_t>(n) * sizeof(float));
-    return a;
   }
 
   Napi::Value ExportParams(const Napi::CallbackInfo& info) {
@@ -508,7 +316,7 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
     return info.Env().Undefined();
   }
 
-  std::shared_ptr<Holder> h_;
+  std::shared_ptr<Holder<VarTJepa>> h_;
   std::string isa_;
 };
 

@@ -1,0 +1,96 @@
+// Pieces both models compose: tokeniser with CLS, sinusoid tables, step checks, optimiser step.
+#include "model/common.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "engine/error.h"
+
+namespace vj {
+
+std::vector<float> sinusoid(int D, int C, float base) {
+  std::vector<float> pe(static_cast<size_t>(D) * C);
+  for (int j = 0; j < D; ++j)
+    for (int c = 0; c < C; ++c) {
+      double freq = std::pow(static_cast<double>(base), -static_cast<double>(c - (c & 1)) / C);
+      double a = j * freq;
+      pe[static_cast<size_t>(j) * C + c] = static_cast<float>((c & 1) ? std::cos(a) : std::sin(a));
+    }
+  return pe;
+}
+
+void TokTables::build(const std::vector<int>& cardinalities, int width, float pos_base) {
+  D = static_cast<int>(cardinalities.size());
+  C = width;
+  cat_offset.clear();
+  cat_card.clear();
+  int off = 0;
+  for (int c : cardinalities) {
+    cat_offset.push_back(c > 0 ? off : -1);
+    cat_card.push_back(c);
+    off += c;
+  }
+  pos = sinusoid(D, C, pos_base);
+}
+
+TokParams declare_tokenizer(ParamSet& ps, const std::string& name, const std::vector<int>& cardinalities, int C) {
+  const int D = static_cast<int>(cardinalities.size());
+  int sum_card = 0;
+  for (int c : cardinalities) sum_card += c;
+  TokParams t;
+  t.w_num = ps.add(name + ".tok.num_weight", {C}, Init::Uniform, 1.f, false);  // W_num, Linear(1, d)
+  t.b_num = ps.add(name + ".tok.num_bias", {D, C}, Init::Uniform, 1.f, false);  // b_j per feature
+  t.cat = ps.add(name + ".tok.cat_embed", {sum_card > 0 ? sum_card : 1, C}, Init::Normal, 1.f, false);
+  t.type = ps.add(name + ".tok.type_embed", {2, C}, Init::Normal, 0.02f, false);  // e_type[num], e_type[cat]
+  t.cls = ps.add(name + ".cls", {C}, Init::Normal, 0.02f, false);
+  return t;
+}
+
+void encoder_input_forward(const Backend& be, const ParamSet& ps, const TokParams& t, const TokTables& tab, float* seq,
+                           float* tok, const float* x, const int32_t* feat, int B, int M) {
+  const int C = tab.C, T = 1 + M;
+  be.tokenizer_forward(tok, x, feat, ps.p(t.w_num), ps.p(t.b_num), ps.p(t.cat), tab.cat_offset.data(),
+                       tab.cat_card.data(), ps.p(t.type), tab.pos.data(), TokDims{B, M, tab.D, C});
+  const size_t rowb = static_cast<size_t>(C) * sizeof(float);
+  for (int b = 0; b < B; ++b) {
+    std::memcpy(seq + static_cast<int64_t>(b) * T * C, ps.p(t.cls), rowb);
+    std::memcpy(seq + (static_cast<int64_t>(b) * T + 1) * C, tok + static_cast<int64_t>(b) * M * C,
+                rowb * static_cast<size_t>(M));
+  }
+}
+
+void encoder_input_backward(const Backend& be, ParamSet& ps, const TokParams& t, const TokTables& tab, float* dtok,
+                            const float* dseq, const float* x, const int32_t* feat, int B, int M) {
+  const int C = tab.C, T = 1 + M;
+  float* dcls = ps.g(t.cls);
+  for (int b = 0; b < B; ++b) {
+    const float* d = dseq + static_cast<int64_t>(b) * T * C;
+    for (int i = 0; i < C; ++i) dcls[i] += d[i];
+    std::memcpy(dtok + static_cast<int64_t>(b) * M * C, d + C, static_cast<size_t>(M) * C * sizeof(float));
+  }
+  be.tokenizer_backward(ps.g(t.w_num), ps.g(t.b_num), ps.g(t.cat), ps.g(t.type), dtok, x, feat,
+                        tab.cat_offset.data(), TokDims{B, M, tab.D, C});
+}
+
+void check_step_sizes(const ModelConfig& cfg, int B, int Mc, int Mt) {
+  if (B < 1 || B > cfg.maxBatch)
+    throw_range("Expected between 1 and " + std::to_string(cfg.maxBatch) + " rows for batch but received " + std::to_string(B));
+  if (Mc < 1 || Mc > cfg.max_ctx())
+    throw_range("Expected a context size between 1 and " + std::to_string(cfg.max_ctx()) + " for masks.ctxSize but received " + std::to_string(Mc));
+  if (Mt < 1 || Mt > cfg.max_trg() || Mc + Mt > cfg.D())
+    throw_range("Expected a target size between 1 and " + std::to_string(cfg.max_trg()) +
+                " with ctxSize + trgSize <= " + std::to_string(cfg.D()) + " for masks.trgSize but received " + std::to_string(Mt));
+}
+
+void clip_and_adamw(const Backend& be, ParamSet& ps, const ModelConfig& cfg, double loss, double grad_norm, float lr,
+                    int64_t step) {
+  if (!std::isfinite(loss) || !std::isfinite(grad_norm))
+    throw Error("training diverged: the loss or gradient is not finite (loss " + std::to_string(loss) +
+                ", gradient norm " + std::to_string(grad_norm) + "); the parameters were not updated");
+  if (cfg.clipNorm > 0 && grad_norm > cfg.clipNorm)
+    be.scale_inplace(ps.grads.data(), static_cast<float>(cfg.clipNorm / (grad_norm + 1e-6)), ps.size());
+  AdamwHparams h{lr, cfg.beta1, cfg.beta2, cfg.eps, cfg.weightDecay, static_cast<int>(step)};
+  be.adamw_update(ps.values.data(), ps.m.data(), ps.v.data(), ps.grads.data(), ps.decay_mask.data(), h, ps.size());
+}
+
+}  // namespace vj
