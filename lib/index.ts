@@ -19,3 +19,12 @@ export { simTable } from './sim';
 export type { SimOptions, SimTable } from './sim';
 export { spearman, pearson } from './eval/metrics';
 export * from './data';
+// evaluation: probes, metrics, raw-feature baseline
+export { MlpProbe, MLP_PROBE_DEFAULTS } from './eval/mlp-probe';
+export type { MlpProbeOptions } from './eval/mlp-probe';
+export { LINEAR_PROBE_DEFAULTS } from './eval/linear-probe';
+export type { Probe, ProbeFitOptions, ProbeFitResult } from './eval/probe';
+export { accuracy, macroF1, riskCoverage, aurc } from './eval/metrics-classification';
+export type { RiskCoverage } from './eval/metrics-classification';
+export { rawFeatures } from './eval/raw-features';
+export type { FeatureMatrix } from './eval/raw-features';

@@ -8,6 +8,7 @@
 #include "napi/model.h"
 #include "napi/op_registry.h"
 #include "napi/tensor_ops.h"
+#include "napi/mlp_probe.h"  // evaluation: the MLP probe
 
 namespace vj {
 namespace napi {
@@ -22,6 +23,7 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("callOp", &Addon::CallOp),
                              InstanceMethod("opNames", &Addon::OpNames),
                              InstanceValue("VarTJepaNative", define_vartjepa(env), napi_enumerable),
+                             InstanceValue("MlpProbeNative", define_mlp_probe(env), napi_enumerable),  // evaluation
                          });
   }
 
