@@ -24,3 +24,12 @@ export { TJepa } from './model/tjepa';
 export type { TJepaLoss, TJepaSchedule, TJepaFitOptions, TJepaFitProgress, TJepaFitResult, TJepaEpochSummary, TJepaConfig } from './model/tjepa';
 export { TJEPA_DEFAULT_OPTIONS, resolveTJepaOptions, tjepaPreset } from './model/tjepa-options';
 export type { TJepaOptions } from './model/tjepa-options';
+// evaluation: probes, metrics, raw-feature baseline
+export { MlpProbe, MLP_PROBE_DEFAULTS } from './eval/mlp-probe';
+export type { MlpProbeOptions } from './eval/mlp-probe';
+export { LINEAR_PROBE_DEFAULTS } from './eval/linear-probe';
+export type { Probe, ProbeFitOptions, ProbeFitResult } from './eval/probe';
+export { accuracy, macroF1, riskCoverage, aurc } from './eval/metrics-classification';
+export type { RiskCoverage } from './eval/metrics-classification';
+export { rawFeatures } from './eval/raw-features';
+export type { FeatureMatrix } from './eval/raw-features';

@@ -4,6 +4,7 @@
 import * as fs from 'fs';
 
 import type { EpochSummary } from '../model/vartjepa';
+import { riskCoverage as riskCoverageCurve } from '../eval/metrics-classification';
 import { histogram, lineChart } from './svg';
 
 export interface ReportInput {
@@ -16,19 +17,10 @@ export interface ReportInput {
   facts?: Record<string, string | number>;
 }
 
-/** Risk (error rate) among the most certain fraction of rows, for coverage 1/n .. 1. */
+/** Risk (error rate) among the most certain fraction of rows at `points` coverages 1/points .. 1 (see lib/eval/metrics-classification.ts). */
 export function riskCoverage(pred: ArrayLike<number>, labels: ArrayLike<number>, uncertainty: ArrayLike<number>, points = 50): { coverage: number[]; risk: number[] } {
-  const n = labels.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => uncertainty[a] - uncertainty[b] || a - b);
-  const coverage: number[] = [], risk: number[] = [];
-  let wrong = 0, k = 0;
-  for (let p = 1; p <= points; p++) {
-    const upto = Math.max(1, Math.round((p / points) * n));
-    for (; k < upto; k++) if (pred[order[k]] !== labels[order[k]]) wrong++;
-    coverage.push(upto / n);
-    risk.push(wrong / upto);
-  }
-  return { coverage, risk };
+  const c = riskCoverageCurve(pred, labels, uncertainty, { points });
+  return { coverage: c.coverage, risk: c.risk };
 }
 
 export function renderReport(r: ReportInput): string {

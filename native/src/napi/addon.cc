@@ -9,6 +9,7 @@
 #include "napi/op_registry.h"
 #include "napi/tensor_ops.h"
 #include "napi/tjepa_model.h"  // T-JEPA baseline
+#include "napi/mlp_probe.h"  // evaluation: the MLP probe
 
 namespace vj {
 namespace napi {
@@ -24,6 +25,7 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceMethod("opNames", &Addon::OpNames),
                              InstanceValue("VarTJepaNative", define_vartjepa(env), napi_enumerable),
                              InstanceValue("TJepaNative", define_tjepa(env), napi_enumerable),  // T-JEPA baseline
+                             InstanceValue("MlpProbeNative", define_mlp_probe(env), napi_enumerable),  // evaluation
                          });
   }
 
