@@ -6,7 +6,7 @@ import { runEmbed } from './commands/embed';
 import { formatEvaluate, runEvaluate } from './commands/evaluate';
 import { formatFit, runFit } from './commands/fit';
 import { runImpute } from './commands/impute';
-import { positiveInt, UserError } from './commands/table-model';
+import { deviceOption, positiveInt, UserError } from './commands/table-model';
 import { DataError } from './data/types';
 import { formatInfo, info } from './info';
 import { packageVersion } from './native';
@@ -54,11 +54,12 @@ function program(): Command {
     .option('--batch-size <n>', 'rows per step (default: the preset)')
     .option('--seed <n>', 'seed of the split, masks and parameters', '0')
     .option('--out <file>', 'model file (safetensors)', 'model.safetensors')
+    .option('--device <name>', "where the model runs: auto | cpu | cuda ('cuda' fails with the cause when CUDA cannot be used)")
     .option('--report <file>', 'write an HTML training report (loss terms, KL weights, probe, risk-coverage, uncertainty)')
     .option('--json', 'print the report as JSON')
     .option('--quiet', 'no progress display')
     .addHelpText('after', '\nExamples:\n  $ varjepa fit adult.csv.gz --target income --epochs 30 --out adult.safetensors --report report.html\n  $ varjepa fit table.csv --preset covertype --json')
-    .action(async (table: string, o: { target?: string; preset: string; epochs: string; batchSize?: string; seed: string; out: string; report?: string; json?: boolean; quiet?: boolean }) => {
+    .action(async (table: string, o: { target?: string; preset: string; epochs: string; batchSize?: string; seed: string; out: string; report?: string; device?: string; json?: boolean; quiet?: boolean }) => {
       const r = await runFit(table, {
         target: o.target,
         preset: o.preset,
@@ -67,6 +68,7 @@ function program(): Command {
         seed: Number.isInteger(Number(o.seed)) && Number(o.seed) >= 0 ? Number(o.seed) : (() => { throw new UserError(`Expected a non-negative integer for --seed but received '${o.seed}'`); })(),
         out: o.out,
         report: o.report,
+        device: deviceOption(o.device),
         quiet: o.quiet || o.json,
       });
       console.log(o.json ? JSON.stringify(r, null, 2) : formatFit(r));
@@ -77,12 +79,13 @@ function program(): Command {
     .argument('<model>', 'model file written by varjepa fit')
     .argument('<table>', 'CSV file (.csv or .csv.gz)')
     .option('--out <file>', 'output file (default: CSV on stdout)')
+    .option('--device <name>', "where the model runs: auto | cpu | cuda ('cuda' fails with the cause when CUDA cannot be used)")
     .option('--format <fmt>', 'csv | jsonl | f32 | arrow (default: from the file name)')
     .option('--json', 'print a JSON summary')
     .option('--quiet', 'no progress display')
     .addHelpText('after', '\nExamples:\n  $ varjepa embed adult.safetensors adult.csv.gz --out emb.f32\n  $ varjepa embed model.safetensors rows.csv > emb.csv')
-    .action(async (model: string, table: string, o: { out?: string; format?: string; json?: boolean; quiet?: boolean }) => {
-      const r = await runEmbed(model, table, { out: o.out, format: o.format, quiet: o.quiet || o.json });
+    .action(async (model: string, table: string, o: { out?: string; format?: string; device?: string; json?: boolean; quiet?: boolean }) => {
+      const r = await runEmbed(model, table, { out: o.out, format: o.format, quiet: o.quiet || o.json, device: deviceOption(o.device) });
       if (o.out) console.log(o.json ? JSON.stringify(r, null, 2) : `embedded ${r.rows} rows (${r.embeddingDim} values each, ${r.format}) into ${r.output}`);
     });
 
@@ -92,23 +95,25 @@ function program(): Command {
     .argument('<table>', 'CSV file (.csv or .csv.gz)')
     .requiredOption('--target <col>', 'label column')
     .option('--seed <n>', 'seed of the 70/10/20 split', '0')
+    .option('--device <name>', "where the model runs: auto | cpu | cuda ('cuda' fails with the cause when CUDA cannot be used)")
     .option('--json', 'print the report as JSON')
     .addHelpText('after', '\nExamples:\n  $ varjepa evaluate adult.safetensors adult.csv.gz --target income')
-    .action(async (model: string, table: string, o: { target: string; seed: string; json?: boolean }) => {
-      const r = await runEvaluate(model, table, { target: o.target, seed: Number(o.seed) || 0 });
+    .action(async (model: string, table: string, o: { target: string; seed: string; device?: string; json?: boolean }) => {
+      const r = await runEvaluate(model, table, { target: o.target, seed: Number(o.seed) || 0, device: deviceOption(o.device) });
       console.log(o.json ? JSON.stringify(r, null, 2) : formatEvaluate(r));
     });
   p.command('impute')
     .description("fill a table's missing cells with draws from the model's generative path, with a spread")
     .argument('<model>', 'model file written by varjepa fit')
     .argument('<table>', 'CSV file (.csv or .csv.gz) with missing cells')
+    .option('--device <name>', "where the model runs: auto | cpu | cuda ('cuda' fails with the cause when CUDA cannot be used)")
     .option('--draws <n>', 'draws per missing cell', '20')
     .option('--seed <n>', 'seed of the draws', '0')
     .option('--out <file>', 'output CSV (default: stdout)')
     .option('--json', 'print a JSON summary (with --out)')
     .addHelpText('after', '\nExamples:\n  $ varjepa impute adult.safetensors adult.csv.gz --draws 20 --out adult-imputed.csv')
-    .action(async (model: string, table: string, o: { draws: string; seed: string; out?: string; json?: boolean }) => {
-      const r = await runImpute(model, table, { draws: positiveInt('--draws', o.draws, 100000), seed: Number(o.seed) || 0, out: o.out });
+    .action(async (model: string, table: string, o: { draws: string; seed: string; out?: string; device?: string; json?: boolean }) => {
+      const r = await runImpute(model, table, { draws: positiveInt('--draws', o.draws, 100000), seed: Number(o.seed) || 0, out: o.out, device: deviceOption(o.device) });
       if (o.out) console.log(o.json ? JSON.stringify(r, null, 2) : `imputed ${r.imputedCells} cells with ${r.draws} draws each into ${r.output}${r.rowsWithoutObservedCells ? ` (${r.rowsWithoutObservedCells} rows had no observed cell and were left as they were)` : ''}`);
     });
   return p;
@@ -123,7 +128,7 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT.ok : EXIT.user;
     }
-    if (err instanceof UserError || err instanceof DataError || err instanceof RangeError || err instanceof TypeError || (err as NodeJS.ErrnoException)?.code === 'ENOENT' || /^(Invalid model file|Could not read model file)/.test((err as Error)?.message ?? '')) {
+    if (err instanceof UserError || err instanceof DataError || err instanceof RangeError || err instanceof TypeError || (err as NodeJS.ErrnoException)?.code === 'ENOENT' || /^(Invalid model file|Could not read model file|device 'cuda' is not available)/.test((err as Error)?.message ?? '')) {
       console.error(`varjepa: ${(err as Error).message}`);
       return EXIT.user;
     }

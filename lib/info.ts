@@ -1,6 +1,6 @@
 // What this installation is: Node and Node-API versions, platform, the binary and its origin,
 // the instruction sets found at run time, threads, CUDA. Used by `varjepa doctor`.
-import { native, packageVersion, platformTag } from './native';
+import { native, packageVersion, platformTag, type NativeInfo } from './native';
 
 /** Report returned by {@link info}. */
 export interface VarjepaInfo {
@@ -14,7 +14,7 @@ export interface VarjepaInfo {
   /** Instruction sets this CPU can run, and the one in use (VARJEPA_ISA overrides). */
   isa: { available: string[]; inUse: string };
   threads: number;
-  cuda: { available: boolean; reason?: string };
+  cuda: NativeInfo['cuda'];
 }
 
 /** Describes the loaded binary and the machine it runs on.
@@ -55,6 +55,15 @@ export function formatInfo(i: VarjepaInfo): string {
     `cpu simd      ${simd || 'none'}`,
     `isa           ${i.isa.inUse} (available: ${i.isa.available.join(', ')})`,
     `threads       ${i.threads}`,
-    `cuda          ${i.cuda.available ? 'available' : `not available: ${i.cuda.reason ?? 'unknown'}`}`,
+    ...formatCuda(i.cuda),
   ].join('\n');
+}
+
+function formatCuda(c: VarjepaInfo['cuda']): string[] {
+  const lines = [`cuda          ${c.available ? 'available' : `not available: ${c.reason ?? 'unknown'}`}`];
+  if (c.library) lines.push(`cuda library  ${c.library} (architectures ${c.architectures ?? '?'}, runtime ${c.runtime ?? '?'})`);
+  if (c.driver) lines.push(`cuda driver   ${c.driver}${c.devices !== undefined ? `, ${c.devices} device(s)` : ''}`);
+  if (c.device) lines.push(`cuda device   ${c.device.index}: ${c.device.name}, compute capability ${c.device.computeCapability}, ${(c.device.memoryBytes / 2 ** 30).toFixed(1)} GiB`);
+  if (c.library) lines.push(`cuda models   ${c.modelSupported ? 'supported' : 'not yet (the op library runs; models use the CPU)'}`);
+  return lines;
 }

@@ -17,7 +17,21 @@ export interface NativeInfo {
   opsProvided: number;
   threads: number;
   defaultThreads: number;
-  cuda: { available: boolean; reason?: string };
+  cuda: {
+    available: boolean;
+    /** Why CUDA cannot be used (no library, no driver, no device). */
+    reason?: string;
+    /** Path of varjepa_cuda.so when it loaded, else null. */
+    library: string | null;
+    /** Compiled architectures, e.g. 'sm_80 sm_90 compute_90'. */
+    architectures?: string;
+    driver?: string;
+    runtime?: string;
+    devices?: number;
+    device?: { index: number; name: string; computeCapability: string; memoryBytes: number };
+    /** Whether models can run on CUDA yet (the op library can). */
+    modelSupported: boolean;
+  };
 }
 
 /** Typed arrays accepted by the op runner. */

@@ -3,8 +3,12 @@ import { embedStream } from '../data/stream';
 import { EMBEDDING_FORMATS, type EmbeddingFormat } from '../data/writers';
 import { Progress } from '../progress';
 import { openModel, UserError } from './table-model';
+import type { DeviceOption } from '../model/options';
 
 export interface EmbedCommandOptions {
+  /** Where the model runs: 'auto' | 'cpu' | 'cuda' (default: 'auto'). */
+  device?: DeviceOption;
+
   out?: string;
   format?: string;
   quiet?: boolean;
@@ -15,7 +19,7 @@ export async function runEmbed(modelPath: string, table: string, o: EmbedCommand
     throw new UserError(`Expected one of ${EMBEDDING_FORMATS.map((f) => `'${f}'`).join(', ')} for --format but received '${o.format}'`);
   }
   if (!o.out && o.format && o.format !== 'csv' && o.format !== 'jsonl') throw new UserError(`--format ${o.format} needs --out <file>`);
-  const { model, preprocessor } = await openModel(modelPath);
+  const { model, preprocessor } = await openModel(modelPath, o.device);
   const progress = new Progress({ quiet: o.quiet || !o.out });
   try {
     const res = await embedStream(table, model, o.out ?? process.stdout, {

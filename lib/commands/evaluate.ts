@@ -6,6 +6,7 @@ import { splitRows } from '../data/split';
 import { LinearProbe, selectiveAccuracy } from '../eval/linear-probe';
 import { macroF1 } from '../eval/metrics-classification';
 import { openModel, UserError } from './table-model';
+import type { DeviceOption } from '../model/options';
 
 export interface EvaluateReport {
   rows: { train: number; test: number };
@@ -15,8 +16,8 @@ export interface EvaluateReport {
   selective: Array<{ dropped: number; accuracy: number }>;
 }
 
-export async function runEvaluate(modelPath: string, table: string, o: { target: string; seed: number }): Promise<EvaluateReport> {
-  const { model, preprocessor } = await openModel(modelPath);
+export async function runEvaluate(modelPath: string, table: string, o: { target: string; seed: number; device?: DeviceOption }): Promise<EvaluateReport> {
+  const { model, preprocessor } = await openModel(modelPath, o.device);
   try {
     const target = preprocessor.schema.target;
     if (!target || target.name !== o.target) {

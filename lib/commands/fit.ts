@@ -9,8 +9,12 @@ import { Progress, formatSeconds } from '../progress';
 import { LinearProbe } from '../eval/linear-probe';
 import { writeReport, type ReportInput } from '../report/html';
 import { UserError } from './table-model';
+import type { DeviceOption } from '../model/options';
 
 export interface FitCommandOptions {
+  /** Where the model runs: 'auto' | 'cpu' | 'cuda' (default: 'auto'). */
+  device?: DeviceOption;
+
   target?: string;
   preset: string;
   epochs: number;
@@ -41,7 +45,7 @@ export async function runFit(table: string, o: FitCommandOptions): Promise<FitCo
   progress.update(`reading ${table}`, true);
   const data = await prepareDataset(table, { target: o.target, seed: o.seed });
   const features = data.schema.features.map((f) => ({ name: f.name, kind: f.kind, categories: f.kind === 'categorical' ? f.categories : undefined }));
-  const opts = { ...preset(o.preset as PresetName), seed: o.seed, ...(o.batchSize ? { batchSize: o.batchSize } : {}) };
+  const opts = { ...preset(o.preset as PresetName), seed: o.seed, ...(o.batchSize ? { batchSize: o.batchSize } : {}), ...(o.device ? { device: o.device } : {}) };
   const model = new VarTJepa({ features }, opts);
   try {
     const labels = data.train.labels, vLabels = data.validation.labels;

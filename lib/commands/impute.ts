@@ -8,8 +8,12 @@ import * as fs from 'fs';
 import { readTable } from '../data/sources';
 import type { NumericState, PreprocessorState } from '../data/preprocess';
 import { openModel, UserError } from './table-model';
+import type { DeviceOption } from '../model/options';
 
 export interface ImputeOptions {
+  /** Where the model runs: 'auto' | 'cpu' | 'cuda' (default: 'auto'). */
+  device?: DeviceOption;
+
   draws: number;
   seed: number;
   out?: string;
@@ -39,7 +43,7 @@ function csvCell(s: string): string {
 }
 
 export async function runImpute(modelPath: string, table: string, o: ImputeOptions): Promise<ImputeReport> {
-  const { model, preprocessor } = await openModel(modelPath);
+  const { model, preprocessor } = await openModel(modelPath, o.device);
   try {
     const state = preprocessor.toJSON();
     if (state.missing !== 'mask') {

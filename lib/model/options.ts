@@ -84,7 +84,16 @@ export interface VarTJepaOptions {
   seed?: number;
   /** CPU instruction set; default 'auto' (VARJEPA_ISA overrides 'auto'). */
   isa?: IsaOption;
+  /** Where the model runs: 'cpu', 'cuda' (fails with the cause when CUDA cannot be used, never
+   * falls back) or 'auto' (CUDA only after it loaded and passed a self-test); default 'auto'. */
+  device?: DeviceOption;
+  /** CUDA device index, integer 0..1023; default 0. */
+  deviceIndex?: number;
 }
+
+/** Values of {@link VarTJepaOptions.device}. */
+export type DeviceOption = 'auto' | 'cpu' | 'cuda';
+export const DEVICE_OPTIONS: readonly DeviceOption[] = ['auto', 'cpu', 'cuda'];
 
 /** The defaults: the Adult row of Table 7. */
 export const DEFAULT_OPTIONS: Readonly<Required<VarTJepaOptions>> = Object.freeze({
@@ -94,7 +103,7 @@ export const DEFAULT_OPTIONS: Readonly<Required<VarTJepaOptions>> = Object.freez
   aRec: 0.1, aGen: 1, aSx: 1e-4, aZ: 1e-6, aSy: 1e-5, annealSx: 15, annealZ: 15, annealSy: 15,
   logvarMin: -10, logvarMax: 10, posBase: 100, predPosBase: 10000,
   lr: 1e-3, warmup: 10, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, clipNorm: 1,
-  batchSize: 512, seed: 0, isa: 'auto',
+  batchSize: 512, seed: 0, isa: 'auto', device: 'auto', deviceIndex: 0,
 });
 
 /** Table 7 of the paper, one row per dataset (fields that differ from the Adult defaults). */
@@ -118,8 +127,8 @@ export function preset(name: PresetName): Required<VarTJepaOptions> {
   return { ...DEFAULT_OPTIONS, ...PRESETS[p] };
 }
 
-/** How one option is checked: an integer or number range, or the instruction-set enum. */
-export type Rule = ['int', number, number] | ['num', number, number] | ['isa'];
+/** How one option is checked: an integer or number range, or the instruction-set or device enum. */
+export type Rule = ['int', number, number] | ['num', number, number] | ['isa'] | ['device'];
 export const RULES: Readonly<Record<keyof VarTJepaOptions, Rule>> = {
   d: ['int', 1, 4096], layers: ['int', 0, 64], heads: ['int', 1, 64], ff: ['int', 1, 65536], dropout: ['num', 0, 0.99],
   dp: ['int', 1, 4096], layersP: ['int', 0, 64], headsP: ['int', 1, 64], ffp: ['int', 1, 65536], dropoutP: ['num', 0, 0.99],
@@ -129,7 +138,7 @@ export const RULES: Readonly<Record<keyof VarTJepaOptions, Rule>> = {
   logvarMin: ['num', -100, 0], logvarMax: ['num', 0, 100], posBase: ['num', 1, 1e9], predPosBase: ['num', 1, 1e9],
   lr: ['num', 0, 10], warmup: ['num', 0, 1e6], beta1: ['num', 0, 0.999999], beta2: ['num', 0, 0.999999], eps: ['num', 1e-30, 1],
   weightDecay: ['num', 0, 10], clipNorm: ['num', 0, 1e9], batchSize: ['int', 1, 65536], seed: ['int', 0, Number.MAX_SAFE_INTEGER],
-  isa: ['isa'],
+  isa: ['isa'], device: ['device'], deviceIndex: ['int', 0, 1023],
 };
 
 /**
@@ -153,6 +162,7 @@ export function resolveFields(rules: Readonly<Record<string, Rule>>, defaults: R
     const p = `${path}.${key}`;
     if (rule[0] === 'int') out[key] = integer(p, v, rule[1], rule[2]);
     else if (rule[0] === 'num') out[key] = number(p, v, rule[1], rule[2]);
+    else if (rule[0] === 'device') out[key] = oneOf(p, v, DEVICE_OPTIONS);
     else out[key] = oneOf(p, v, ['auto', 'scalar', 'avx2', 'avx512'] as const);
   }
   return out;

@@ -15,6 +15,7 @@ import * as nodePath from 'path';
 import { packageVersion } from '../native';
 import { invalid } from '../validate';
 import { VarTJepa, type EpochSummary, type LossTerms, type ParamEntry, type VarTJepaConfig } from './vartjepa';
+import type { DeviceOption } from './options';
 
 /** Format tag written to `__metadata__.format`. */
 export const MODEL_FORMAT = 'varjepa.model';
@@ -358,13 +359,20 @@ export function checkTensors(f: ModelFile, table: ParamEntry[], total: number): 
  * @example
  * const model = await loadModel('adult.safetensors');
  * const { embeddings } = await model.embed(table);
+ *
+ * `place` moves the model between devices (the weights are the same on every device):
+ * `loadModel(path, { device: 'cpu' })` loads a model saved from a CUDA run onto the CPU.
  */
-export async function loadModel(path: string): Promise<VarTJepa> {
+export async function loadModel(path: string, place?: { device?: DeviceOption; deviceIndex?: number }): Promise<VarTJepa> {
   const f = await readModelFile(path);
   let model: VarTJepa;
   try {
-    model = VarTJepa.fromConfig(f.config);
+    const options = { ...f.config.options };
+    if (place?.device !== undefined) options.device = place.device;
+    if (place?.deviceIndex !== undefined) options.deviceIndex = place.deviceIndex;
+    model = VarTJepa.fromConfig({ ...f.config, options });
   } catch (err) {
+    if (/^device 'cuda' is not available/.test((err as Error)?.message ?? '')) throw err;  // not the file's fault
     throw fileError(path, `__metadata__.config is invalid: ${(err as Error).message}`);
   }
   try {
@@ -383,14 +391,14 @@ export function restoreInto(model: VarTJepa, f: ModelFile): void {
   if (t.m && t.v && f.training) model.importOptimizerState({ m: t.m, v: t.v, step: f.training.step, epoch: f.training.epoch });
 }
 
-/** Why `config` cannot continue training `model` (undefined when it can). Differences in `isa` and version are allowed. */
+/** Why `config` cannot continue training `model` (undefined when it can). Differences in `isa`, `device`, `deviceIndex` and version are allowed. */
 export function configMismatch(model: VarTJepa, config: VarTJepaConfig): string | undefined {
   const mine = model.getConfig();
   if (JSON.stringify(config.schema) !== JSON.stringify(mine.schema)) return 'its schema differs from the model\'s';
   const a = config.options as unknown as Record<string, unknown>;
   const b = mine.options as unknown as Record<string, unknown>;
   for (const k of new Set([...Object.keys(a ?? {}), ...Object.keys(b)])) {
-    if (k !== 'isa' && a?.[k] !== b[k]) return `its option ${k} is ${JSON.stringify(a?.[k])} but the model's is ${JSON.stringify(b[k])}`;
+    if (k !== 'isa' && k !== 'device' && k !== 'deviceIndex' && a?.[k] !== b[k]) return `its option ${k} is ${JSON.stringify(a?.[k])} but the model's is ${JSON.stringify(b[k])}`;
   }
   return undefined;
 }

@@ -172,7 +172,7 @@ interface NativeModel {
   exportState(): { m: Float32Array; v: Float32Array; step: number };
   importState(m: Float32Array, v: Float32Array, step: number): void;
   lastNoise(): { epsSx: Float32Array; epsZ: Float32Array; epsSw: Float32Array };
-  stats(): { paramCount: number; activationBytes: number; embedDim: number; embedChunk: number; step: number; isa: string; maxCtx: number; maxTrg: number };
+  stats(): { paramCount: number; activationBytes: number; embedDim: number; embedChunk: number; step: number; isa: string; device: 'cpu' | 'cuda'; deviceReason: string; maxCtx: number; maxTrg: number };
   dispose(): void;
 }
 
@@ -233,6 +233,7 @@ export class VarTJepa {
       logvarMin: o.logvarMin, logvarMax: o.logvarMax, posBase: o.posBase, predPosBase: o.predPosBase,
       maxBatch: o.batchSize, seed: o.seed, beta1: o.beta1, beta2: o.beta2, eps: o.eps,
       weightDecay: o.weightDecay, clipNorm: o.clipNorm, isa: o.isa,
+      device: o.device, deviceIndex: o.deviceIndex,
     });
   }
 
@@ -267,6 +268,11 @@ export class VarTJepa {
   /** Optimiser steps taken so far. */
   get step(): number {
     return this.steps;
+  }
+
+  /** Where this model runs ('cpu' or 'cuda'; options.device 'auto' resolved) and why. */
+  get device(): 'cpu' | 'cuda' {
+    return this.n.stats().device;
   }
 
   /** Parameter count, native activation memory, instruction set in use. */

@@ -1,6 +1,8 @@
 // One contiguous, 64-byte aligned block of floats with named views into it. A size table is
 // filled first (add), then the block is taken once (allocate); nothing is allocated afterwards.
-// Parameters, gradients, optimiser moments and activations each live in one arena.
+// Parameters, gradients, optimiser moments and activations each live in one arena. The block is
+// taken through a backend's memory functions (host memory by default, device memory for CUDA),
+// so the same views serve either; on a device backend data() is not host-addressable.
 #pragma once
 #include <cstdint>
 #include <cstdlib>
@@ -8,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/backend.h"
 #include "engine/error.h"
 
 namespace vj {
@@ -24,7 +27,9 @@ class Arena {
   Arena() = default;
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
-  ~Arena() { std::free(data_); }
+  ~Arena() {
+    if (data_) be_->mem_free(data_);
+  }
 
   // registers a view; returns its index
   int add(const std::string& name, const std::vector<int>& shape) {
@@ -37,15 +42,23 @@ class Arena {
     return static_cast<int>(views_.size()) - 1;
   }
 
-  void allocate() {
-    size_t bytes = static_cast<size_t>(total_ > 0 ? total_ : 16) * sizeof(float);
-    data_ = static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
-    if (!data_) throw Error("out of memory allocating " + std::to_string(bytes) + " bytes");
-    std::memset(data_, 0, bytes);
+  // takes the block once from the backend's memory (host memory when be is null), zeroed
+  void allocate(const Backend* be = nullptr) {
+    if (be) be_ = be;
+    const int64_t bytes = (total_ > 0 ? total_ : 16) * static_cast<int64_t>(sizeof(float));
+    data_ = static_cast<float*>(be_->mem_alloc(bytes));
+    if (!data_) {
+      const char* why = be_->last_error();
+      std::string msg = std::string("out of memory allocating ") + std::to_string(bytes) + " bytes on the " +
+                        be_->name + " backend" + (why ? std::string(": ") + why : std::string());
+      if (why) be_->clear_error();
+      throw Error(msg);
+    }
+    be_->mem_set(data_, 0, bytes);
   }
 
   void zero() {
-    if (data_) std::memset(data_, 0, static_cast<size_t>(total_) * sizeof(float));
+    if (data_) be_->mem_set(data_, 0, total_ * static_cast<int64_t>(sizeof(float)));
   }
 
   float* ptr(int i) const { return data_ + views_[static_cast<size_t>(i)].offset; }
@@ -58,6 +71,7 @@ class Arena {
   std::vector<View> views_;
   int64_t total_ = 0;
   float* data_ = nullptr;
+  const Backend* be_ = &host_backend_memory();
 };
 
 }  // namespace vj

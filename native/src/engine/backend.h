@@ -13,6 +13,8 @@
 // An op left null is not provided by that backend; Backend::require names it in the error.
 #pragma once
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 
 #include "engine/dims.h"
 
@@ -22,6 +24,13 @@ struct AdamwHparams {
   float lr, beta1, beta2, eps, weight_decay;
   int step;  // 1-based optimiser step; bias corrections are computed once per call from it
 };
+
+inline void* host_alloc(int64_t bytes);
+inline void host_free(void* p);
+inline void host_memset(void* dst, int value, int64_t bytes);
+inline void host_copy(void* dst, const void* src, int64_t bytes);
+inline void host_synchronize();
+inline const char* host_last_error();
 
 struct Backend {
   const char* name;
@@ -137,12 +146,59 @@ struct Backend {
   void (*scale_inplace)(float* x, float s, int64_t n);
   // target = momentum * target + (1 - momentum) * source (T-JEPA EMA target encoder)
   void (*ema_update)(float* target, const float* source, float momentum, int64_t n);
+
+  // ---- memory (CUDA backend issue; appended) ----------------------------------------------
+  // Where a backend's buffers live. CPU backends keep the host defaults below (aligned_alloc,
+  // memset, memcpy); the CUDA backend points them at cudaMalloc'd memory on its stream. Buffers
+  // passed to the ops above must come from mem_alloc of the same backend. Ops never throw (the
+  // CUDA backend lives in a separately loaded library): a failure is recorded and read back
+  // through last_error, which stays set until clear_error.
+  void* (*mem_alloc)(int64_t bytes) = host_alloc;  // 64-byte aligned; null on failure
+  void (*mem_free)(void* p) = host_free;
+  void (*mem_set)(void* dst, int value, int64_t bytes) = host_memset;
+  void (*copy_to_device)(void* dst, const void* src, int64_t bytes) = host_copy;  // host -> backend
+  void (*copy_to_host)(void* dst, const void* src, int64_t bytes) = host_copy;    // backend -> host
+  void (*copy_on_device)(void* dst, const void* src, int64_t bytes) = host_copy;  // backend -> backend
+  void (*synchronize)() = host_synchronize;  // waits for every queued op
+  const char* (*last_error)() = host_last_error;  // null when nothing failed
+  void (*clear_error)() = host_synchronize;
+  bool on_device = false;  // buffers are not host-addressable
 };
+
+// The host memory functions (the defaults above).
+inline void* host_alloc(int64_t bytes) {
+  const size_t n = static_cast<size_t>(bytes > 0 ? bytes : 64);
+  return std::aligned_alloc(64, (n + 63) / 64 * 64);
+}
+inline void host_free(void* p) { std::free(p); }
+inline void host_memset(void* dst, int value, int64_t bytes) {
+  if (bytes > 0) std::memset(dst, value, static_cast<size_t>(bytes));
+}
+inline void host_copy(void* dst, const void* src, int64_t bytes) {
+  if (bytes > 0 && dst != src) std::memmove(dst, src, static_cast<size_t>(bytes));
+}
+inline void host_synchronize() {}
+inline const char* host_last_error() { return nullptr; }
+// A table with only the host memory functions (no ops): the default memory of an Arena.
+inline const Backend& host_backend_memory() {
+  static const Backend b = [] {
+    Backend t{};
+    t.name = "host";
+    return t;
+  }();
+  return b;
+}
 
 // The backend for an instruction set. Throws vj::Error if the CPU lacks it.
 const Backend& cpu_backend(const char* isa_name_or_null);
 const Backend& backend_scalar();
 // Which ops a backend provides (non-null); used by tests and doctor.
 int backend_op_count(const Backend& b);
+// The CUDA backend for a device (engine/cuda_loader.cc): loads varjepa_cuda.so beside the addon
+// on first use and runs its self-test. Throws vj::Error naming the cause (no library, no driver,
+// no device, out of memory, failed self-test).
+const Backend& cuda_backend(int device_index);
+// Throws vj::Error with the backend's last error (and clears it) when an op failed.
+void check_backend(const Backend& b, const char* what);
 
 }  // namespace vj

@@ -1,5 +1,6 @@
 // Backend selection: "scalar" (the reference), "avx2", "avx512", or null/"auto" for the best
 // the CPU supports. VARJEPA_ISA in the environment overrides "auto".
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -35,9 +36,10 @@ const Backend& cpu_backend(const char* name) {
 }
 
 int backend_op_count(const Backend& b) {
-  // every member after `name` is a function pointer
-  const size_t n = (sizeof(Backend) - sizeof(const char*)) / sizeof(void (*)());
-  const char* base = reinterpret_cast<const char*>(&b) + sizeof(const char*);
+  // every member between `name` and the memory functions is an op pointer
+  const size_t first = offsetof(Backend, linear_forward), end = offsetof(Backend, mem_alloc);
+  const size_t n = (end - first) / sizeof(void (*)());
+  const char* base = reinterpret_cast<const char*>(&b) + first;
   int count = 0;
   for (size_t i = 0; i < n; ++i) {
     void (*fp)();
@@ -45,6 +47,14 @@ int backend_op_count(const Backend& b) {
     if (fp) ++count;
   }
   return count;
+}
+
+void check_backend(const Backend& b, const char* what) {
+  const char* e = b.last_error ? b.last_error() : nullptr;
+  if (!e) return;
+  std::string msg = std::string(b.name) + " backend error in " + what + ": " + e;
+  if (b.clear_error) b.clear_error();
+  throw Error(msg);
 }
 
 }  // namespace vj

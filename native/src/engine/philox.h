@@ -4,13 +4,21 @@
 #include <cmath>
 #include <cstdint>
 
+// Under nvcc the stream functions are also compiled for the device (native/src/cuda/philox.cu),
+// from this one definition, so both sides draw the same bits.
+#ifdef __CUDACC__
+#define VJ_HOST_DEVICE __host__ __device__
+#else
+#define VJ_HOST_DEVICE
+#endif
+
 namespace vj {
 
 struct Philox4 {
   uint32_t v[4];
 };
 
-inline Philox4 philox4x32_10(uint64_t seed, uint64_t counter) {
+VJ_HOST_DEVICE inline Philox4 philox4x32_10(uint64_t seed, uint64_t counter) {
   uint32_t c0 = static_cast<uint32_t>(counter), c1 = static_cast<uint32_t>(counter >> 32);
   uint32_t c2 = 0x9E3779B9u, c3 = 0x85EBCA6Bu;  // fixed stream constants
   uint32_t k0 = static_cast<uint32_t>(seed), k1 = static_cast<uint32_t>(seed >> 32);
@@ -29,17 +37,17 @@ inline Philox4 philox4x32_10(uint64_t seed, uint64_t counter) {
 }
 
 // uniform in (0, 1): 24 random bits, never exactly 0 or 1
-inline float u32_to_unit(uint32_t x) { return (static_cast<float>(x >> 8) + 0.5f) * (1.0f / 16777216.0f); }
+VJ_HOST_DEVICE inline float u32_to_unit(uint32_t x) { return (static_cast<float>(x >> 8) + 0.5f) * (1.0f / 16777216.0f); }
 
 // element i of the uniform stream (seed, offset)
-inline float philox_uniform(uint64_t seed, uint64_t i) {
+VJ_HOST_DEVICE inline float philox_uniform(uint64_t seed, uint64_t i) {
   Philox4 r = philox4x32_10(seed, i >> 2);
   return u32_to_unit(r.v[i & 3]);
 }
 
 // element i of the standard normal stream (seed, offset): Box-Muller on a pair of uniforms,
 // each counter block gives two pairs
-inline float philox_normal(uint64_t seed, uint64_t i) {
+VJ_HOST_DEVICE inline float philox_normal(uint64_t seed, uint64_t i) {
   Philox4 r = philox4x32_10(seed, i >> 2);
   int pair = static_cast<int>((i >> 1) & 1);
   float u1 = u32_to_unit(r.v[2 * pair]), u2 = u32_to_unit(r.v[2 * pair + 1]);

@@ -4,9 +4,9 @@
 
 namespace vj {
 
-void ParamSet::allocate() {
-  values.allocate();
-  grads.allocate();
+void ParamSet::allocate(const Backend* be) {
+  values.allocate(be);
+  grads.allocate(be);
   m.assign(static_cast<size_t>(values.total()), 0.f);
   v.assign(static_cast<size_t>(values.total()), 0.f);
   decay_mask.assign(static_cast<size_t>(values.total()), 0);

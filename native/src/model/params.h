@@ -45,7 +45,8 @@ class ParamSet {
     return w;
   }
 
-  void allocate();                    // values, grads, moments, decay mask
+  // values, grads, moments, decay mask; values and grads in be's memory (host when null)
+  void allocate(const Backend* be = nullptr);
   void initialise(uint64_t seed);     // fills values from the registered initialisers
   float* p(int id) const { return values.ptr(id); }
   float* g(int id) const { return grads.ptr(id); }

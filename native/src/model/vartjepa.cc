@@ -74,7 +74,7 @@ VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be) : cfg_(cfg), be_(b
   pred_lv_ = ps_.add_linear("pred.head_logvar", dp_, C_);
   dec_ctx_.declare(ps_, "dec_ctx", cfg.cardinalities, C_);
   dec_trg_.declare(ps_, "dec_trg", cfg.cardinalities, C_);
-  ps_.allocate();
+  ps_.allocate(&be);
   ps_.initialise(cfg.seed);
 
   // ---- activations ----
@@ -139,8 +139,8 @@ VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be) : cfg_(cfg), be_(b
   dl_sx = both("dl_sx", {ctxT});
   dl_z = both("dl_z", {Bm});
   dl_sy = both("dl_sy", {KBq});
-  a_.allocate();
-  g_.allocate();
+  a_.allocate(&be);
+  g_.allocate(&be);
   const int64_t trainBTT = static_cast<int64_t>(Bm) * (1 + McMax_) * (1 + McMax_);
   const int64_t embedBTT = static_cast<int64_t>(embed_chunk_) * (1 + D_) * (1 + D_);
   ctx_stack_.allocate(ctxRowsCap_, trainBTT > embedBTT ? trainBTT : embedBTT);

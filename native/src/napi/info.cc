@@ -4,6 +4,7 @@
 #include "engine/cpu_features.h"
 #include "engine/threadpool.h"
 #include "napi/args.h"
+#include "napi/device.h"
 
 #ifndef VJ_SOURCE_HASH
 #define VJ_SOURCE_HASH "unknown"
@@ -50,10 +51,7 @@ Napi::Value build_info(Napi::Env env) {
     o.Set("opsProvided", backend_op_count(be));
     o.Set("threads", num_threads());
     o.Set("defaultThreads", default_threads());
-    Napi::Object cuda = Napi::Object::New(env);
-    cuda.Set("available", false);
-    cuda.Set("reason", "this binary was built without the CUDA backend");
-    o.Set("cuda", cuda);
+    o.Set("cuda", cuda_report(env, 0));
     return o;
   });
 }

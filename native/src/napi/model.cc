@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/backend.h"
+#include "napi/device.h"
 #include "model/vartjepa.h"
 #include "napi/args.h"
 #include "napi/model_common.h"
@@ -60,10 +61,15 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
       Napi::Object o = info[0].As<Napi::Object>();
       ModelConfig c = parse_config(o, true);
       std::string isa = o.Get("isa").IsString() ? o.Get("isa").As<Napi::String>().Utf8Value() : "auto";
-      const Backend& be = cpu_backend(isa.c_str());
+      std::string device = o.Get("device").IsString() ? o.Get("device").As<Napi::String>().Utf8Value() : "auto";
+      const int device_index = o.Get("deviceIndex").IsUndefined() ? 0 : static_cast<int>(integer(o.Get("deviceIndex"), 0, 1023, "options.deviceIndex"));
+      DeviceChoice choice = choose_device(device, device_index, isa);
+      const Backend& be = *choice.backend;
       h_ = std::make_shared<Holder<VarTJepa>>();
       h_->model = std::make_unique<VarTJepa>(c, be);
       isa_ = be.name;
+      device_ = choice.device;
+      device_reason_ = choice.reason;
       return env.Undefined();
     });
   }
@@ -290,6 +296,8 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
       o.Set("embedChunk", m.embed_chunk());
       o.Set("step", static_cast<double>(m.step()));
       o.Set("isa", isa_);
+      o.Set("device", device_);
+      o.Set("deviceReason", device_reason_);
       o.Set("maxCtx", m.config().max_ctx());
       o.Set("maxTrg", m.config().max_trg());
       return o;
@@ -318,6 +326,7 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
 
   std::shared_ptr<Holder<VarTJepa>> h_;
   std::string isa_;
+  std::string device_, device_reason_;
 };
 
 }  // namespace

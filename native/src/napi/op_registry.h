@@ -6,6 +6,7 @@
 #include <napi.h>
 
 #include <string>
+#include <vector>
 
 #include "engine/backend.h"
 #include "napi/args.h"
@@ -13,17 +14,33 @@
 namespace vj {
 namespace napi {
 
+// A caller buffer copied to a device backend (the CUDA op suite): the op runs on the device
+// copy, which sits between guard bands; call_op copies it back and checks the guards.
+struct Staged {
+  std::string name;
+  char* host;
+  char* dev;  // guard bytes, then the buffer, then guard bytes
+  int64_t bytes;
+};
+
 struct OpCall {
   Napi::Env env;
   Napi::Object buffers;
   Napi::Object dims;
   const Backend& be;
   std::string op;
+  std::vector<Staged>* staged = nullptr;  // set when be.on_device
 
-  // buffers.<name>, a typed array of exactly `expected` elements (any length when < 0)
+  static constexpr int64_t kGuard = 256;     // bytes on each side of a device copy
+  static constexpr int kGuardByte = 0xA5;
+
+  // buffers.<name>, a typed array of exactly `expected` elements (any length when < 0). Always
+  // the host pointer (runners validate contents through it); see need() for device backends.
   template <class T>
   T* buf(const char* name, int64_t expected) {
-    return typed<T>(buffers.Get(name), expected, "buffers." + std::string(name));
+    T* p = typed<T>(buffers.Get(name), expected, "buffers." + std::string(name));
+    if (staged) stage(name, p, static_cast<int64_t>(buffers.Get(name).As<Napi::TypedArray>().ByteLength()));
+    return p;
   }
   // like buf, but null when buffers.<name> is absent, undefined or null
   template <class T>
@@ -39,12 +56,37 @@ struct OpCall {
   uint64_t seed(const char* name) {
     return static_cast<uint64_t>(integer(dims.Get(name), 0, (int64_t(1) << 53) - 1, "dims." + std::string(name)));
   }
-  // the backend's implementation of an op, or an error naming it
+  // the backend's implementation of an op, or an error naming it. On a device backend the
+  // returned callable swaps every pointer into a staged host buffer for its device copy.
   template <class Fn>
-  Fn need(Fn fn, const char* name) {
+  struct Bound {
+    OpCall* call;
+    Fn fn;
+    template <class... A>
+    decltype(auto) operator()(A... args) {
+      return fn(call->map(args)...);
+    }
+  };
+  template <class Fn>
+  Bound<Fn> need(Fn fn, const char* name) {
     if (!fn) throw Napi::Error::New(env, std::string("op '") + name + "' is not provided by the '" + be.name + "' backend");
-    return fn;
+    return Bound<Fn>{this, fn};
   }
+
+  template <class T>
+  T map(T v) {
+    return v;
+  }
+  template <class T>
+  T* map(T* p) {
+    if (!staged || !p) return p;
+    const char* c = reinterpret_cast<const char*>(p);
+    for (const Staged& s : *staged)
+      if (c >= s.host && c < s.host + (s.bytes > 0 ? s.bytes : 1))
+        return reinterpret_cast<T*>(s.dev + kGuard + (c - s.host));
+    return p;
+  }
+  void stage(const char* name, const void* host, int64_t bytes);
 };
 
 using OpFn = Napi::Value (*)(OpCall&);

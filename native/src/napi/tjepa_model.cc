@@ -13,6 +13,7 @@
 #include "engine/backend.h"
 #include "model/tjepa.h"
 #include "napi/args.h"
+#include "napi/device.h"
 #include "napi/model_common.h"
 
 namespace vj {
@@ -47,7 +48,10 @@ class TJepaNative : public Napi::ObjectWrap<TJepaNative> {
       static_cast<ModelConfig&>(c) = parse_config(o, false);
       c.nAux = get_int(o, "nAux", 0, 64);
       std::string isa = o.Get("isa").IsString() ? o.Get("isa").As<Napi::String>().Utf8Value() : "auto";
-      const Backend& be = cpu_backend(isa.c_str());
+      std::string device = o.Get("device").IsString() ? o.Get("device").As<Napi::String>().Utf8Value() : "auto";
+      const int device_index = o.Get("deviceIndex").IsUndefined() ? 0 : static_cast<int>(integer(o.Get("deviceIndex"), 0, 1023, "options.deviceIndex"));
+      DeviceChoice choice = choose_device(device, device_index, isa);
+      const Backend& be = *choice.backend;
       h_ = std::make_shared<Holder<TJepa>>();
       h_->model = std::make_unique<TJepa>(c, be);
       isa_ = be.name;

@@ -1,0 +1,44 @@
+// One Var-T-JEPA training step and one embedding on device 'cuda' match the CPU backend.
+// Skipped, with the reason printed, where CUDA is unavailable or models do not run on it yet
+// (info().cuda.modelSupported).
+import { describe, expect, it } from 'vitest';
+
+import { VarTJepa } from '../lib';
+import { announceSkip, cudaStatus } from './helpers/cuda';
+import { expectClose } from './helpers/tolerance';
+
+announceSkip(cudaStatus.model);
+
+const schema = {
+  features: [
+    { name: 'a', kind: 'numeric' as const },
+    { name: 'b', kind: 'categorical' as const, categories: ['x', 'y', 'z'] },
+    { name: 'c', kind: 'numeric' as const },
+    { name: 'd', kind: 'numeric' as const },
+    { name: 'e', kind: 'categorical' as const, categories: ['p', 'q'] },
+  ],
+};
+const options = { d: 16, heads: 2, ff: 32, layers: 2, dp: 8, headsP: 2, ffp: 16, layersP: 1, batchSize: 32, seed: 3, dropout: 0.1, dropoutP: 0.1 };
+// 32 rows (a, b, c, d, e): numeric values and category codes
+const table = { rows: 32, x: Float32Array.from({ length: 32 * 5 }, (_, k) => {
+  const i = Math.floor(k / 5), j = k % 5;
+  return [Math.sin(i), i % 3, i / 10, Math.cos(i * 0.7), i % 2][j];
+}) };
+
+describe.skipIf(!cudaStatus.model.ok)('Var-T-JEPA on CUDA vs CPU', () => {
+  it('one training step and one embedding match', async () => {
+    const cpu = new VarTJepa(schema, { ...options, device: 'cpu' });
+    const gpu = new VarTJepa(schema, { ...options, device: 'cuda' });
+    expect(gpu.device).toBe('cuda');
+    expectClose(gpu.exportParameters(), cpu.exportParameters(), { atol: 0, rtol: 0 }, 'initial parameters');
+    const a = await cpu.fit(table, { epochs: 1 });
+    const b = await gpu.fit(table, { epochs: 1 });
+    // same masks and noise; float32 GEMMs summed in another order than the CPU's
+    expect(Math.abs(b.history[0].loss.total - a.history[0].loss.total)).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(a.history[0].loss.total)));
+    expectClose(gpu.exportParameters(), cpu.exportParameters(), { atol: 1e-5, rtol: 1e-3 }, 'parameters after one step');
+    const ea = await cpu.embed(table), eb = await gpu.embed(table);
+    expectClose(eb.embeddings, ea.embeddings, { atol: 1e-4, rtol: 1e-3 }, 'embeddings');
+    cpu.dispose();
+    gpu.dispose();
+  });
+});
