@@ -109,6 +109,12 @@ export interface Embedding {
   uncertainty: Float32Array;
   /** 90th percentile of the posterior standard deviations per row. */
   uncertaintyP90: Float32Array;
+  /**
+   * With context views (`views` > 0): per row, the mean over views of KL(q(s_w_j | w) ||
+   * p(s_y_j | s_x, z)) per feature outside the view, in nats: how badly the rest of the row
+   * predicts it (the row's own KL_sy term, Eq. 26, with means instead of samples).
+   */
+  surprise?: Float32Array;
 }
 
 /** Options of {@link VarTJepa.embed}. */
@@ -163,7 +169,7 @@ export interface VarTJepaConfig {
 interface NativeModel {
   trainStep(x: Float32Array, rows: number, ctx: Int32Array, trg: Int32Array, ctxSize: number, trgSize: number, schedule: object): Promise<LossTerms & { step: number }>;
   lossAndGrad(x: Float32Array, rows: number, ctx: Int32Array, trg: Int32Array, ctxSize: number, trgSize: number, schedule: object, backward: boolean): Promise<LossTerms & { step: number }>;
-  embed(x: Float32Array, rows: number, embeddings: Float32Array, uncertainty: Float32Array, uncertaintyP90: Float32Array, views?: number, viewFraction?: number, viewSeed?: number, rowOffset?: number): Promise<void>;
+  embed(x: Float32Array, rows: number, embeddings: Float32Array, uncertainty: Float32Array, uncertaintyP90: Float32Array, views?: number, viewFraction?: number, viewSeed?: number, rowOffset?: number, surprise?: Float32Array): Promise<void>;
   generate(x: Float32Array, observed: Uint8Array, rows: number, draws: number, seed: number): Promise<{ values: Float32Array; probs: Float32Array }>;
   paramTable(): ParamEntry[];
   exportParams(): Float32Array;
@@ -496,6 +502,7 @@ export class VarTJepa {
       uncertainty: new Float32Array(data.rows),
       uncertaintyP90: new Float32Array(data.rows),
     };
+    if ((options.views ?? 0) > 0) out.surprise = new Float32Array(data.rows);
     await this.embedInto(data, out, options);
     return out;
   }
@@ -524,12 +531,15 @@ export class VarTJepa {
     for (const [name, arr, len] of [['out.embeddings', out.embeddings, data.rows * dim], ['out.uncertainty', out.uncertainty, data.rows], ['out.uncertaintyP90', out.uncertaintyP90, data.rows]] as const) {
       if (!(arr instanceof Float32Array) || arr.length < len) throw invalid(name, `a Float32Array of at least ${len} values`, arr, 'type');
     }
+    if (out.surprise !== undefined && (!(out.surprise instanceof Float32Array) || out.surprise.length < data.rows)) {
+      throw invalid('out.surprise', `a Float32Array of at least ${data.rows} values`, out.surprise, 'type');
+    }
     for (let r0 = 0; r0 < data.rows; r0 += chunk) {
       if (options.signal?.aborted) throw abortError(options.signal);
       const n = Math.min(chunk, data.rows - r0);
       const x = data.x.subarray(r0 * D, (r0 + n) * D);
       await this.serial(() =>
-        this.n.embed(x, n, out.embeddings.subarray(r0 * dim, (r0 + n) * dim), out.uncertainty.subarray(r0, r0 + n), out.uncertaintyP90.subarray(r0, r0 + n), views, viewFraction, viewSeed, r0),
+        this.n.embed(x, n, out.embeddings.subarray(r0 * dim, (r0 + n) * dim), out.uncertainty.subarray(r0, r0 + n), out.uncertaintyP90.subarray(r0, r0 + n), views, viewFraction, viewSeed, r0, out.surprise?.subarray(r0, r0 + n)),
       );
       options.onProgress?.(r0 + n, data.rows);
     }

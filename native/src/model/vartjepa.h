@@ -28,6 +28,7 @@ struct EmbedOutput {
   float* embeddings;      // (B, D*C) posterior means mu_sw
   float* uncertainty;     // (B) mean posterior standard deviation over D*C entries
   float* uncertainty_p90; // (B) 90th percentile of the same
+  float* surprise = nullptr;  // (B) with context views: mean KL_sy per target token, or null
 };
 
 // Context views of the embedding (MODEL.md section 7, [decision]): views = 0 encodes the full row;
@@ -35,6 +36,9 @@ struct EmbedOutput {
 // embedding is then the mean of mu_sw over the views and the uncertainty is the standard deviation
 // of the view mixture, sqrt(mean_v var_sw + var_v mu_sw) per entry (law of total variance).
 // A row's views depend only on (seed, row_offset + row, view), not on how rows are chunked.
+// Surprise: with views, the predictor also predicts the features outside each view, and the
+// row's surprise is KL(q(s_w_j | w) || p(s_y_j | s_x, z)) per target token (Eq. 26 for one row,
+// means instead of samples), averaged over the views: how badly the rest of the row predicts it.
 struct EmbedViews {
   int views = 0;
   float fraction = 0.5f;
@@ -79,6 +83,7 @@ class VarTJepa {
   void target_forward(const float* x, int B, bool train, bool sample, NoiseStream& noise, uint64_t noise_seed);
   // Kp mask sets: ctx (B, Mc), trg (Kp, B, Mt); key_mask (Kp*B, Mc+Mt) or null
   void predictor_forward(int B, int Kp, const StepMasks& m, const uint8_t* key_mask, bool train, NoiseStream& noise);
+  void view_surprise(int B, int Mc, int Mt, const int32_t* ctx, int32_t* trg, uint8_t* in_view, float* surprise, bool first);
   float* A(int id) const { return a_.ptr(id); }
   float* G(int id) const { return g_.ptr(id); }
 

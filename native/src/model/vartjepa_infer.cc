@@ -60,10 +60,52 @@ static void row_stats(float* sd, int B, int DC, float* mean, float* p90) {
   });
 }
 
+// The predictor on one context view: targets = the features outside the view (K = 1); adds each
+// row's mean KL_sy per target token to surprise (B) (overwrites when first).
+void VarTJepa::view_surprise(int B, int Mc, int Mt, const int32_t* ctx, int32_t* trg, uint8_t* in_view, float* surprise,
+                             bool first) {
+  for (int b = 0; b < B; ++b) {
+    std::fill(in_view, in_view + D_, 0);
+    for (int t = 0; t < Mc; ++t) in_view[ctx[static_cast<int64_t>(b) * Mc + t]] = 1;
+    int u = 0;
+    for (int j = 0; j < D_; ++j)
+      if (!in_view[j]) trg[static_cast<int64_t>(b) * Mt + u++] = j;
+  }
+  StepMasks m;
+  m.Mc = Mc;
+  m.Mt = Mt;
+  m.ctx = ctx;
+  m.trg = trg;
+  NoiseStream noise{0, 0};
+  predictor_forward(B, 1, m, nullptr, false, noise);
+  const int Nq = B * Mt;
+  be_.index_select_forward(A(muq), A(mu_sw), idx_sw_.data(), IndexDims{Nq, B * D_, C_});
+  be_.index_select_forward(A(lvq), A(lv_sw), idx_sw_.data(), IndexDims{Nq, B * D_, C_});
+  be_.kl_gauss_forward(A(loss_sy), A(muq), A(lvq), A(mu_p), A(lv_p), RowDims{Nq, C_});
+  const float* kl = A(loss_sy);
+  for (int b = 0; b < B; ++b) {
+    double s = 0;
+    for (int u = 0; u < Mt; ++u) s += kl[static_cast<int64_t>(b) * Mt + u];
+    const float v = static_cast<float>(s / Mt);
+    surprise[b] = first ? v : surprise[b] + v;
+  }
+}
+
 void VarTJepa::embed(const float* x, int64_t B, const EmbedOutput& out, const EmbedViews& views) {
-  const int chunk = embed_chunk_, DC = D_ * C_, V = views.views;
-  const int Mc = V > 0 ? std::max(1, std::min(D_, static_cast<int>(std::lround(D_ * static_cast<double>(views.fraction))))) : D_;
+  const int DC = D_ * C_, V = views.views;
+  // a view leaves at least one feature to predict (when the row has two)
+  const int Mc = V > 0 ? std::max(1, std::min(D_ > 1 ? D_ - 1 : 1, static_cast<int>(std::lround(D_ * static_cast<double>(views.fraction))))) : D_;
+  const int Mt = V > 0 ? D_ - Mc : 0;
+  int chunk = embed_chunk_;
+  if (Mt > 0) {  // the predictor's buffers (K * maxBatch sequences of TpMax tokens) bound a view chunk
+    const int64_t seqs = static_cast<int64_t>(K_) * cfg_.maxBatch;
+    int64_t cap_rows = std::min<int64_t>(seqs * MtMax_ / Mt, seqs * TpMax_ / D_);
+    cap_rows = std::min<int64_t>(cap_rows, seqs * TpMax_ * TpMax_ / (static_cast<int64_t>(D_) * D_));
+    chunk = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(chunk, cap_rows)));
+  }
   const size_t cap = static_cast<size_t>(chunk) * DC;
+  std::vector<int32_t> trg(static_cast<size_t>(chunk) * (Mt > 0 ? Mt : 1));
+  std::vector<uint8_t> in_view(static_cast<size_t>(D_));
   std::vector<int32_t> ctx(static_cast<size_t>(chunk) * Mc);
   if (V == 0)
     for (int b = 0; b < chunk; ++b)
@@ -96,6 +138,7 @@ void VarTJepa::embed(const float* x, int64_t B, const EmbedOutput& out, const Em
         context_encoder_forward(xc, Bc, Mc, ctx.data(), nullptr, false, false, noise, 0);
         pool_aux_forward(Bc, Mc, false, 0);
         target_forward(xc, Bc, false, false, noise, 0);
+        if (out.surprise && Mt > 0) view_surprise(Bc, Mc, Mt, ctx.data(), trg.data(), in_view.data(), out.surprise + r0, v == 0);
         // Welford: running mean of mu_sw (in emb), sum of squared deviations (m2), sum of var_sw
         const float *mu = A(mu_sw), *lv = A(lv_sw);
         const float inv = 1.f / static_cast<float>(v + 1);
@@ -121,6 +164,8 @@ void VarTJepa::embed(const float* x, int64_t B, const EmbedOutput& out, const Em
       });
     }
     row_stats(sd, Bc, DC, out.uncertainty + r0, out.uncertainty_p90 + r0);
+    if (out.surprise)
+      for (int b = 0; b < Bc; ++b) out.surprise[r0 + b] = V > 0 && Mt > 0 ? out.surprise[r0 + b] / static_cast<float>(V) : 0.f;
   }
 }
 

@@ -136,7 +136,7 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
   }
 
   // embed(x, rows, embeddings, uncertainty, uncertaintyP90[, views, viewFraction, viewSeed,
-  // rowOffset]) -> Promise<undefined>: writes into the caller's arrays (rows * D * d, rows, rows),
+  // rowOffset[, surprise]]) -> Promise<undefined>: writes into the caller's arrays (rows * D * d, rows, rows),
   // so batch after batch allocates nothing. views 0 (default) encodes the full row.
   Napi::Value Embed(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -158,12 +158,14 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
           throw Napi::RangeError::New(env, "Expected viewFraction in (0, 1] but received " + std::to_string(views.fraction));
         views.seed = static_cast<uint64_t>(integer(info[7], 0, (int64_t(1) << 53) - 1, "viewSeed"));
         views.row_offset = integer(info[8], 0, int64_t(1) << 53, "rowOffset");
+        if (info.Length() > 9 && !info[9].IsUndefined()) out.surprise = typed<float>(info[9], rows, "surprise");
       }
       VarTJepa* m = &mdl;
       Worker* w = new Worker(
           env, h_, [m, x, rows, out, views]() { m->embed(x, rows, out, views); },
           [](Napi::Env e, Worker&) -> Napi::Value { return e.Undefined(); });
       for (int i : {0, 2, 3, 4}) w->keep(info[static_cast<size_t>(i)]);
+      if (out.surprise) w->keep(info[9]);
       Napi::Promise p = w->promise();
       w->Queue();
       return p;
