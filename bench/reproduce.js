@@ -14,6 +14,7 @@
 //               marked "reduced" in the table
 //   --rows N    at most N rows per dataset (a seeded subsample before the split)
 //   --seeds N   downstream seeds (default 5)
+//   --batch N   pretraining batch size instead of the preset's (marked in the table)
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -52,7 +53,7 @@ const DROPS = [0.1, 0.2, 0.5];
 
 // ---- command line ----
 function parseArgs(argv) {
-  const o = { datasets: [], epochs: null, rows: null, seeds: 5, kinds: ['varjepa', 'tjepa'], kindsGiven: false, force: false };
+  const o = { datasets: [], epochs: null, batch: null, rows: null, seeds: 5, kinds: ['varjepa', 'tjepa'], kindsGiven: false, force: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (name) => {
@@ -61,6 +62,7 @@ function parseArgs(argv) {
       return v;
     };
     if (a === '--epochs') o.epochs = num('epochs');
+    else if (a === '--batch') o.batch = num('batch');
     else if (a === '--rows') o.rows = num('rows');
     else if (a === '--seeds') o.seeds = num('seeds');
     else if (a === '--force') o.force = true;
@@ -68,7 +70,7 @@ function parseArgs(argv) {
       o.kinds = String(argv[++i] ?? '').split(',').filter(Boolean);
       o.kindsGiven = true;
       for (const k of o.kinds) if (!['varjepa', 'tjepa'].includes(k)) throw new RangeError(`Unknown kind '${k}' in --kinds; choose from varjepa, tjepa`);
-    } else if (a.startsWith('-')) throw new RangeError(`Unknown option ${a}; options: --epochs N, --rows N, --seeds N, --kinds varjepa,tjepa, --force`);
+    } else if (a.startsWith('-')) throw new RangeError(`Unknown option ${a}; options: --epochs N, --batch N, --rows N, --seeds N, --kinds varjepa,tjepa, --force`);
     else if (!DATASETS[a]) throw new RangeError(`Unknown dataset '${a}'; choose from: ${Object.keys(DATASETS).join(', ')}`);
     else o.datasets.push(a);
   }
@@ -164,8 +166,9 @@ function pretrainer(kind) {
 }
 
 // T-JEPA takes the options its defaults name (the Var-T-JEPA-only weights are left out)
-function optionsFor(kind, presetName, epochs) {
+function optionsFor(kind, presetName, epochs, batch) {
   const o = { ...preset(presetName), seed: PRETRAIN_SEED };
+  if (batch) o.batchSize = batch; // e.g. MNIST's 785-token sequences at batch 256 need ~20 GB
   // a reduced run compresses warm-up and KL annealing by epochs / DEFAULT_EPOCHS, so that it
   // still warms up, anneals and decays instead of spending every epoch in warm-up
   if (epochs < DEFAULT_EPOCHS) {
@@ -182,7 +185,7 @@ async function pretrain(kind, name, data, opts) {
   const { Ctor, label } = pretrainer(kind);
   const spec = DATASETS[name];
   const epochs = opts.epochs ?? DEFAULT_EPOCHS;
-  const model = new Ctor(data.schema, optionsFor(kind, spec.preset, epochs));
+  const model = new Ctor(data.schema, optionsFor(kind, spec.preset, epochs, opts.batch));
   const t0 = Date.now();
   const fit = await model.fit(
     { x: data.train.x, rows: data.train.rows },
@@ -295,7 +298,7 @@ async function runDataset(name, opts) {
 
 // ---- output ----
 function settingsOf(opts) {
-  return { epochs: opts.epochs ?? DEFAULT_EPOCHS, reduced: opts.epochs !== null, schedule: 'compressed-v1', rows: opts.rows, seeds: opts.seeds, kinds: [...opts.kinds].sort(), splitSeed: SPLIT_SEED, pretrainSeed: PRETRAIN_SEED };
+  return { epochs: opts.epochs ?? DEFAULT_EPOCHS, reduced: opts.epochs !== null, schedule: 'compressed-v1', batch: opts.batch, rows: opts.rows, seeds: opts.seeds, kinds: [...opts.kinds].sort(), splitSeed: SPLIT_SEED, pretrainSeed: PRETRAIN_SEED };
 }
 
 const f3 = (v) => (v === undefined || v === null ? '–' : v.toFixed(3).replace(/^0\./, '.'));
@@ -344,7 +347,7 @@ function renderMarkdown(db) {
     ...names.map((n) => {
       const { result: r, settings: s } = db.datasets[n];
       const pre = (k) => (r[k] ? `${r[k].pretrain.epochsRun}/${r[k].pretrain.epochCap} (${r[k].pretrain.bestEpoch ?? '–'}), ${r[k].pretrain.seconds.toFixed(0)} s` : '–');
-      const set = `${s.reduced ? `**reduced**: ${s.epochs} epochs` : `<= ${s.epochs} epochs`}, ${s.seeds} seeds${s.rows ? `, rows <= ${s.rows}` : ''}`;
+      const set = `${s.reduced ? `**reduced**: ${s.epochs} epochs` : `<= ${s.epochs} epochs`}${s.batch ? `, **batch ${s.batch}**` : ''}, ${s.seeds} seeds${s.rows ? `, rows <= ${s.rows}` : ''}`;
       return `| ${DATASETS[n].title} | ${r.rows.train}/${r.rows.validation}/${r.rows.test} | ${r.features} | ${r.rawDim} | ${r.varjepa?.embedDim ?? r.tjepa?.embedDim ?? '–'} | ${pre('varjepa')} | ${pre('tjepa')} | ${r.varjepa ? r.varjepa.mlp.probeEpochs.join(', ') : '–'} | ${(r.seconds / 60).toFixed(1)} min | ${set} |`;
     }),
     '',
