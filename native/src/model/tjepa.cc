@@ -34,7 +34,7 @@ TJepa::TJepa(const TJepaConfig& cfg, const Backend& be) : cfg_(cfg), be_(be) {
   McMax_ = cfg.max_ctx();
   MtMax_ = cfg.max_trg();
   TpMax_ = nA_ + (McMax_ + MtMax_ < D_ ? McMax_ + MtMax_ : D_);
-  tab_.build(cfg.cardinalities, C_, cfg.posBase);
+  tab_.build(cfg.cardinalities, C_, cfg.posBase, be_);
   // the predictor's sin-cos table has D feature positions, then one position per auxiliary token
   pos_pred_ = sinusoid(D_ + nA_, dp_, cfg.predPosBase);
 
