@@ -1,7 +1,7 @@
 // Fast CPU glue ops (see ref/glue.cc): split over independent outputs only, each output summed
 // in the reference's order, so results equal the reference bit for bit at any thread count.
-// Plain loops (the compiler vectorises the contiguous inner loops; no FMA contraction changes
-// a sum of two terms).
+// Plain loops (the compiler vectorises the contiguous inner loops); compiled with
+// -ffp-contract=off (CMakeLists.txt) so dinp + a * dout is not fused into one rounding.
 #include "cpu/ops.h"
 #include "engine/threadpool.h"
 
