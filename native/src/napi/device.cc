@@ -1,12 +1,11 @@
 // Device selection for models (options.device 'auto' | 'cpu' | 'cuda', options.deviceIndex) and
 // the CUDA facts `varjepa doctor` prints.
 //
-// The CUDA op library is complete, but the Var-T-JEPA model code still reads and writes its
-// arenas on the host in places (row concatenation, predictor sequence assembly, loss sums, the
-// uncertainty percentile, sampling; see the CUDA issue's audit), so models run on the CPU for
-// now: 'cuda' loads and self-tests the backend (so every cause of failure is named), then fails
-// with that reason; 'auto' picks the CPU and says why. Flip kModelOnDevice when the model code
-// goes through the backend's memory functions.
+// Var-T-JEPA runs on the CUDA backend: every buffer its ops touch is in the backend's memory and
+// the host reads results only through copies (the model port). The T-JEPA baseline still reads
+// and writes its arenas on the host, so for it 'cuda' loads and self-tests the backend (so every
+// cause of failure is named), then fails with that reason, and 'auto' picks the CPU and says
+// why. Flip kTJepaOnDevice when the T-JEPA model code goes through the backend's memory.
 #include "napi/device.h"
 
 #include "engine/cuda_loader.h"
@@ -15,12 +14,15 @@
 namespace vj {
 namespace napi {
 
-static constexpr bool kModelOnDevice = false;
-static const char* kModelNotPorted =
-    "the Var-T-JEPA model does not run on the CUDA backend yet (its host-side glue code is not ported); "
+static constexpr bool kVarTJepaOnDevice = true;
+static constexpr bool kTJepaOnDevice = false;
+static const char* kTJepaNotPorted =
+    "the T-JEPA model does not run on the CUDA backend yet (its host-side glue code is not ported); "
     "use device 'cpu'";
 
-DeviceChoice choose_device(const std::string& device, int device_index, const std::string& isa) {
+DeviceChoice choose_device(const std::string& device, int device_index, const std::string& isa, DeviceModel model) {
+  const bool kModelOnDevice = model == DeviceModel::VarTJepa ? kVarTJepaOnDevice : kTJepaOnDevice;
+  const char* kModelNotPorted = kTJepaNotPorted;
   DeviceChoice c;
   if (device == "cuda") {
     const Backend& be = cuda_backend(device_index);  // throws naming the cause
@@ -74,7 +76,8 @@ Napi::Object cuda_report(Napi::Env env, int device_index) {
     d.Set("memoryBytes", static_cast<double>(p.memory));
     o.Set("device", d);
   }
-  o.Set("modelSupported", kModelOnDevice);
+  o.Set("modelSupported", kVarTJepaOnDevice);  // Var-T-JEPA
+  o.Set("tjepaSupported", kTJepaOnDevice);
   return o;
 }
 

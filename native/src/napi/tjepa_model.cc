@@ -50,7 +50,7 @@ class TJepaNative : public Napi::ObjectWrap<TJepaNative> {
       std::string isa = o.Get("isa").IsString() ? o.Get("isa").As<Napi::String>().Utf8Value() : "auto";
       std::string device = o.Get("device").IsString() ? o.Get("device").As<Napi::String>().Utf8Value() : "auto";
       const int device_index = o.Get("deviceIndex").IsUndefined() ? 0 : static_cast<int>(integer(o.Get("deviceIndex"), 0, 1023, "options.deviceIndex"));
-      DeviceChoice choice = choose_device(device, device_index, isa);
+      DeviceChoice choice = choose_device(device, device_index, isa, DeviceModel::TJepa);
       const Backend& be = *choice.backend;
       h_ = std::make_shared<Holder<TJepa>>();
       h_->model = std::make_unique<TJepa>(c, be);
