@@ -14,6 +14,7 @@
 //               marked "reduced" in the table
 //   --rows N    at most N rows per dataset (a seeded subsample before the split)
 //   --seeds N   downstream seeds (default 5)
+//   --batch N   pretraining batch size instead of the preset's (marked in the table)
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -52,7 +53,7 @@ const DROPS = [0.1, 0.2, 0.5];
 
 // ---- command line ----
 function parseArgs(argv) {
-  const o = { datasets: [], epochs: null, rows: null, seeds: 5, kinds: ['varjepa', 'tjepa'], kindsGiven: false, force: false };
+  const o = { datasets: [], epochs: null, batch: null, rows: null, seeds: 5, kinds: ['varjepa', 'tjepa'], kindsGiven: false, force: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (name) => {
@@ -61,6 +62,7 @@ function parseArgs(argv) {
       return v;
     };
     if (a === '--epochs') o.epochs = num('epochs');
+    else if (a === '--batch') o.batch = num('batch');
     else if (a === '--rows') o.rows = num('rows');
     else if (a === '--seeds') o.seeds = num('seeds');
     else if (a === '--force') o.force = true;
@@ -68,7 +70,7 @@ function parseArgs(argv) {
       o.kinds = String(argv[++i] ?? '').split(',').filter(Boolean);
       o.kindsGiven = true;
       for (const k of o.kinds) if (!['varjepa', 'tjepa'].includes(k)) throw new RangeError(`Unknown kind '${k}' in --kinds; choose from varjepa, tjepa`);
-    } else if (a.startsWith('-')) throw new RangeError(`Unknown option ${a}; options: --epochs N, --rows N, --seeds N, --kinds varjepa,tjepa, --force`);
+    } else if (a.startsWith('-')) throw new RangeError(`Unknown option ${a}; options: --epochs N, --batch N, --rows N, --seeds N, --kinds varjepa,tjepa, --force`);
     else if (!DATASETS[a]) throw new RangeError(`Unknown dataset '${a}'; choose from: ${Object.keys(DATASETS).join(', ')}`);
     else o.datasets.push(a);
   }
@@ -164,8 +166,15 @@ function pretrainer(kind) {
 }
 
 // T-JEPA takes the options its defaults name (the Var-T-JEPA-only weights are left out)
-function optionsFor(kind, presetName) {
+function optionsFor(kind, presetName, epochs, batch) {
   const o = { ...preset(presetName), seed: PRETRAIN_SEED };
+  if (batch) o.batchSize = batch; // e.g. MNIST's 785-token sequences at batch 256 need ~20 GB
+  // a reduced run compresses warm-up and KL annealing by epochs / DEFAULT_EPOCHS, so that it
+  // still warms up, anneals and decays instead of spending every epoch in warm-up
+  if (epochs < DEFAULT_EPOCHS) {
+    const f = epochs / DEFAULT_EPOCHS;
+    for (const k of ['warmup', 'annealSx', 'annealZ', 'annealSy']) o[k] = o[k] * f;
+  }
   if (kind !== 'tjepa') return o;
   const known = pkg.TJEPA_DEFAULT_OPTIONS || pkg.DEFAULT_TJEPA_OPTIONS;
   if (!known) return o;
@@ -175,13 +184,14 @@ function optionsFor(kind, presetName) {
 async function pretrain(kind, name, data, opts) {
   const { Ctor, label } = pretrainer(kind);
   const spec = DATASETS[name];
-  const model = new Ctor(data.schema, optionsFor(kind, spec.preset));
   const epochs = opts.epochs ?? DEFAULT_EPOCHS;
+  const model = new Ctor(data.schema, optionsFor(kind, spec.preset, epochs, opts.batch));
   const t0 = Date.now();
   const fit = await model.fit(
     { x: data.train.x, rows: data.train.rows },
     {
       epochs,
+      probeEvery: Math.max(1, Math.min(5, Math.round(epochs / 10))),
       labels: data.train.y,
       validation: { data: { x: data.validation.x, rows: data.validation.rows }, labels: data.validation.y },
       onEpoch: (e) => {
@@ -200,14 +210,23 @@ async function embedAll(model, data) {
   return out;
 }
 
+// Var-T-JEPA's surprise of the test rows: the mean KL_sy of the features outside 8 seeded context
+// views of half the row (VarTJepa.embed with views)
+const SURPRISE_VIEWS = 8;
+async function testSurprise(model, data) {
+  const e = await model.embed({ x: data.test.x, rows: data.test.rows }, { views: SURPRISE_VIEWS, viewFraction: 0.5 });
+  return e.surprise;
+}
+
 // ---- probes ----
 const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
 const std = (a) => (a.length > 1 ? Math.sqrt(a.reduce((s, v) => s + (v - mean(a)) ** 2, 0) / (a.length - 1)) : 0);
 const summary = (a) => ({ mean: mean(a), std: std(a), runs: a });
 
 /** MLP probe over the seeds and the linear probe on one feature matrix per part. */
-async function evaluate(feat, data, classes, seeds, uncertainty) {
+async function evaluate(feat, data, classes, seeds, uncertainty, surprise = null) {
   const acc = [], f1 = [], epochs = [], drops = Object.fromEntries(DROPS.map((q) => [q, []])), aurcs = [];
+  const sdrops = Object.fromEntries(DROPS.map((q) => [q, []])), saurcs = [];
   for (let s = 0; s < seeds; s++) {
     const probe = new MlpProbe({ seed: s });
     const r = await probe.fit(feat.train, data.train.y, { classes, validation: { x: feat.validation, y: data.validation.y } });
@@ -219,6 +238,10 @@ async function evaluate(feat, data, classes, seeds, uncertainty) {
     if (uncertainty) {
       for (const q of DROPS) drops[q].push(selectiveAccuracy(pred, data.test.y, uncertainty, q));
       aurcs.push(aurc(pred, data.test.y, uncertainty));
+    }
+    if (surprise) {
+      for (const q of DROPS) sdrops[q].push(selectiveAccuracy(pred, data.test.y, surprise, q));
+      saurcs.push(aurc(pred, data.test.y, surprise));
     }
   }
   const lin = new LinearProbe();
@@ -233,6 +256,10 @@ async function evaluate(feat, data, classes, seeds, uncertainty) {
     out.mlp.aurc = summary(aurcs);
     out.linear.dropped20 = selectiveAccuracy(lpred, data.test.y, uncertainty, 0.2);
     out.linear.aurc = aurc(lpred, data.test.y, uncertainty);
+  }
+  if (surprise) {
+    out.mlp.surpriseDropped = Object.fromEntries(DROPS.map((q) => [`${q * 100}%`, summary(sdrops[q])]));
+    out.mlp.surpriseAurc = summary(saurcs);
   }
   return out;
 }
@@ -256,12 +283,13 @@ async function runDataset(name, opts) {
     const { model, label, pretrain: pre } = await pretrain(kind, name, data, opts);
     log(`${name}: ${label} pretrained, ${pre.epochsRun} epochs in ${pre.seconds.toFixed(1)} s; embedding`);
     const emb = await embedAll(model, data);
+    const surprise = kind === 'varjepa' ? await testSurprise(model, data) : null;
     model.dispose();
     const feat = { train: emb.train.embeddings, validation: emb.validation.embeddings, test: emb.test.embeddings };
     // uncertainty of the test rows: the mean posterior std, the 90th percentile for MNIST and SIM (MODEL.md section 7)
     const unc = kind === 'varjepa' ? (spec.p90 ? emb.test.uncertaintyP90 : emb.test.uncertainty) : null;
     log(`${name}: probes on ${label} embeddings (${emb.test.dim} columns)`);
-    result[kind] = { pretrain: pre, embedDim: emb.test.dim, uncertainty: unc ? (spec.p90 ? 'p90' : 'mean') : null, ...(await evaluate(feat, data, data.classes, opts.seeds, unc)) };
+    result[kind] = { pretrain: pre, embedDim: emb.test.dim, uncertainty: unc ? (spec.p90 ? 'p90' : 'mean') : null, ...(await evaluate(feat, data, data.classes, opts.seeds, unc, surprise)) };
     log(`${name}: ${label} MLP ${result[kind].mlp.accuracy.mean.toFixed(3)}${unc ? `, 20% dropped ${result[kind].mlp.dropped['20%'].mean.toFixed(3)}` : ''}, linear ${result[kind].linear.accuracy.toFixed(3)}`);
   }
   result.seconds = (Date.now() - t0) / 1000;
@@ -270,7 +298,7 @@ async function runDataset(name, opts) {
 
 // ---- output ----
 function settingsOf(opts) {
-  return { epochs: opts.epochs ?? DEFAULT_EPOCHS, reduced: opts.epochs !== null, rows: opts.rows, seeds: opts.seeds, kinds: [...opts.kinds].sort(), splitSeed: SPLIT_SEED, pretrainSeed: PRETRAIN_SEED };
+  return { epochs: opts.epochs ?? DEFAULT_EPOCHS, reduced: opts.epochs !== null, schedule: 'compressed-v1', batch: opts.batch, rows: opts.rows, seeds: opts.seeds, kinds: [...opts.kinds].sort(), splitSeed: SPLIT_SEED, pretrainSeed: PRETRAIN_SEED };
 }
 
 const f3 = (v) => (v === undefined || v === null ? '–' : v.toFixed(3).replace(/^0\./, '.'));
@@ -291,6 +319,10 @@ function renderMarkdown(db) {
     'on validation accuracy keeping the best epoch. Linear probe: softmax regression, full-batch Adam (deterministic, one run).',
     '"dropped" = the q% most uncertain test rows removed (mean posterior std; 90th percentile for MNIST and SIM). AURC: area under',
     'the risk-coverage curve, the mean over k of the error rate among the k most certain rows (lower is better).',
+    '"most surprising dropped" = rows ranked instead by Var-T-JEPA\'s surprise: the mean KL_sy of the features outside 8 seeded',
+    'context views of half the row (VarTJepa.embed with views; our addition, not in the paper).',
+    'A **reduced** run (fewer pretraining epochs than the 100-epoch cap) compresses warm-up and KL annealing by epochs/100 and',
+    'probes every max(1, min(5, round(epochs/10))) epochs.',
     '',
     `| downstream | ${names.map((n) => DATASETS[n].title).join(' | ')} |`,
     `|---|${names.map(() => '---').join('|')}|`,
@@ -298,6 +330,7 @@ function renderMarkdown(db) {
     row('MLP + T-JEPA', (r) => ms(r.tjepa?.mlp.accuracy), 'mlpTJepa'),
     row('MLP + Var-T-JEPA', (r) => ms(r.varjepa?.mlp.accuracy), 'mlpVarTJepa'),
     ...DROPS.map((q) => row(`MLP + Var-T-JEPA, ${q * 100}% most uncertain dropped`, (r) => ms(r.varjepa?.mlp.dropped[`${q * 100}%`]), q === 0.2 ? 'mlpVarTJepaDrop20' : null)),
+    ...DROPS.map((q) => row(`MLP + Var-T-JEPA, ${q * 100}% most surprising dropped`, (r) => ms(r.varjepa?.mlp.surpriseDropped?.[`${q * 100}%`]), null)),
     row('AURC, MLP + Var-T-JEPA', (r) => ms(r.varjepa?.mlp.aurc), null),
     row('Linear raw', (r) => f3(r.raw.linear.accuracy), null),
     row('Linear + T-JEPA', (r) => f3(r.tjepa?.linear.accuracy), null),
@@ -314,7 +347,7 @@ function renderMarkdown(db) {
     ...names.map((n) => {
       const { result: r, settings: s } = db.datasets[n];
       const pre = (k) => (r[k] ? `${r[k].pretrain.epochsRun}/${r[k].pretrain.epochCap} (${r[k].pretrain.bestEpoch ?? '–'}), ${r[k].pretrain.seconds.toFixed(0)} s` : '–');
-      const set = `${s.reduced ? `**reduced**: ${s.epochs} epochs` : `<= ${s.epochs} epochs`}, ${s.seeds} seeds${s.rows ? `, rows <= ${s.rows}` : ''}`;
+      const set = `${s.reduced ? `**reduced**: ${s.epochs} epochs` : `<= ${s.epochs} epochs`}${s.batch ? `, **batch ${s.batch}**` : ''}, ${s.seeds} seeds${s.rows ? `, rows <= ${s.rows}` : ''}`;
       return `| ${DATASETS[n].title} | ${r.rows.train}/${r.rows.validation}/${r.rows.test} | ${r.features} | ${r.rawDim} | ${r.varjepa?.embedDim ?? r.tjepa?.embedDim ?? '–'} | ${pre('varjepa')} | ${pre('tjepa')} | ${r.varjepa ? r.varjepa.mlp.probeEpochs.join(', ') : '–'} | ${(r.seconds / 60).toFixed(1)} min | ${set} |`;
     }),
     '',
