@@ -38,6 +38,31 @@ describe.skipIf(!cudaStatus.model.ok)('Var-T-JEPA on CUDA vs CPU', () => {
     expectClose(gpu.exportParameters(), cpu.exportParameters(), { atol: 1e-5, rtol: 1e-3 }, 'parameters after one step');
     const ea = await cpu.embed(table), eb = await gpu.embed(table);
     expectClose(eb.embeddings, ea.embeddings, { atol: 1e-4, rtol: 1e-3 }, 'embeddings');
+    expectClose(eb.uncertainty, ea.uncertainty, { atol: 1e-4, rtol: 1e-3 }, 'uncertainty');
+    expectClose(eb.uncertaintyP90, ea.uncertaintyP90, { atol: 1e-4, rtol: 1e-3 }, 'uncertainty p90');
+    cpu.dispose();
+    gpu.dispose();
+  });
+
+  it('embedding with context views (and surprise) and generation match', async () => {
+    const cpu = new VarTJepa(schema, { ...options, device: 'cpu' });
+    const gpu = new VarTJepa(schema, { ...options, device: 'cuda' });
+    await cpu.fit(table, { epochs: 2 });
+    // the parameters and optimiser state travel through the host: the GPU model continues from the CPU's
+    gpu.importParameters(cpu.exportParameters());
+    expectClose(gpu.exportParameters(), cpu.exportParameters(), { atol: 0, rtol: 0 }, 'imported parameters');
+    const opts = { views: 3, viewFraction: 0.6, viewSeed: 5 };
+    const ea = await cpu.embed(table, opts), eb = await gpu.embed(table, opts);
+    for (const k of ['embeddings', 'uncertainty', 'uncertaintyP90', 'surprise'] as const)
+      expectClose(eb[k]!, ea[k]!, { atol: 1e-4, rtol: 1e-3 }, `views: ${k}`);
+    const observed = Uint8Array.from({ length: 4 * 5 }, (_, i) => (i % 5 === 1 || i % 5 === 3 ? 0 : 1));
+    const x = table.x.slice(0, 4 * 5);
+    const ga = await cpu.generate({ x, rows: 4 }, observed, { draws: 3, seed: 9 });
+    const gb = await gpu.generate({ x, rows: 4 }, observed, { draws: 3, seed: 9 });
+    // same noise: numeric draws and class probabilities agree (sampled classes may flip at a boundary)
+    expectClose(gb.probs, ga.probs, { atol: 1e-4, rtol: 1e-3 }, 'generated class probabilities');
+    for (let i = 0; i < ga.values.length; i++)
+      if (i % 5 === 3) expect(Math.abs(gb.values[i] - ga.values[i]), `numeric draw ${i}`).toBeLessThanOrEqual(1e-3 * (1 + Math.abs(ga.values[i])));
     cpu.dispose();
     gpu.dispose();
   });

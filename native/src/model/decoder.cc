@@ -37,6 +37,11 @@ void FeatureDecoder::allocate(int64_t maxTokens, const Backend* be) {
   inv_.resize(static_cast<size_t>(N));
   target_.resize(static_cast<size_t>(N));
   target_num_.resize(static_cast<size_t>(N));
+  if (be && be->on_device) {  // the per-call uploads at their largest
+    perm_dev_.reserve(*be, N);
+    target_dev_.reserve(*be, N);
+    target_num_dev_.reserve(*be, N);
+  }
   offsets_.resize(static_cast<size_t>(D_) + 1);
   cursor_.resize(static_cast<size_t>(D_));
   out_off_.resize(static_cast<size_t>(D_) + 1);

@@ -156,6 +156,17 @@ VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be) : cfg_(cfg), be_(b
   if (trg_stack_.scratch_floats() > sc) sc = trg_stack_.scratch_floats();
   if (pred_stack_.scratch_floats() > sc) sc = pred_stack_.scratch_floats();
   scratch_.reserve(sc, be);
+  if (be.on_device) {  // the per-step uploads at their largest, so no step allocates
+    x_dev_.reserve(be, static_cast<int64_t>(Bm) * D_);
+    feat_c_dev_.reserve(be, ctxT);
+    idx_tok_c_dev_.reserve(be, ctxT);
+    ctx_dev_.reserve(be, ctxT);
+    feat_t_dev_.reserve(be, BD);
+    idx_tok_t_dev_.reserve(be, BD);
+    idx_q_dev_.reserve(be, KBp);
+    idx_sw_dev_.reserve(be, KBp);
+    trg_dev_.reserve(be, KBp);
+  }
   idx_tok_c_.resize(static_cast<size_t>(ctxT));
   feat_c_.resize(static_cast<size_t>(ctxT));
   row_c_.resize(static_cast<size_t>(ctxT));
