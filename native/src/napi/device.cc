@@ -8,6 +8,10 @@
 // why. Flip kTJepaOnDevice when the T-JEPA model code goes through the backend's memory.
 #include "napi/device.h"
 
+#include <cstdlib>
+#include <map>
+#include <mutex>
+
 #include "engine/cuda_loader.h"
 #include "engine/error.h"
 
@@ -19,6 +23,25 @@ static constexpr bool kTJepaOnDevice = false;
 static const char* kTJepaNotPorted =
     "the T-JEPA model does not run on the CUDA backend yet (its host-side glue code is not ported); "
     "use device 'cpu'";
+
+// Test hook: with VARJEPA_STAGED_DEVICE=1 in the environment, device 'cpu' gives a ported model a
+// copy of the CPU backend that declares its memory not host-addressable (on_device), so the
+// model takes every device path (uploads of inputs, index lists and host-drawn noise, read-backs
+// of losses and outputs) while the ops still run on the CPU. Results must equal the plain CPU
+// backend bit for bit (test/model-staged.test.ts); this is how the device paths are tested on
+// machines without a GPU.
+static const Backend& staged(const Backend& b) {
+  static std::mutex mu;
+  static std::map<std::string, Backend> copies;  // node-stable addresses
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = copies.find(b.name);
+  if (it == copies.end()) {
+    Backend t = b;
+    t.on_device = true;
+    it = copies.emplace(b.name, t).first;
+  }
+  return it->second;
+}
 
 DeviceChoice choose_device(const std::string& device, int device_index, const std::string& isa, DeviceModel model) {
   const bool kModelOnDevice = model == DeviceModel::VarTJepa ? kVarTJepaOnDevice : kTJepaOnDevice;
@@ -34,7 +57,10 @@ DeviceChoice choose_device(const std::string& device, int device_index, const st
     c.reason = "requested";
     return c;
   }
-  if (device == "auto" && kModelOnDevice) {
+  if (device == "auto" && kModelOnDevice && !isa.empty() && isa != "auto") {
+    // an explicit instruction set names a CPU backend
+    c.reason = "auto: isa '" + isa + "' selects a CPU backend";
+  } else if (device == "auto" && kModelOnDevice) {
     try {
       c.backend = &cuda_backend(device_index);
       c.device = "cuda";
@@ -52,6 +78,11 @@ DeviceChoice choose_device(const std::string& device, int device_index, const st
   }
   c.backend = &cpu_backend(isa.c_str());
   c.device = "cpu";
+  const char* st = std::getenv("VARJEPA_STAGED_DEVICE");
+  if (kModelOnDevice && st && std::string(st) == "1") {
+    c.backend = &staged(*c.backend);
+    c.reason += " (staged device paths: VARJEPA_STAGED_DEVICE=1)";
+  }
   return c;
 }
 
