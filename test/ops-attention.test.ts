@@ -30,6 +30,8 @@ const CROSS_SHAPES: CrossShape[] = [
   { B: 4, P: 4, T: 16, NH: 2, HS: 16 },
   { B: 37, P: 4, T: 14, NH: 4, HS: 16 },
   { B: 3, P: 6, T: 9, NH: 2, HS: 12 },
+  // P >= W/2 on every ISA: the fast forward puts queries in vector lanes (more than W on AVX2)
+  { B: 2, P: 11, T: 9, NH: 2, HS: 20 },
 ];
 
 /**

@@ -5,10 +5,11 @@
 //
 // Work is split over (row b, head h) pairs; each pair owns its slices of out, probs and of the
 // q/k/v gradients, so any split gives the same bits. Per pair everything is fused over
-// cache-resident data: K (or V in backward) is transposed once into scratch (HS, Tp) so scores
-// are vectorised over keys without horizontal sums; softmax runs on a padded row; the weighted
-// sums are vectorised over the head dimension. Blocks of R query rows (or key columns) share
-// each load.
+// cache-resident data. Forward with many queries (self-attention) puts up to W queries in the
+// lanes of a vector and loops over keys, so the softmax needs no horizontal reductions; with
+// few queries (pooling) K is transposed into scratch (HS, Tp) and scores are vectorised over
+// keys. Backward transposes V the same way. The weighted sums are vectorised over the head
+// dimension. Blocks of R query rows (or key columns) share each load.
 #include "cpu/ops.h"
 #include "engine/threadpool.h"
 
@@ -217,20 +218,14 @@ struct Head {
   const uint8_t* mask;  // (T) or null
 };
 
+// Rows layout (few queries, e.g. the P pooling queries): keys in lanes, R query rows per block.
 // out rows (nq, out_stride), probs (nq, T). scratch: (1 + HS + R) * Tp floats.
-void head_forward(float* out, int64_t out_stride, float* probs, const Head& h, float scale,
-                  float* scratch) {
+void head_forward_rows(float* out, int64_t out_stride, float* probs, const Head& h, float scale,
+                       float* scratch) {
   const int T = h.T, Tp = padded(T);
   float* keep = scratch;
   float* kt = keep + Tp;               // (HS, Tp)
   float* s = kt + (int64_t)h.HS * Tp;  // (R, Tp)
-  if (make_keep(keep, h.mask, T, Tp) == 0) {  // every key masked: zeros, by definition
-    for (int i = 0; i < h.nq; ++i) {
-      for (int d = 0; d < h.HS; ++d) out[i * out_stride + d] = 0.f;
-      for (int j = 0; j < T; ++j) probs[(int64_t)i * T + j] = 0.f;
-    }
-    return;
-  }
   transpose_rows(kt, h.k, h.kv_stride, T, Tp, h.HS);
   for (int i0 = 0; i0 < h.nq; i0 += R) {
     const int nr = h.nq - i0 < R ? h.nq - i0 : R;
@@ -238,6 +233,110 @@ void head_forward(float* out, int64_t out_stride, float* probs, const Head& h, f
     softmax_rows(s, probs + (int64_t)i0 * T, nr, keep, T, Tp);
     mix_rows(out + i0 * out_stride, out_stride, false, s, Tp, nr, h.v, h.kv_stride, keep, T, h.HS);
   }
+}
+
+// st (T, W): for each kept key j, st[j] = scale * k_j . (query columns of qt (HS, W)), four
+// keys at a time so four FMA chains overlap; masked rows of st are left alone (never read).
+// Returns the lane-wise maximum over kept keys.
+vf key_scores(float* st, const float* qt, const Head& h, const float* keep, float scale) {
+  vf m = set1(-__builtin_inff());
+  const vf vs = set1(scale);
+  int grp[R];
+  int ng = 0;
+  for (int j = 0; j <= h.T; ++j) {
+    if (j < h.T && keep[j] != 0.f) grp[ng++] = j;
+    if (ng == R || (j == h.T && ng > 0)) {
+      const float* kr[R];
+      for (int g = 0; g < R; ++g) kr[g] = h.k + (int64_t)grp[g < ng ? g : ng - 1] * h.kv_stride;
+      vf acc[R];
+      for (int g = 0; g < R; ++g) acc[g] = zero();
+      for (int d = 0; d < h.HS; ++d) {
+        const vf qd = load(qt + (int64_t)d * W);
+        for (int g = 0; g < R; ++g) acc[g] = fmadd(set1(kr[g][d]), qd, acc[g]);
+      }
+      for (int g = 0; g < ng; ++g) {
+        const vf sg = mul(acc[g], vs);
+        store(st + (int64_t)grp[g] * W, sg);
+        m = max(m, sg);
+      }
+      ng = 0;
+    }
+  }
+  return m;
+}
+
+// Columns layout (self-attention, where queries are as many as keys): up to W queries in the
+// lanes of one vector, keys looped over. Scores, the row maximum, exp and the row sum are then
+// lane-wise operations down the keys, with no horizontal reductions; one register transpose per
+// W keys turns the (key, query) probabilities into probs rows.
+// out rows (nq, out_stride), probs (nq, T). scratch: Tp + max((HS + T) * W, (HS + R) * Tp).
+void head_forward_cols(float* out, int64_t out_stride, float* probs, const Head& h, float scale,
+                       float* scratch) {
+  const int T = h.T, Tp = padded(T);
+  float* keep = scratch;
+  float* qt = keep + Tp;               // (HS, W): a block of queries, transposed
+  float* st = qt + (int64_t)h.HS * W;  // (T, W): scores, then probabilities, key-major
+  for (int i0 = 0; i0 < h.nq; i0 += W) {
+    const int nb = h.nq - i0 < W ? h.nq - i0 : W;
+    if (2 * nb < W) {  // a short last block (T = 20 on AVX-512): the rows layout wastes less
+      Head rest = h;
+      rest.q = h.q + i0 * h.q_stride;
+      rest.nq = nb;
+      head_forward_rows(out + i0 * out_stride, out_stride, probs + (int64_t)i0 * T, rest, scale,
+                        scratch);
+      return;
+    }
+    for (int d0 = 0; d0 < h.HS; d0 += W)
+      transpose_tile(qt + (int64_t)d0 * W, W, h.q + i0 * h.q_stride + d0, h.q_stride, nb,
+                     h.HS - d0 < W ? h.HS - d0 : W);
+    const vf m = key_scores(st, qt, h, keep, scale);
+    vf sum = zero();
+    for (int j = 0; j < T; ++j) {
+      if (keep[j] == 0.f) continue;
+      const vf e = vexp(sub(load(st + (int64_t)j * W), m));
+      store(st + (int64_t)j * W, e);
+      sum = add(sum, e);
+    }
+    const vf inv = div(set1(1.f), sum);  // padding lanes (no query) may hold anything
+    // probs rows i0 .. i0+nb: W keys at a time, transposed in registers
+    for (int j0 = 0; j0 < T; j0 += W) {
+      const int nj = T - j0 < W ? T - j0 : W;
+      vf r[W];
+      for (int j = 0; j < W; ++j)
+        r[j] = (j < nj && keep[j0 + j] != 0.f) ? mul(load(st + (int64_t)(j0 + j) * W), inv) : zero();
+      transpose_regs(r);
+      for (int i = 0; i < nb; ++i) store_upto(probs + (int64_t)(i0 + i) * T + j0, r[i], nj);
+    }
+    for (int r0 = 0; r0 < nb; r0 += R) {
+      const int nr = nb - r0 < R ? nb - r0 : R;
+      mix_rows(out + (i0 + r0) * out_stride, out_stride, false, probs + (int64_t)(i0 + r0) * T, T,
+               nr, h.v, h.kv_stride, keep, T, h.HS);
+    }
+  }
+}
+
+// Picks the layout: queries in lanes once they fill at least half a vector.
+inline bool use_cols(int nq) { return 2 * nq >= W; }
+inline int64_t forward_scratch(int nq, int T, int HS) {
+  const int64_t rows = (int64_t)(HS + R) * padded(T), cols = (int64_t)(HS + T) * W;
+  return padded(T) + (use_cols(nq) && cols > rows ? cols : rows);
+}
+
+// out rows (nq, out_stride), probs (nq, T); scratch: forward_scratch(nq, T, HS) floats.
+void head_forward(float* out, int64_t out_stride, float* probs, const Head& h, float scale,
+                  float* scratch) {
+  const int T = h.T, Tp = padded(T);
+  if (make_keep(scratch, h.mask, T, Tp) == 0) {  // every key masked: zeros, by definition
+    for (int i = 0; i < h.nq; ++i) {
+      for (int d = 0; d < h.HS; ++d) out[i * out_stride + d] = 0.f;
+      for (int j = 0; j < T; ++j) probs[(int64_t)i * T + j] = 0.f;
+    }
+    return;
+  }
+  if (use_cols(h.nq))
+    head_forward_cols(out, out_stride, probs, h, scale, scratch);
+  else
+    head_forward_rows(out, out_stride, probs, h, scale, scratch);
 }
 
 // Backward of one pair, differentiating out_i = sum_j p_ij v_j with p_i = softmax(scale q_i.k_j):
@@ -301,7 +400,7 @@ void attention_forward(float* out, float* probs, const float* qkv, const uint8_t
                        const AttnDims& d) {
   const int64_t C = (int64_t)d.NH * d.HS, T = d.T, tasks = (int64_t)d.B * d.NH;
   const int slots = slots_for(tasks, 4.0 * T * T * d.HS);
-  Scratch sc(slots, (int64_t)(1 + d.HS + R) * padded(d.T));
+  Scratch sc(slots, forward_scratch(d.T, d.T, d.HS));
   const float scale = head_scale(d.HS);
   run_slots(tasks, slots, sc, [&](int64_t t, float* buf) {
     const int64_t b = t / d.NH, hh = t % d.NH;
@@ -334,7 +433,7 @@ void cross_attention_forward(float* out, float* probs, const float* q, const flo
                              const uint8_t* key_mask, const CrossDims& d) {
   const int64_t C = (int64_t)d.NH * d.HS, T = d.T, P = d.P, tasks = (int64_t)d.B * d.NH;
   const int slots = slots_for(tasks, 4.0 * P * T * d.HS);
-  Scratch sc(slots, (int64_t)(1 + d.HS + R) * padded(d.T));
+  Scratch sc(slots, forward_scratch(d.P, d.T, d.HS));
   const float scale = head_scale(d.HS);
   run_slots(tasks, slots, sc, [&](int64_t t, float* buf) {
     const int64_t b = t / d.NH, hh = t % d.NH;
