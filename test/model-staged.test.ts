@@ -3,10 +3,11 @@
 // so the model uploads its inputs, index lists and host-drawn noise, and reads losses and outputs
 // back through copies, exactly as on CUDA, while the ops run on the CPU. Everything must equal the
 // plain CPU backend bit for bit: training (with dropout), gradients, optimiser state, the
-// reparameterisation noise, embeddings with and without context views, and generation.
+// reparameterisation noise, embeddings with and without context views, and generation. The
+// T-JEPA baseline goes through the same paths (training with dropout, EMA target, embedding).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { VarTJepa } from '../lib';
+import { TJepa, VarTJepa } from '../lib';
 import { TINY_OPTIONS, TINY_SCHEMA, tinyData } from './helpers/tiny-model';
 
 function expectBitEqual(a: Float32Array, b: Float32Array, what: string) {
@@ -19,16 +20,18 @@ function expectBitEqual(a: Float32Array, b: Float32Array, what: string) {
 
 const OPTIONS = { ...TINY_OPTIONS, dropout: 0.1, dropoutP: 0.1, device: 'cpu' as const };
 
-function make(staged: boolean) {
+function withStaged<T>(staged: boolean, f: () => T): T {
   const before = process.env.VARJEPA_STAGED_DEVICE;
   process.env.VARJEPA_STAGED_DEVICE = staged ? '1' : '0';
   try {
-    return new VarTJepa(TINY_SCHEMA, OPTIONS);
+    return f();
   } finally {
     if (before === undefined) delete process.env.VARJEPA_STAGED_DEVICE;
     else process.env.VARJEPA_STAGED_DEVICE = before;
   }
 }
+
+const make = (staged: boolean) => withStaged(staged, () => new VarTJepa(TINY_SCHEMA, OPTIONS));
 
 describe('Var-T-JEPA through the device paths (staged on the CPU)', () => {
   let plain: VarTJepa, staged: VarTJepa;
@@ -90,5 +93,28 @@ describe('Var-T-JEPA through the device paths (staged on the CPU)', () => {
     staged.importOptimizerState({ ...s, m: s.m.map((v) => v + 1) });
     expectBitEqual(staged.exportParameters(), p.map((v) => v * 0.5), 'imported parameters');
     expectBitEqual(staged.exportOptimizerState().m, s.m.map((v) => v + 1), 'imported m');
+  });
+});
+
+describe('T-JEPA through the device paths (staged on the CPU)', () => {
+  it('trains and embeds bit-identically', async () => {
+    const { pool: _pool, ...rest } = OPTIONS;
+    const opts = { ...rest, nAux: 2 };
+    const plain = withStaged(false, () => new TJepa(TINY_SCHEMA, opts));
+    const staged = withStaged(true, () => new TJepa(TINY_SCHEMA, opts));
+    try {
+      const data = tinyData(30, 8);
+      const a = await plain.fit(data, { epochs: 2 });
+      const b = await staged.fit(data, { epochs: 2 });
+      expect(b.history.map((h) => h.loss)).toEqual(a.history.map((h) => h.loss));
+      expectBitEqual(staged.exportParameters(), plain.exportParameters(), 'parameters (trained and EMA target)');
+      expectBitEqual(staged.exportGradients(), plain.exportGradients(), 'gradients');
+      expectBitEqual(staged.exportOptimizerState().v, plain.exportOptimizerState().v, 'AdamW v');
+      const ea = await plain.embed(data), eb = await staged.embed(data);
+      expectBitEqual(eb.embeddings, ea.embeddings, 'embeddings');
+    } finally {
+      plain.dispose();
+      staged.dispose();
+    }
   });
 });

@@ -1,11 +1,10 @@
 // Device selection for models (options.device 'auto' | 'cpu' | 'cuda', options.deviceIndex) and
 // the CUDA facts `varjepa doctor` prints.
 //
-// Var-T-JEPA runs on the CUDA backend: every buffer its ops touch is in the backend's memory and
-// the host reads results only through copies (the model port). The T-JEPA baseline still reads
-// and writes its arenas on the host, so for it 'cuda' loads and self-tests the backend (so every
-// cause of failure is named), then fails with that reason, and 'auto' picks the CPU and says
-// why. Flip kTJepaOnDevice when the T-JEPA model code goes through the backend's memory.
+// Var-T-JEPA and T-JEPA run on the CUDA backend: every buffer their ops touch is in the
+// backend's memory and the host reads results only through copies (the model port). A model
+// whose flag below is false would still load and self-test the backend for 'cuda' (so every
+// cause of failure is named), then fail with kModelNotPorted; 'auto' would pick the CPU.
 #include "napi/device.h"
 
 #include <cstdlib>
@@ -19,7 +18,7 @@ namespace vj {
 namespace napi {
 
 static constexpr bool kVarTJepaOnDevice = true;
-static constexpr bool kTJepaOnDevice = false;
+static constexpr bool kTJepaOnDevice = true;
 static const char* kTJepaNotPorted =
     "the T-JEPA model does not run on the CUDA backend yet (its host-side glue code is not ported); "
     "use device 'cpu'";
