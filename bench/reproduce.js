@@ -195,8 +195,11 @@ async function pretrain(kind, name, data, opts) {
       labels: data.train.y,
       validation: { data: { x: data.validation.x, rows: data.validation.rows }, labels: data.validation.y },
       onEpoch: (e) => {
-        const probe = e.probe ? `, probe ${e.probe.accuracy.toFixed(3)} (${e.probe.selectiveAccuracy.toFixed(3)} at 20% dropped)` : '';
-        log(`  ${name} ${label} epoch ${e.epoch}/${epochs}: loss ${e.loss.total.toFixed(4)}, ${Math.round(e.rowsPerSec)} rows/s${probe}`);
+        // Var-T-JEPA reports the ELBO total and a selective probe score; T-JEPA its latent MSE
+        const sel = e.probe?.selectiveAccuracy;
+        const probe = e.probe ? `, probe ${e.probe.accuracy.toFixed(3)}${sel === undefined ? '' : ` (${sel.toFixed(3)} at 20% dropped)`}` : '';
+        const loss = e.loss.total ?? e.loss.loss;
+        log(`  ${name} ${label} epoch ${e.epoch}/${epochs}: loss ${loss.toFixed(4)}, ${Math.round(e.rowsPerSec)} rows/s${probe}`);
       },
     },
   );
