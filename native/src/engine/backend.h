@@ -165,6 +165,7 @@ struct Backend {
   bool on_device = false;  // buffers are not host-addressable
 
   // ---- glue (model port; appended): row moves the models need on any backend --------------
+  // (backend_op_count counts from here to the end of the struct: append only op pointers)
   // out (n) = value
   void (*fill_forward)(float* out, float value, int64_t n);
   // out (n) = a * inp;  dinp += a * dout
