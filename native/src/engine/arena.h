@@ -28,7 +28,8 @@ class Arena {
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
   ~Arena() {
-    if (data_) be_->mem_free(data_);
+    if (host_base_) std::free(host_base_);
+    else if (data_) be_->mem_free(data_);
   }
 
   // registers a view; returns its index
@@ -46,6 +47,16 @@ class Arena {
   void allocate(const Backend* be = nullptr) {
     if (be) be_ = be;
     const int64_t bytes = (total_ > 0 ? total_ : 16) * static_cast<int64_t>(sizeof(float));
+    if (!be_->on_device) {
+      // host memory from calloc: large blocks come as fresh zero pages from the kernel, so a
+      // model sized for its largest step costs nothing until a page is first used (writing
+      // zeros over the whole block took seconds and counted every page as resident)
+      host_base_ = std::calloc(static_cast<size_t>(bytes) + 64, 1);
+      if (!host_base_) throw Error("out of memory allocating " + std::to_string(bytes) + " bytes on the host");
+      const uintptr_t a = (reinterpret_cast<uintptr_t>(host_base_) + 63) & ~static_cast<uintptr_t>(63);
+      data_ = reinterpret_cast<float*>(a);
+      return;
+    }
     data_ = static_cast<float*>(be_->mem_alloc(bytes));
     if (!data_) {
       const char* why = be_->last_error();
@@ -79,6 +90,7 @@ class Arena {
   std::vector<View> views_;
   int64_t total_ = 0;
   float* data_ = nullptr;
+  void* host_base_ = nullptr;  // the calloc block behind data_ (host memory)
   const Backend* be_ = &host_backend_memory();
 };
 
