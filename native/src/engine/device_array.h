@@ -5,6 +5,7 @@
 // pointers of the same backend.
 #pragma once
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,14 @@ class DeviceArray {
     release();
     be_ = &be;
     const int64_t bytes = (n > 0 ? n : 1) * static_cast<int64_t>(sizeof(T));
+    const int64_t cap = n > 0 ? n : 1;
+    if (!be.on_device) {  // host memory from calloc, like Arena: untouched pages cost nothing
+      host_base_ = std::calloc(static_cast<size_t>(bytes) + 64, 1);
+      if (!host_base_) throw Error("out of memory allocating " + std::to_string(bytes) + " bytes on the host");
+      data_ = reinterpret_cast<T*>((reinterpret_cast<uintptr_t>(host_base_) + 63) & ~static_cast<uintptr_t>(63));
+      cap_ = cap;
+      return;
+    }
     data_ = static_cast<T*>(be.mem_alloc(bytes));
     if (!data_) {
       const char* why = be.last_error();
@@ -36,7 +45,7 @@ class DeviceArray {
       throw Error(msg);
     }
     be.mem_set(data_, 0, bytes);
-    cap_ = n > 0 ? n : 1;
+    cap_ = cap;
   }
   // copies host[0, n) in (growing first when needed); returns the backend pointer
   T* upload(const Backend& be, const T* host, int64_t n) {
@@ -52,12 +61,15 @@ class DeviceArray {
 
  private:
   void release() {
-    if (data_) be_->mem_free(data_);
+    if (host_base_) std::free(host_base_);
+    else if (data_) be_->mem_free(data_);
+    host_base_ = nullptr;
     data_ = nullptr;
     cap_ = 0;
   }
   const Backend* be_ = nullptr;
   T* data_ = nullptr;
+  void* host_base_ = nullptr;  // the calloc block behind data_ (host memory)
   int64_t cap_ = 0;
 };
 
