@@ -1,7 +1,7 @@
 // The `varjepa` command line.
 import { Command, CommanderError } from 'commander';
 
-import { formatDemo, runDemo } from './commands/demo';
+import { DEMO_EPOCHS, formatDemo, runDemo } from './commands/demo';
 import { runEmbed } from './commands/embed';
 import { formatEvaluate, runEvaluate } from './commands/evaluate';
 import { formatFit, runFit } from './commands/fit';
@@ -36,7 +36,7 @@ function program(): Command {
   p.command('demo')
     .description('train on a built-in synthetic table, embed it and report accuracy and uncertainty')
     .addHelpText('after', '\nExamples:\n  $ varjepa demo')
-    .option('--epochs <n>', 'training epochs', (v) => Number(v), 12)
+    .option('--epochs <n>', 'training epochs', (v) => Number(v), DEMO_EPOCHS)
     .option('--rows <n>', 'rows of the generated table', (v) => Number(v), 6000)
     .option('--seed <n>', 'seed', (v) => Number(v), 0)
     .option('--json', 'print the report as JSON')

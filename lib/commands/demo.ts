@@ -30,6 +30,10 @@ export interface DemoReport {
   rawProbeAccuracy: number;
   chance: number;
   uncertaintyAmbiguitySpearman: number;
+  /** Context views used for the surprise. */
+  surpriseViews: number;
+  surpriseAmbiguitySpearman: number;
+  probeAccuracyDropSurprise20: number;
   firstLoss: number;
   lastLoss: number;
 }
@@ -38,12 +42,17 @@ export interface DemoReport {
 export const DEMO_MODEL: VarTJepaOptions = {
   d: 32, layers: 2, heads: 4, ff: 64, dp: 16, layersP: 1, headsP: 4, ffp: 64,
   ctxMin: 0.15, ctxMax: 0.5, trgMin: 0.15, trgMax: 0.8, aRec: 0.001, aGen: 0.1,
-  aSx: 1e-6, aZ: 1e-6, aSy: 1e-5, annealSx: 5, annealZ: 5, annealSy: 5, warmup: 2, lr: 1e-3, batchSize: 256,
+  aSx: 1e-6, aZ: 1e-6, aSy: 1e-5, annealSx: 5, annealZ: 5, annealSy: 5, warmup: 2, lr: 2e-3, batchSize: 256,
 };
+
+/** Epochs of the demo: the predictor needs them to learn which rows are hard to predict. */
+export const DEMO_EPOCHS = 50;
+/** Context views of half the row behind the demo's surprise (VarTJepa.embed with views). */
+export const DEMO_VIEWS = 16;
 
 export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const progress = new Progress({ quiet: options.quiet });
-  const epochs = options.epochs ?? 12;
+  const epochs = options.epochs ?? DEMO_EPOCHS;
   const seed = options.seed ?? 0;
   const sim = simTable({ rows: options.rows ?? 6000, seed });
   const D = sim.schema.features.length;
@@ -76,6 +85,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     const embTest = await model.embed(test, { onProgress: (d, t) => progress.update(`embed ${Progress.bar(d / t)} ${d}/${t}`) });
     const embedSeconds = (Date.now() - te) / 1000;
     progress.done();
+    // the surprise of the test rows: how badly 16 random halves of each row predict the rest
+    const viewed = await model.embed(test, { views: DEMO_VIEWS, viewFraction: 0.5, onProgress: (d, t) => progress.update(`surprise ${Progress.bar(d / t)} ${d}/${t}`) });
+    progress.done();
+    const surprise = viewed.surprise as Float32Array;
     const probe = LinearProbe.fit(embTrain.embeddings, train.rows, train.labels, sim.classes);
     const pred = probe.predict(embTest.embeddings, test.rows);
     const raw = LinearProbe.fit(train.x, train.rows, train.labels, sim.classes);
@@ -92,6 +105,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       rawProbeAccuracy: selectiveAccuracy(rawPred, test.labels, null, 0),
       chance: 1 / sim.classes,
       uncertaintyAmbiguitySpearman: spearman(embTest.uncertainty, test.amb),
+      surpriseViews: DEMO_VIEWS,
+      surpriseAmbiguitySpearman: spearman(surprise, test.amb),
+      probeAccuracyDropSurprise20: selectiveAccuracy(pred, test.labels, surprise, 0.2),
       firstLoss: first,
       lastLoss: last,
     };
@@ -108,7 +124,8 @@ export function formatDemo(r: DemoReport): string {
     `training: ${r.epochs} epochs in ${r.trainSeconds.toFixed(1)} s (${r.trainRowsPerSec.toFixed(0)} rows/s); loss ${r.firstLoss.toFixed(4)} -> ${r.lastLoss.toFixed(4)}`,
     `embedding: ${r.embedRowsPerSec.toFixed(0)} rows/s`,
     `linear probe on embeddings (test): ${pct(r.probeAccuracy)} (chance ${pct(r.chance)}, raw features ${pct(r.rawProbeAccuracy)})`,
-    `  dropping the 20% most uncertain rows: ${pct(r.probeAccuracyDrop20)}`,
-    `uncertainty vs row ambiguity: Spearman ${r.uncertaintyAmbiguitySpearman.toFixed(3)}`,
+    `  dropping the 20% most uncertain rows (posterior std): ${pct(r.probeAccuracyDrop20)}`,
+    `  dropping the 20% most surprising rows (${r.surpriseViews} context views): ${pct(r.probeAccuracyDropSurprise20)}`,
+    `row ambiguity vs surprise: Spearman ${r.surpriseAmbiguitySpearman.toFixed(3)}; vs posterior std: ${r.uncertaintyAmbiguitySpearman.toFixed(3)}`,
   ].join('\n');
 }

@@ -9,7 +9,8 @@
 // selectiveAccuracy(drop) = 1 - risk at coverage k / n with k = max(1, round(n * (1 - drop))).
 import { invalid, number } from '../validate';
 
-type Labels = ArrayLike<number>;
+/** Class labels (or predictions): any array-like of integers. */
+export type Labels = ArrayLike<number>;
 
 function isArrayLike(v: unknown): v is ArrayLike<number> {
   return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));

@@ -226,7 +226,7 @@ function checkTraining(file: string, v: unknown): TrainingState {
  * Parses a model file from its bytes and checks its structure: header length, UTF-8 JSON header,
  * string metadata, F32 dtypes, data offsets (inside the data area, contiguous, matching the
  * shapes) and finite values. The tensors are not yet compared with a parameter table
- * ({@link checkTensors} does that).
+ * (`checkTensors` does that).
  */
 export function parseModelFile(bytes: Uint8Array, file: string): ModelFile {
   if (bytes.length < 8) throw fileError(file, `${bytes.length} bytes is shorter than the 8-byte header length`);

@@ -5,7 +5,7 @@ import { LinearProbe, selectiveAccuracy } from '../eval/linear-probe';
 import { native, packageVersion } from '../native';
 import { boolean, integer, invalid } from '../validate';
 import { checkFitCallbacks, checkSelection } from './fit-common';
-import { sampleMasks } from './masks';
+import { sampleMasks, type StepMaskSet } from './masks';
 import { mixSeed, Rng } from './random';
 import { emaMomentum, learningRate } from './schedule';
 import { cardinalities, checkTable, type ModelSchema, type TableData } from './schema';
@@ -91,7 +91,8 @@ export interface TJepaConfig {
   options: Required<TJepaOptions>;
 }
 
-type StepMasks = { ctxSize: number; trgSize: number; ctx: Int32Array; trg: Int32Array };
+/** The masks of one step (see {@link VarTJepa.masksAt}). */
+type StepMasks = StepMaskSet;
 
 interface NativeTJepa {
   trainStep(x: Float32Array, rows: number, ctx: Int32Array, trg: Int32Array, ctxSize: number, trgSize: number, schedule: TJepaSchedule): Promise<TJepaLoss & { step: number }>;
