@@ -64,6 +64,9 @@ function formatCuda(c: VarjepaInfo['cuda']): string[] {
   if (c.library) lines.push(`cuda library  ${c.library} (architectures ${c.architectures ?? '?'}, runtime ${c.runtime ?? '?'})`);
   if (c.driver) lines.push(`cuda driver   ${c.driver}${c.devices !== undefined ? `, ${c.devices} device(s)` : ''}`);
   if (c.device) lines.push(`cuda device   ${c.device.index}: ${c.device.name}, compute capability ${c.device.computeCapability}, ${(c.device.memoryBytes / 2 ** 30).toFixed(1)} GiB`);
-  if (c.library) lines.push(`cuda models   ${c.modelSupported ? 'supported' : 'not yet (the op library runs; models use the CPU)'}`);
+  if (c.library) {
+    const on = (ok: boolean) => (ok ? 'CUDA' : 'CPU only');
+    lines.push(`cuda models   Var-T-JEPA: ${on(c.modelSupported)}, T-JEPA: ${on(c.tjepaSupported)}`);
+  }
   return lines;
 }

@@ -29,8 +29,10 @@ export interface NativeInfo {
     runtime?: string;
     devices?: number;
     device?: { index: number; name: string; computeCapability: string; memoryBytes: number };
-    /** Whether models can run on CUDA yet (the op library can). */
+    /** Whether the Var-T-JEPA model runs on CUDA (the op library always can). */
     modelSupported: boolean;
+    /** Whether the T-JEPA baseline runs on CUDA yet (false: it uses the CPU). */
+    tjepaSupported: boolean;
   };
 }
 

@@ -69,6 +69,7 @@ describe('device options', () => {
     const c = info().cuda;
     expect(typeof c.available).toBe('boolean');
     expect(typeof c.modelSupported).toBe('boolean');
+    expect(typeof c.tjepaSupported).toBe('boolean');
     if (!c.available) expect(c.reason).toMatch(/^(no CUDA library|no NVIDIA driver|no CUDA device)/);
     if (c.library) expect(c.architectures).toBe('sm_80 sm_90 compute_90');
     const out = execFileSync(process.execPath, [path.join(root, 'bin', 'varjepa.js'), 'doctor'], { cwd: root }).toString();

@@ -158,6 +158,34 @@ const CASES: Case[] = [
       },
     ];
   }),
+  // glue ops (model port): sums of a few terms in the reference's order, no FMA: bit-identical
+  ...[5, 1000, 70001].flatMap((n) => [
+    { op: 'fill_forward', make: () => ({ buffers: { out: f(n, 1) }, dims: { n, value: -2.5 } }), exact: ['out'] },
+    { op: 'scale_forward', make: () => ({ buffers: { out: zeros(n), inp: f(n, 2) }, dims: { n, a: 2 } }), exact: ['out'] },
+    { op: 'scale_backward', make: () => ({ buffers: { dinp: f(n, 3), dout: f(n, 4) }, dims: { n, a: -0.75 } }), exact: ['dinp'] },
+  ]),
+  ...[{ B: 1, n: 1, T: 1, t0: 0, C: 1, shared: 0 }, { B: 7, n: 4, T: 11, t0: 7, C: 13, shared: 0 }, { B: 300, n: 1, T: 9, t0: 0, C: 64, shared: 1 }].flatMap((d) => {
+    const inp = (d.shared ? 1 : d.B) * d.n * d.C, out = d.B * d.T * d.C;
+    return [
+      { op: 'concat_rows_forward', make: () => ({ buffers: { out: f(out, 1), inp: f(inp, 2) }, dims: d }), exact: ['out'] },
+      { op: 'concat_rows_backward', make: () => ({ buffers: { dinp: f(inp, 3), dout: f(out, 4) }, dims: d }), exact: ['dinp'] },
+    ];
+  }),
+  ...[{ K: 1, B: 1, Mc: 1, Mt: 1, D: 2, C: 1 }, { K: 3, B: 13, Mc: 4, Mt: 5, D: 11, C: 7 }, { K: 4, B: 64, Mc: 8, Mt: 6, D: 20, C: 64 }].flatMap((d) => {
+    const S = d.K * d.B, n = S * (d.Mc + d.Mt) * d.C;
+    return [
+      {
+        op: 'predictor_input_forward',
+        make: () => ({ buffers: { seq: zeros(n), cx: f(d.B * d.Mc * d.C, 1), cz: f(d.B * d.C, 2), ctx: ints(d.B * d.Mc, d.D, 3), trg: ints(S * d.Mt, d.D, 4), mask: f(d.C, 5), pe: f(d.D * d.C, 6) }, dims: d }),
+        exact: ['seq'],
+      },
+      {
+        op: 'predictor_input_backward',
+        make: () => ({ buffers: { dcx: f(d.B * d.Mc * d.C, 7), dcz: f(d.B * d.C, 8), dmask: f(d.C, 9), dseq: f(n, 10) }, dims: d }),
+        exact: ['dcx', 'dcz', 'dmask'],
+      },
+    ];
+  }),
 ];
 
 function clone(b: Bufs): Bufs {

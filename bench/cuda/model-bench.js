@@ -66,6 +66,9 @@ async function main() {
       } catch (e) {
         results.model.push({ device, batch: B, error: e.message });
       }
+      // written after every entry, so a stage timeout keeps what was measured
+      if (outPath) fs.writeFileSync(outPath, JSON.stringify(results, null, 2));
+      console.error(JSON.stringify(results.model[results.model.length - 1]));
     }
     results.ops[`batch${B}`] = opBench(B);
   }

@@ -1,5 +1,6 @@
 // The fast CPU backend table for one instruction set (this file is compiled per ISA).
 #include "cpu/ops.h"
+#include "engine/threadpool.h"
 
 namespace vj {
 namespace VJ_NS {
@@ -56,6 +57,19 @@ static Backend make_backend() {
   t.attention_backward = attention_backward;
   t.cross_attention_forward = cross_attention_forward;
   t.cross_attention_backward = cross_attention_backward;
+  // glue (model port)
+  t.fill_forward = fill_forward;
+  t.scale_forward = scale_forward;
+  t.scale_backward = scale_backward;
+  t.concat_rows_forward = concat_rows_forward;
+  t.concat_rows_backward = concat_rows_backward;
+  t.predictor_input_forward = predictor_input_forward;
+  t.predictor_input_backward = predictor_input_backward;
+  // host memory split over the thread pool (the arenas' zeroing and copies)
+  t.mem_set = parallel_memset;
+  t.copy_on_device = parallel_memcpy;
+  t.copy_to_device = parallel_memcpy;
+  t.copy_to_host = parallel_memcpy;
   return t;
 }
 

@@ -159,6 +159,14 @@ static Backend make_backend() {
   t.sum_squares = sum_squares;
   t.scale_inplace = scale_inplace;
   t.ema_update = ema_update;
+  // glue (model port)
+  t.fill_forward = fill_forward;
+  t.scale_forward = scale_forward;
+  t.scale_backward = scale_backward;
+  t.concat_rows_forward = concat_rows_forward;
+  t.concat_rows_backward = concat_rows_backward;
+  t.predictor_input_forward = predictor_input_forward;
+  t.predictor_input_backward = predictor_input_backward;
   // memory
   t.mem_alloc = mem_alloc;
   t.mem_free = mem_free;

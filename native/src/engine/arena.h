@@ -77,6 +77,14 @@ class Arena {
   const std::vector<View>& views() const { return views_; }
   float* data() const { return data_; }
   int64_t total() const { return total_; }
+  const Backend& backend() const { return *be_; }
+  // host copies of n floats at float offset `at` (the whole arena by default)
+  void read(float* host, int64_t at, int64_t n) const {
+    be_->copy_to_host(host, data_ + at, n * static_cast<int64_t>(sizeof(float)));
+  }
+  void write(const float* host, int64_t at, int64_t n) {
+    be_->copy_to_device(data_ + at, host, n * static_cast<int64_t>(sizeof(float)));
+  }
 
  private:
   std::vector<View> views_;

@@ -163,6 +163,27 @@ struct Backend {
   const char* (*last_error)() = host_last_error;  // null when nothing failed
   void (*clear_error)() = host_synchronize;
   bool on_device = false;  // buffers are not host-addressable
+
+  // ---- glue (model port; appended): row moves the models need on any backend --------------
+  // (backend_op_count counts from here to the end of the struct: append only op pointers)
+  // out (n) = value
+  void (*fill_forward)(float* out, float value, int64_t n);
+  // out (n) = a * inp;  dinp += a * dout
+  void (*scale_forward)(float* out, const float* inp, float a, int64_t n);
+  void (*scale_backward)(float* dinp, const float* dout, float a, int64_t n);
+  // out (B, T, C)[b, t0 + i] = inp (B, n, C)[b, i] (inp (n, C) for every b when d.shared);
+  // backward: dinp[b, i] += dout[b, t0 + i] (shared: summed over b in order)
+  void (*concat_rows_forward)(float* out, const float* inp, const ConcatDims& d);
+  void (*concat_rows_backward)(float* dinp, const float* dout, const ConcatDims& d);
+  // Predictor input (MODEL.md Eq. 42-44) for sequence s = k * B + b of seq (K*B, Mc+Mt, C):
+  //   context t: (cx[b, t] + cz[b]) + pe[ctx[b, t]];  query u: (mask + cz[b]) + pe[trg[s, u]]
+  // cx (B*Mc, C), cz (B, C), ctx (B, Mc), trg (K*B, Mt) in [0, D), mask (C), pe (D, C).
+  // backward: dcx, dcz, dmask += the matching sums of dseq (over k, then tokens, in order)
+  void (*predictor_input_forward)(float* seq, const float* cx, const float* cz, const int32_t* ctx,
+                                  const int32_t* trg, const float* mask, const float* pe,
+                                  const PredInDims& d);
+  void (*predictor_input_backward)(float* dcx, float* dcz, float* dmask, const float* dseq,
+                                   const PredInDims& d);
 };
 
 // The host memory functions (the defaults above).

@@ -35,9 +35,8 @@ const Backend& cpu_backend(const char* name) {
   return backend_scalar();
 }
 
-int backend_op_count(const Backend& b) {
-  // every member between `name` and the memory functions is an op pointer
-  const size_t first = offsetof(Backend, linear_forward), end = offsetof(Backend, mem_alloc);
+// non-null function pointers among the members [first, end) of a Backend
+static int count_ops(const Backend& b, size_t first, size_t end) {
   const size_t n = (end - first) / sizeof(void (*)());
   const char* base = reinterpret_cast<const char*>(&b) + first;
   int count = 0;
@@ -47,6 +46,13 @@ int backend_op_count(const Backend& b) {
     if (fp) ++count;
   }
   return count;
+}
+
+int backend_op_count(const Backend& b) {
+  // every member between `name` and the memory functions is an op pointer, and so is every
+  // member of the glue block after them
+  return count_ops(b, offsetof(Backend, linear_forward), offsetof(Backend, mem_alloc)) +
+         count_ops(b, offsetof(Backend, fill_forward), sizeof(Backend));
 }
 
 void check_backend(const Backend& b, const char* what) {

@@ -35,4 +35,17 @@ struct TokDims {
   int B, T, D, C;
 };
 
+// ---- glue ops (model port; appended) ----
+// concat_rows: rows [t0, t0 + n) of each of the B sequences of out (B, T, C) are inp (B, n, C),
+// or the same inp (n, C) for every sequence when shared is 1 (a learned CLS token)
+struct ConcatDims {
+  int B, n, T, t0, C, shared;
+};
+
+// predictor_input: K*B sequences (k-major) of Mc context then Mt query tokens of width C (dp)
+// over D features
+struct PredInDims {
+  int K, B, Mc, Mt, D, C;
+};
+
 }  // namespace vj

@@ -181,6 +181,23 @@ void parallel_copy(float* dst, const float* src, int64_t n) {
   });
 }
 
+void parallel_memset(void* dst, int value, int64_t bytes) {
+  if (bytes <= 0) return;
+  char* d = static_cast<char*>(dst);
+  parallel_for(bytes, 1 << 18, [&](int64_t b, int64_t e) { std::memset(d + b, value, static_cast<size_t>(e - b)); });
+}
+
+void parallel_memcpy(void* dst, const void* src, int64_t bytes) {
+  if (bytes <= 0 || dst == src) return;
+  char* d = static_cast<char*>(dst);
+  const char* s = static_cast<const char*>(src);
+  if (d < s + bytes && s < d + bytes) {
+    std::memmove(d, s, static_cast<size_t>(bytes));
+    return;
+  }
+  parallel_for(bytes, 1 << 18, [&](int64_t b, int64_t e) { std::memcpy(d + b, s + b, static_cast<size_t>(e - b)); });
+}
+
 int num_threads() { return pool().size(); }
 
 void set_threads(int n) {

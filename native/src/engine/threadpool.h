@@ -23,6 +23,10 @@ inline void parallel_for(int64_t n, int64_t grain, F&& f) {
 // dst[0, n) = 0 and dst[0, n) = src[0, n), split over the pool for large buffers
 void parallel_zero(float* dst, int64_t n);
 void parallel_copy(float* dst, const float* src, int64_t n);
+// the same on bytes, with the signatures of Backend::mem_set and copy_on_device (the CPU
+// backends' memory functions); overlapping ranges are moved on one thread
+void parallel_memset(void* dst, int value, int64_t bytes);
+void parallel_memcpy(void* dst, const void* src, int64_t bytes);
 
 int num_threads();
 void set_threads(int n);  // 1..256

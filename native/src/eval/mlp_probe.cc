@@ -207,8 +207,8 @@ MlpFitReport MlpProbe::fit(const MlpFitArgs& a) {
   }
   abort_.store(false);
   ps_.initialise(mix(cfg_.seed, 0));
-  std::fill(ps_.m.begin(), ps_.m.end(), 0.f);
-  std::fill(ps_.v.begin(), ps_.v.end(), 0.f);
+  ps_.m.zero();
+  ps_.v.zero();
   standardize_stats(a.x, a.rows);
   perm_.resize(static_cast<size_t>(a.rows));
   const uint64_t shuffle_seed = mix(cfg_.seed, 2);
@@ -254,7 +254,7 @@ MlpFitReport MlpProbe::fit(const MlpFitArgs& a) {
       if (acc > rep.bestAccuracy) {  // strictly better: the earliest of equal scores is kept
         rep.bestAccuracy = acc;
         rep.bestEpoch = e + 1;
-        std::memcpy(best_.data(), ps_.values.data(), sizeof(float) * best_.size());
+        ps_.values.read(best_.data(), 0, static_cast<int64_t>(best_.size()));
         since_best = 0;
       } else if (a.patience > 0 && ++since_best >= a.patience) {
         rep.stoppedEarly = true;
@@ -264,7 +264,7 @@ MlpFitReport MlpProbe::fit(const MlpFitArgs& a) {
       rep.bestEpoch = e + 1;
     }
   }
-  if (a.valRows > 0 && rep.bestEpoch > 0) std::memcpy(ps_.values.data(), best_.data(), sizeof(float) * best_.size());
+  if (a.valRows > 0 && rep.bestEpoch > 0) ps_.values.write(best_.data(), 0, static_cast<int64_t>(best_.size()));
   return rep;
 }
 

@@ -19,7 +19,7 @@ std::vector<float> sinusoid(int D, int C, float base) {
   return pe;
 }
 
-void TokTables::build(const std::vector<int>& cardinalities, int width, float pos_base) {
+void TokTables::build(const std::vector<int>& cardinalities, int width, float pos_base, const Backend& be) {
   D = static_cast<int>(cardinalities.size());
   C = width;
   cat_offset.clear();
@@ -31,6 +31,9 @@ void TokTables::build(const std::vector<int>& cardinalities, int width, float po
     off += c;
   }
   pos = sinusoid(D, C, pos_base);
+  offset_b = on_backend(be, offset_dev_, cat_offset.data(), D);
+  card_b = on_backend(be, card_dev_, cat_card.data(), D);
+  pos_b = on_backend(be, pos_dev_, pos.data(), static_cast<int64_t>(D) * C);
 }
 
 TokParams declare_tokenizer(ParamSet& ps, const std::string& name, const std::vector<int>& cardinalities, int C) {
@@ -49,27 +52,21 @@ TokParams declare_tokenizer(ParamSet& ps, const std::string& name, const std::ve
 void encoder_input_forward(const Backend& be, const ParamSet& ps, const TokParams& t, const TokTables& tab, float* seq,
                            float* tok, const float* x, const int32_t* feat, int B, int M) {
   const int C = tab.C, T = 1 + M;
-  be.tokenizer_forward(tok, x, feat, ps.p(t.w_num), ps.p(t.b_num), ps.p(t.cat), tab.cat_offset.data(),
-                       tab.cat_card.data(), ps.p(t.type), tab.pos.data(), TokDims{B, M, tab.D, C});
-  const size_t rowb = static_cast<size_t>(C) * sizeof(float);
-  for (int b = 0; b < B; ++b) {
-    std::memcpy(seq + static_cast<int64_t>(b) * T * C, ps.p(t.cls), rowb);
-    std::memcpy(seq + (static_cast<int64_t>(b) * T + 1) * C, tok + static_cast<int64_t>(b) * M * C,
-                rowb * static_cast<size_t>(M));
-  }
+  be.tokenizer_forward(tok, x, feat, ps.p(t.w_num), ps.p(t.b_num), ps.p(t.cat), tab.offset_b, tab.card_b,
+                       ps.p(t.type), tab.pos_b, TokDims{B, M, tab.D, C});
+  be.concat_rows_forward(seq, ps.p(t.cls), ConcatDims{B, 1, T, 0, C, 1});
+  be.concat_rows_forward(seq, tok, ConcatDims{B, M, T, 1, C, 0});
 }
 
 void encoder_input_backward(const Backend& be, ParamSet& ps, const TokParams& t, const TokTables& tab, float* dtok,
                             const float* dseq, const float* x, const int32_t* feat, int B, int M) {
   const int C = tab.C, T = 1 + M;
-  float* dcls = ps.g(t.cls);
-  for (int b = 0; b < B; ++b) {
-    const float* d = dseq + static_cast<int64_t>(b) * T * C;
-    for (int i = 0; i < C; ++i) dcls[i] += d[i];
-    std::memcpy(dtok + static_cast<int64_t>(b) * M * C, d + C, static_cast<size_t>(M) * C * sizeof(float));
-  }
-  be.tokenizer_backward(ps.g(t.w_num), ps.g(t.b_num), ps.g(t.cat), ps.g(t.type), dtok, x, feat,
-                        tab.cat_offset.data(), TokDims{B, M, tab.D, C});
+  // seq[b] = [cls, tok[b]]
+  be.concat_rows_backward(ps.g(t.cls), dseq, ConcatDims{B, 1, T, 0, C, 1});
+  be.mem_set(dtok, 0, static_cast<int64_t>(B) * M * C * static_cast<int64_t>(sizeof(float)));
+  be.concat_rows_backward(dtok, dseq, ConcatDims{B, M, T, 1, C, 0});
+  be.tokenizer_backward(ps.g(t.w_num), ps.g(t.b_num), ps.g(t.cat), ps.g(t.type), dtok, x, feat, tab.offset_b,
+                        TokDims{B, M, tab.D, C});
 }
 
 void check_step_sizes(const ModelConfig& cfg, int B, int Mc, int Mt) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/backend.h"
+#include "engine/device_array.h"
 #include "model/config.h"
 #include "model/params.h"
 
@@ -18,12 +19,20 @@ struct TokParams {
 };
 
 // The fixed tables a tokeniser reads: cat_offset (D) row of feature j in the concatenated
-// category embeddings (-1 numeric), cat_card (D), pos (D, C) the encoder sinusoid.
+// category embeddings (-1 numeric), cat_card (D), pos (D, C) the encoder sinusoid. The vectors
+// are the host copies; offset_b, card_b, pos_b the same tables in the backend's memory (the
+// vectors themselves on a host backend), which is what the ops read.
 struct TokTables {
   std::vector<int32_t> cat_offset, cat_card;
   std::vector<float> pos;
   int D = 0, C = 0;
-  void build(const std::vector<int>& cardinalities, int C, float pos_base);
+  const int32_t *offset_b = nullptr, *card_b = nullptr;
+  const float* pos_b = nullptr;
+  void build(const std::vector<int>& cardinalities, int C, float pos_base, const Backend& be);
+
+ private:
+  DeviceArray<int32_t> offset_dev_, card_dev_;
+  DeviceArray<float> pos_dev_;
 };
 
 // fixed sinusoid over the feature index: pe[j, 2i] = sin(j / base^(2i/C)), pe[j, 2i+1] = cos(...)
@@ -33,11 +42,12 @@ std::vector<float> sinusoid(int D, int C, float base);
 TokParams declare_tokenizer(ParamSet& ps, const std::string& name, const std::vector<int>& cardinalities, int C);
 
 // Encoder input [CLS, t_j for the M features of each row]: seq (B, 1+M, C); tok (B*M, C) the
-// tokens (saved for nothing, scratch of the same size); x (B, D); feat (B*M) feature ids.
+// tokens (saved for nothing, scratch of the same size); x (B, D); feat (B*M) feature ids. Every
+// pointer is in the backend's memory.
 void encoder_input_forward(const Backend& be, const ParamSet& ps, const TokParams& t, const TokTables& tab, float* seq,
                            float* tok, const float* x, const int32_t* feat, int B, int M);
 // Backward of the above: dcls += sum over rows of dseq[b, 0]; dtok (B*M, C) is overwritten with
-// dseq[b, 1..M]; the tokeniser parameter gradients accumulate.
+// dseq[b, 1..M] (zeroed, then accumulated); the tokeniser parameter gradients accumulate.
 void encoder_input_backward(const Backend& be, ParamSet& ps, const TokParams& t, const TokTables& tab, float* dtok,
                             const float* dseq, const float* x, const int32_t* feat, int B, int M);
 

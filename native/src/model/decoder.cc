@@ -20,7 +20,7 @@ void FeatureDecoder::declare(ParamSet& ps, const std::string& name, const std::v
   logvar_ = ps.add(name + ".logvar", {1}, Init::Zero, 0.f, false);
 }
 
-void FeatureDecoder::allocate(int64_t maxTokens) {
+void FeatureDecoder::allocate(int64_t maxTokens, const Backend* be) {
   maxTokens_ = maxTokens;
   int maxOut = 1;
   for (int c : cards_) maxOut = c > maxOut ? c : maxOut;
@@ -32,10 +32,16 @@ void FeatureDecoder::allocate(int64_t maxTokens) {
   dlogits_ = arena_.add("dlogits", {N, maxOut});
   loss_ = arena_.add("loss", {N});
   dloss_ = arena_.add("dloss", {N});
-  arena_.allocate();
+  arena_.allocate(be);
   perm_.resize(static_cast<size_t>(N));
   inv_.resize(static_cast<size_t>(N));
   target_.resize(static_cast<size_t>(N));
+  target_num_.resize(static_cast<size_t>(N));
+  if (be && be->on_device) {  // the per-call uploads at their largest
+    perm_dev_.reserve(*be, N);
+    target_dev_.reserve(*be, N);
+    target_num_dev_.reserve(*be, N);
+  }
   offsets_.resize(static_cast<size_t>(D_) + 1);
   cursor_.resize(static_cast<size_t>(D_));
   out_off_.resize(static_cast<size_t>(D_) + 1);
@@ -55,8 +61,22 @@ double FeatureDecoder::forward(const Backend& be, const ParamSet& ps, const floa
     perm_[static_cast<size_t>(pos)] = n;
     inv_[static_cast<size_t>(n)] = pos;
   }
+  // targets by sorted position: class codes (categorical), values (numeric)
+  for (int j = 0; j < D_; ++j) {
+    const int o = offsets_[static_cast<size_t>(j)], n = offsets_[static_cast<size_t>(j) + 1] - o;
+    const bool cat = cards_[static_cast<size_t>(j)] > 0;
+    for (int i = 0; i < n; ++i) {
+      const int r = row[perm_[static_cast<size_t>(o + i)]];
+      const float v = x[static_cast<int64_t>(r) * D_ + j];
+      target_[static_cast<size_t>(o + i)] = cat ? static_cast<int32_t>(v) : 0;
+      target_num_[static_cast<size_t>(o + i)] = cat ? 0.f : v;
+    }
+  }
+  perm_b_ = on_backend(be, perm_dev_, perm_.data(), N);
+  target_b_ = on_backend(be, target_dev_, target_.data(), N);
+  target_num_b_ = on_backend(be, target_num_dev_, target_num_.data(), N);
   float* g = arena_.ptr(gathered_);
-  be.index_select_forward(g, tokens, perm_.data(), IndexDims{N, N, C_});
+  be.index_select_forward(g, tokens, perm_b_, IndexDims{N, N, C_});
   float *logits = arena_.ptr(logits_), *probs = arena_.ptr(probs_), *loss = arena_.ptr(loss_);
   int64_t off = 0;
   for (int j = 0; j < D_; ++j) {
@@ -68,24 +88,16 @@ double FeatureDecoder::forward(const Backend& be, const ParamSet& ps, const floa
     be.linear_forward(lg, g + static_cast<int64_t>(o) * C_, ps.p(heads_[static_cast<size_t>(j)]),
                       ps.p(heads_[static_cast<size_t>(j)] + 1), MatDims{n, C_, out});
     if (card > 0) {
-      for (int i = 0; i < n; ++i) {
-        int r = row[perm_[static_cast<size_t>(o + i)]];
-        target_[static_cast<size_t>(o + i)] = static_cast<int32_t>(x[static_cast<int64_t>(r) * D_ + j]);
-      }
-      be.softmax_ce_forward(loss + o, probs + off, lg, target_.data() + o, RowDims{n, card});
+      be.softmax_ce_forward(loss + o, probs + off, lg, target_b_ + o, RowDims{n, card});
     } else {
-      float* tgt = probs + off;  // numeric targets kept beside their predictions
-      for (int i = 0; i < n; ++i) {
-        int r = row[perm_[static_cast<size_t>(o + i)]];
-        tgt[i] = x[static_cast<int64_t>(r) * D_ + j];
-      }
-      be.gauss_nll_forward(loss + o, lg, tgt, ps.p(logvar_), n);
+      be.gauss_nll_forward(loss + o, lg, target_num_b_ + o, ps.p(logvar_), n);
     }
     off += static_cast<int64_t>(n) * out;
   }
   out_off_[static_cast<size_t>(D_)] = off;
+  const float* lh = on_host(be, static_cast<const float*>(loss), N, loss_host_);
   double sum = 0;
-  for (int n = 0; n < N; ++n) sum += loss[n];
+  for (int n = 0; n < N; ++n) sum += lh[n];
   return sum;
 }
 
@@ -93,24 +105,30 @@ void FeatureDecoder::backward(const Backend& be, ParamSet& ps, float* dtokens, f
   const int N = N_;
   float *dloss = arena_.ptr(dloss_), *dlogits = arena_.ptr(dlogits_), *dg = arena_.ptr(dgathered_);
   const float *g = arena_.ptr(gathered_), *logits = arena_.ptr(logits_), *probs = arena_.ptr(probs_);
-  for (int n = 0; n < N; ++n) dloss[n] = scale;
-  parallel_zero(dlogits, out_off_[static_cast<size_t>(D_)]);
-  parallel_zero(dg, static_cast<int64_t>(N) * C_);
+  be.fill_forward(dloss, scale, N);
+  be.mem_set(dlogits, 0, out_off_[static_cast<size_t>(D_)] * static_cast<int64_t>(sizeof(float)));
+  be.mem_set(dg, 0, static_cast<int64_t>(N) * C_ * static_cast<int64_t>(sizeof(float)));
   for (int j = 0; j < D_; ++j) {
     const int o = offsets_[static_cast<size_t>(j)], n = offsets_[static_cast<size_t>(j) + 1] - o;
     if (n == 0) continue;
     const int card = cards_[static_cast<size_t>(j)], out = card > 0 ? card : 1;
     const int64_t off = out_off_[static_cast<size_t>(j)];
     if (card > 0) {
-      be.softmax_ce_backward(dlogits + off, dloss + o, probs + off, target_.data() + o, RowDims{n, card});
+      be.softmax_ce_backward(dlogits + off, dloss + o, probs + off, target_b_ + o, RowDims{n, card});
     } else {
-      be.gauss_nll_backward(dlogits + off, ps.g(logvar_), dloss + o, logits + off, probs + off, ps.p(logvar_), n);
+      be.gauss_nll_backward(dlogits + off, ps.g(logvar_), dloss + o, logits + off, target_num_b_ + o, ps.p(logvar_), n);
     }
     const int h = heads_[static_cast<size_t>(j)];
     be.linear_backward(dg + static_cast<int64_t>(o) * C_, ps.g(h), ps.g(h + 1), dlogits + off,
                        g + static_cast<int64_t>(o) * C_, ps.p(h), MatDims{n, C_, out});
   }
-  be.index_select_backward(dtokens, dg, perm_.data(), IndexDims{N, N, C_});
+  be.index_select_backward(dtokens, dg, perm_b_, IndexDims{N, N, C_});
+}
+
+void FeatureDecoder::fetch_outputs(const Backend& be) {
+  const int64_t n = out_off_[static_cast<size_t>(D_)];
+  logits_h_ = on_host(be, static_cast<const float*>(arena_.ptr(logits_)), n, logits_host_);
+  probs_h_ = on_host(be, static_cast<const float*>(arena_.ptr(probs_)), n, probs_host_);
 }
 
 int FeatureDecoder::decoded(int n, float* out) const {
@@ -121,10 +139,10 @@ int FeatureDecoder::decoded(int n, float* out) const {
   const int i = pos - offsets_[static_cast<size_t>(j)];
   const int64_t off = out_off_[static_cast<size_t>(j)];
   if (card > 0) {
-    std::memcpy(out, arena_.ptr(probs_) + off + static_cast<int64_t>(i) * card, static_cast<size_t>(card) * sizeof(float));
+    std::memcpy(out, probs_h_ + off + static_cast<int64_t>(i) * card, static_cast<size_t>(card) * sizeof(float));
     return card;
   }
-  out[0] = arena_.ptr(logits_)[off + i];
+  out[0] = logits_h_[off + i];
   return 1;
 }
 

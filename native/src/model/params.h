@@ -1,5 +1,6 @@
 // Parameters of a model: one arena of values, one of gradients (same layout), the AdamW
-// moments, and a per-element weight-decay mask. Tensors are registered by name with their
+// moments, and a per-element weight-decay mask, all in the backend's memory (device memory for
+// CUDA: the host reads and writes them only through Arena::read / Arena::write). Tensors are registered by name with their
 // shape, initialiser and whether weight decay applies, then allocated once.
 #pragma once
 #include <cmath>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "engine/arena.h"
+#include "engine/device_array.h"
 
 namespace vj {
 
@@ -45,18 +47,19 @@ class ParamSet {
     return w;
   }
 
-  // values, grads, moments, decay mask; values and grads in be's memory (host when null)
+  // values, grads, moments, decay mask, in be's memory (host when null)
   void allocate(const Backend* be = nullptr);
-  void initialise(uint64_t seed);     // fills values from the registered initialisers
+  void initialise(uint64_t seed);     // fills values from the registered initialisers (drawn on
+                                      // the host, then copied to the backend)
   float* p(int id) const { return values.ptr(id); }
   float* g(int id) const { return grads.ptr(id); }
   int64_t size() const { return values.total(); }
 
   Arena values, grads;
   std::vector<ParamInfo> info;
-  std::vector<float> m, v;            // AdamW moments (size() each)
-  std::vector<uint8_t> decay_mask;    // 1 where weight decay applies
-  std::vector<uint8_t> train_mask;    // 1 where the optimiser updates
+  Arena m, v;                         // AdamW moments (one view of size() each)
+  DeviceArray<uint8_t> decay_mask;    // (size()) 1 where weight decay applies
+  std::vector<uint8_t> train_mask;    // (size()) 1 where the optimiser updates; host only
 };
 
 }  // namespace vj

@@ -19,6 +19,8 @@ static void require_ops(const Backend& be) {
   VJ_NEED(dropout_backward) VJ_NEED(attention_forward) VJ_NEED(attention_backward) VJ_NEED(index_select_forward)
   VJ_NEED(index_select_backward) VJ_NEED(tokenizer_forward) VJ_NEED(tokenizer_backward) VJ_NEED(mse_forward)
   VJ_NEED(mse_backward) VJ_NEED(adamw_update) VJ_NEED(sum_squares) VJ_NEED(scale_inplace) VJ_NEED(ema_update)
+  VJ_NEED(fill_forward) VJ_NEED(concat_rows_forward) VJ_NEED(concat_rows_backward) VJ_NEED(predictor_input_forward)
+  VJ_NEED(predictor_input_backward)
 #undef VJ_NEED
   if (!missing.empty()) throw Error(std::string("the '") + be.name + "' backend lacks ops T-JEPA needs: " + missing);
 }
@@ -34,9 +36,10 @@ TJepa::TJepa(const TJepaConfig& cfg, const Backend& be) : cfg_(cfg), be_(be) {
   McMax_ = cfg.max_ctx();
   MtMax_ = cfg.max_trg();
   TpMax_ = nA_ + (McMax_ + MtMax_ < D_ ? McMax_ + MtMax_ : D_);
-  tab_.build(cfg.cardinalities, C_, cfg.posBase);
+  tab_.build(cfg.cardinalities, C_, cfg.posBase, be_);
   // the predictor's sin-cos table has D feature positions, then one position per auxiliary token
   pos_pred_ = sinusoid(D_ + nA_, dp_, cfg.predPosBase);
+  pos_pred_b_ = on_backend(be, pos_pred_dev_, pos_pred_.data(), static_cast<int64_t>(D_ + nA_) * dp_);
 
   // ---- trained parameters: the context encoder first, so it is a prefix of the arena ----
   ctx_tok_ = declare_tokenizer(ps_, "ctx", cfg.cardinalities, C_);
@@ -47,15 +50,15 @@ TJepa::TJepa(const TJepaConfig& cfg, const Backend& be) : cfg_(cfg), be_(be) {
   pred_aux_ = nA_ > 0 ? ps_.add("pred.aux_tokens", {nA_, dp_}, Init::Normal, 0.02f, false) : -1;
   pred_stack_.declare(ps_, "pred.encoder", cfg.layersP, dp_, cfg.headsP, cfg.ffp, cfg.dropoutP, Tail::LayerNorm);
   pred_head_ = ps_.add_linear("pred.head", dp_, C_);
-  ps_.allocate();
+  ps_.allocate(&be);
   ps_.initialise(cfg.seed);
 
   // ---- target encoder: the same layout, starting as a copy of the context encoder ----
   tgt_tok_ = declare_tokenizer(tgt_, "tgt", cfg.cardinalities, C_);
   tgt_stack_.declare(tgt_, "tgt.encoder", cfg.layers, C_, cfg.heads, cfg.ff, cfg.dropout, Tail::EncoderTail);
-  tgt_.allocate();
+  tgt_.allocate(&be);
   if (tgt_.size() != ctx_floats_) throw Error("internal: target encoder layout differs from the context encoder");
-  std::memcpy(tgt_.values.data(), ps_.values.data(), static_cast<size_t>(ctx_floats_) * sizeof(float));
+  be.copy_on_device(tgt_.values.data(), ps_.values.data(), ctx_floats_ * static_cast<int64_t>(sizeof(float)));
 
   // ---- activations ----
   const int Bm = cfg.maxBatch;
@@ -81,14 +84,28 @@ TJepa::TJepa(const TJepaConfig& cfg, const Backend& be) : cfg_(cfg), be_(be) {
   tq = both("tq", {KBq, C_});
   loss_tok = both("loss_tok", {KBq});
   dl = both("dl", {KBq});
-  a_.allocate();
-  g_.allocate();
-  ctx_stack_.allocate(Rc, static_cast<int64_t>(Bm) * (1 + McMax_) * (1 + McMax_));
-  tgt_stack_.allocate(Rt, static_cast<int64_t>(Bm) * (1 + D_) * (1 + D_));
-  pred_stack_.allocate(KBp, static_cast<int64_t>(KBp) * TpMax_);
+  seq_q = both("seq_q", {KBp, dp_});
+  auxpe = both("auxpe", {nA_ > 0 ? nA_ : 1, dp_});
+  zero_z = both("zero_z", {Bm, dp_});  // never written: the predictor input without z
+  a_.allocate(&be);
+  g_.allocate(&be);
+  ctx_stack_.allocate(Rc, static_cast<int64_t>(Bm) * (1 + McMax_) * (1 + McMax_), &be);
+  tgt_stack_.allocate(Rt, static_cast<int64_t>(Bm) * (1 + D_) * (1 + D_), &be);
+  pred_stack_.allocate(KBp, static_cast<int64_t>(KBp) * TpMax_, &be);
   int64_t sc = ctx_stack_.scratch_floats();
   if (pred_stack_.scratch_floats() > sc) sc = pred_stack_.scratch_floats();
-  scratch_.reserve(sc);
+  scratch_.reserve(sc, be);
+  if (be.on_device) {  // the per-step uploads at their largest, so no step allocates
+    x_dev_.reserve(be, static_cast<int64_t>(Bm) * D_);
+    feat_c_dev_.reserve(be, Nc);
+    idx_tok_c_dev_.reserve(be, Nc);
+    ctx_dev_.reserve(be, Nc);
+    feat_t_dev_.reserve(be, BD);
+    idx_tok_t_dev_.reserve(be, BD);
+    idx_q_dev_.reserve(be, KBq);
+    idx_t_dev_.reserve(be, KBq);
+    trg_dev_.reserve(be, KBq);
+  }
   feat_c_.resize(static_cast<size_t>(Nc));
   idx_tok_c_.resize(static_cast<size_t>(Nc));
   feat_t_.resize(static_cast<size_t>(BD));
@@ -100,7 +117,7 @@ TJepa::TJepa(const TJepaConfig& cfg, const Backend& be) : cfg_(cfg), be_(be) {
 // Target encoder on [CLS, t_j for all D features] -> L blocks -> tail; h_t (B*D, C) the feature
 // tokens. Run without dropout [decision: the EMA target is an evaluation-mode network] and
 // without saving anything for a backward pass (it gets no gradient).
-void TJepa::target_forward(const float* x, int B) {
+void TJepa::target_forward(const float* xb, int B) {
   const int T = 1 + D_;
   for (int b = 0; b < B; ++b)
     for (int j = 0; j < D_; ++j) {
@@ -108,19 +125,22 @@ void TJepa::target_forward(const float* x, int B) {
       feat_t_[static_cast<size_t>(n)] = j;
       idx_tok_t_[static_cast<size_t>(n)] = b * T + 1 + j;
     }
-  encoder_input_forward(be_, tgt_, tgt_tok_, tab_, A(seq_t), A(tok_t), x, feat_t_.data(), B, D_);
+  const int32_t* feat_b = on_backend(be_, feat_t_dev_, feat_t_.data(), static_cast<int64_t>(B) * D_);
+  const int32_t* idx_b = on_backend(be_, idx_tok_t_dev_, idx_tok_t_.data(), static_cast<int64_t>(B) * D_);
+  encoder_input_forward(be_, tgt_, tgt_tok_, tab_, A(seq_t), A(tok_t), xb, feat_b, B, D_);
   NoiseStream none{0, 0};
   const float* ht = tgt_stack_.forward(be_, tgt_, A(seq_t), nullptr, B, T, false, none);
-  be_.index_select_forward(A(h_t), ht, idx_tok_t_.data(), IndexDims{B * D_, B * T, C_});
+  be_.index_select_forward(A(h_t), ht, idx_b, IndexDims{B * D_, B * T, C_});
 }
 
 void TJepa::embed(const float* x, int64_t B, float* out) {
   const int chunk = cfg_.maxBatch, DC = D_ * C_;
   for (int64_t r0 = 0; r0 < B; r0 += chunk) {
     const int Bc = static_cast<int>(B - r0 < chunk ? B - r0 : chunk);
-    target_forward(x + r0 * D_, Bc);
-    parallel_copy(out + r0 * DC, A(h_t), static_cast<int64_t>(Bc) * DC);
+    target_forward(on_backend(be_, x_dev_, x + r0 * D_, static_cast<int64_t>(Bc) * D_), Bc);
+    be_.copy_to_host(out + r0 * DC, A(h_t), static_cast<int64_t>(Bc) * DC * static_cast<int64_t>(sizeof(float)));
   }
+  check_backend(be_, "embedding");
 }
 
 }  // namespace vj

@@ -8,12 +8,15 @@
 // Loss (Eq. 56): mean squared error between the predicted tokens and the target-encoder tokens
 // at the target positions. One training step: forward, backward into the context encoder and
 // predictor, clipping, AdamW (shared with Var-T-JEPA), then the EMA update of the target encoder.
+// Every buffer an op touches is in the backend's memory (device memory on CUDA); per-step inputs
+// are uploaded into model-owned buffers and the host reads the loss and embeddings back by copy.
 #pragma once
 #include <cstdint>
 #include <vector>
 
 #include "engine/arena.h"
 #include "engine/backend.h"
+#include "engine/device_array.h"
 #include "model/common.h"
 #include "model/config.h"
 #include "model/params.h"
@@ -62,8 +65,8 @@ class TJepa {
  private:
   void forward(const float* x, int B, const StepMasks& m, bool train, uint64_t noise_seed, double* loss);
   void backward(const float* x, int B, const StepMasks& m);
-  // target encoder on all D features of B rows: fills A(h_t) (B*D, C)
-  void target_forward(const float* x, int B);
+  // target encoder on all D features of B rows (xb in the backend's memory): fills A(h_t) (B*D, C)
+  void target_forward(const float* xb, int B);
   float* A(int id) const { return a_.ptr(id); }
   float* G(int id) const { return g_.ptr(id); }
 
@@ -80,11 +83,20 @@ class TJepa {
   int pred_ctx_, pred_mask_, pred_aux_, pred_head_;
   TokTables tab_;
   std::vector<float> pos_pred_;  // (D + nAux, dp) predictor sin-cos table; rows D.. are the aux positions
+  DeviceArray<float> pos_pred_dev_;
+  const float* pos_pred_b_ = nullptr;  // pos_pred_ in the backend's memory
 
   // activations (a_) and their gradients (g_, same names)
   Arena a_, g_;
   int tok_c, seq_c, s_x, dh_c, tok_t, seq_t, h_t, cx, seq_p, dh_p, hp_q, pred, tq, loss_tok, dl;
+  int seq_q, auxpe, zero_z;  // predictor rows after the aux tokens, aux + pe, a zero z projection
   std::vector<int32_t> feat_c_, idx_tok_c_, feat_t_, idx_tok_t_, idx_q_, idx_t_;
+  // the index lists, masks and rows as the ops read them (*_b_: the host vectors on a host backend)
+  DeviceArray<int32_t> feat_c_dev_, idx_tok_c_dev_, feat_t_dev_, idx_tok_t_dev_, idx_q_dev_, idx_t_dev_, ctx_dev_, trg_dev_;
+  const int32_t *feat_c_b_ = nullptr, *idx_tok_c_b_ = nullptr, *idx_q_b_ = nullptr;
+  DeviceArray<float> x_dev_;
+  const float* xb_ = nullptr;
+  std::vector<float> host_a_;
   int cur_B_ = 0, cur_Mc_ = 0, cur_Mt_ = 0;
   StackScratch scratch_;
 };

@@ -27,47 +27,47 @@ void TJepa::forward(const float* x, int B, const StepMasks& m, bool train, uint6
       feat_c_[static_cast<size_t>(n)] = m.ctx[n];
       idx_tok_c_[static_cast<size_t>(n)] = b * Tc + 1 + t;
     }
-  encoder_input_forward(be_, ps_, ctx_tok_, tab_, A(seq_c), A(tok_c), x, feat_c_.data(), B, Mc);
+  xb_ = on_backend(be_, x_dev_, x, static_cast<int64_t>(B) * D_);
+  feat_c_b_ = on_backend(be_, feat_c_dev_, feat_c_.data(), N);
+  idx_tok_c_b_ = on_backend(be_, idx_tok_c_dev_, idx_tok_c_.data(), N);
+  encoder_input_forward(be_, ps_, ctx_tok_, tab_, A(seq_c), A(tok_c), xb_, feat_c_b_, B, Mc);
   const float* hc = ctx_stack_.forward(be_, ps_, A(seq_c), nullptr, B, Tc, train, noise);
-  be_.index_select_forward(A(s_x), hc, idx_tok_c_.data(), IndexDims{N, B * Tc, C_});
+  be_.index_select_forward(A(s_x), hc, idx_tok_c_b_, IndexDims{N, B * Tc, C_});
   // target encoder on the full rows: h_t (B*D, C)
-  target_forward(x, B);
+  target_forward(xb_, B);
   // predictor
   be_.linear_forward(A(cx), A(s_x), ps_.p(pred_ctx_), ps_.p(pred_ctx_ + 1), MatDims{N, C_, dp});
-  float* seq = A(seq_p);
-  const float *cxp = A(cx), *mask = ps_.p(pred_mask_), *pe = pos_pred_.data();
-  const float* aux = nA_ > 0 ? ps_.p(pred_aux_) : nullptr;
   for (int k = 0; k < K_; ++k)
     for (int b = 0; b < B; ++b) {
       const int s = k * B + b;
-      float* row = seq + static_cast<int64_t>(s) * Tp * dp;
-      for (int a = 0; a < nA_; ++a) {
-        const float* p = pe + static_cast<int64_t>(D_ + a) * dp;
-        for (int i = 0; i < dp; ++i) row[a * dp + i] = aux[a * dp + i] + p[i];
-      }
-      for (int t = 0; t < Mc; ++t) {
-        float* o = row + static_cast<int64_t>(nA_ + t) * dp;
-        const float* c = cxp + static_cast<int64_t>(b * Mc + t) * dp;
-        const float* p = pe + static_cast<int64_t>(m.ctx[b * Mc + t]) * dp;
-        for (int i = 0; i < dp; ++i) o[i] = c[i] + p[i];
-      }
       for (int u = 0; u < Mt; ++u) {
         const int j = m.trg[static_cast<int64_t>(s) * Mt + u];
-        float* o = row + static_cast<int64_t>(nA_ + Mc + u) * dp;
-        const float* p = pe + static_cast<int64_t>(j) * dp;
-        for (int i = 0; i < dp; ++i) o[i] = mask[i] + p[i];
         idx_q_[static_cast<size_t>(s) * Mt + u] = s * Tp + nA_ + Mc + u;
         idx_t_[static_cast<size_t>(s) * Mt + u] = b * D_ + j;
       }
     }
+  idx_q_b_ = on_backend(be_, idx_q_dev_, idx_q_.data(), Nq);
+  const int32_t* idx_t_b = on_backend(be_, idx_t_dev_, idx_t_.data(), Nq);
+  const int32_t* ctx_b = on_backend(be_, ctx_dev_, m.ctx, static_cast<int64_t>(N));
+  const int32_t* trg_b = on_backend(be_, trg_dev_, m.trg, static_cast<int64_t>(Nq));
+  float* seq = A(seq_p);
+  // aux rows: aux_a + pe[D + a], the same for every sequence
+  if (nA_ > 0) {
+    be_.add_forward(A(auxpe), ps_.p(pred_aux_), pos_pred_b_ + static_cast<int64_t>(D_) * dp, static_cast<int64_t>(nA_) * dp);
+    be_.concat_rows_forward(seq, A(auxpe), ConcatDims{S, nA_, Tp, 0, dp, 1});
+  }
+  // context rows cx + pe[j], query rows mask + pe[j] (the Var-T-JEPA input with a zero z term)
+  be_.predictor_input_forward(A(seq_q), A(cx), A(zero_z), ctx_b, trg_b, ps_.p(pred_mask_), pos_pred_b_,
+                              PredInDims{K_, B, Mc, Mt, D_, dp});
+  be_.concat_rows_forward(seq, A(seq_q), ConcatDims{S, Mc + Mt, Tp, nA_, dp, 0});
   const float* hp = pred_stack_.forward(be_, ps_, seq, nullptr, S, Tp, train, noise);
-  be_.index_select_forward(A(hp_q), hp, idx_q_.data(), IndexDims{Nq, S * Tp, dp});
+  be_.index_select_forward(A(hp_q), hp, idx_q_b_, IndexDims{Nq, S * Tp, dp});
   be_.linear_forward(A(pred), A(hp_q), ps_.p(pred_head_), ps_.p(pred_head_ + 1), MatDims{Nq, dp, C_});
   // Eq. 56: mean over the K*B*Mt target tokens of the per-token mean squared error
-  be_.index_select_forward(A(tq), A(h_t), idx_t_.data(), IndexDims{Nq, B * D_, C_});
+  be_.index_select_forward(A(tq), A(h_t), idx_t_b, IndexDims{Nq, B * D_, C_});
   be_.mse_forward(A(loss_tok), A(pred), A(tq), RowDims{Nq, C_});
   double sum = 0;
-  const float* lt = A(loss_tok);
+  const float* lt = on_host(be_, static_cast<const float*>(A(loss_tok)), Nq, host_a_);
   for (int i = 0; i < Nq; ++i) sum += lt[i];
   *loss = sum / Nq;
 }
@@ -75,62 +75,44 @@ void TJepa::forward(const float* x, int B, const StepMasks& m, bool train, uint6
 void TJepa::backward(const float* x, int B, const StepMasks& m) {
   const int Mc = m.Mc, Mt = m.Mt, Tc = 1 + Mc, N = B * Mc, S = K_ * B, Tp = nA_ + Mc + Mt, Nq = S * Mt, dp = dp_;
   const int64_t NqC = static_cast<int64_t>(Nq) * C_;
+  auto zero = [this](float* p, int64_t n) { be_.mem_set(p, 0, n * static_cast<int64_t>(sizeof(float))); };
   // loss = (1/Nq) sum_n mse(pred_n, tq_n); the target tokens tq are constants (no gradient)
-  {
-    float* d = G(dl);
-    for (int i = 0; i < Nq; ++i) d[i] = 1.f / static_cast<float>(Nq);
-  }
-  parallel_zero(G(pred), NqC);
+  be_.fill_forward(G(dl), 1.f / static_cast<float>(Nq), Nq);
+  zero(G(pred), NqC);
   be_.mse_backward(G(pred), G(dl), A(pred), A(tq), RowDims{Nq, C_});
   // pred = head(hp_q)
-  parallel_zero(G(hp_q), static_cast<int64_t>(Nq) * dp);
+  zero(G(hp_q), static_cast<int64_t>(Nq) * dp);
   be_.linear_backward(G(hp_q), ps_.g(pred_head_), ps_.g(pred_head_ + 1), G(pred), A(hp_q), ps_.p(pred_head_),
                       MatDims{Nq, dp, C_});
   // hp_q = hp[query positions]; hp = stack(seq_p)
-  parallel_zero(G(dh_p), static_cast<int64_t>(S) * Tp * dp);
-  be_.index_select_backward(G(dh_p), G(hp_q), idx_q_.data(), IndexDims{Nq, S * Tp, dp});
-  parallel_zero(G(seq_p), static_cast<int64_t>(S) * Tp * dp);
+  zero(G(dh_p), static_cast<int64_t>(S) * Tp * dp);
+  be_.index_select_backward(G(dh_p), G(hp_q), idx_q_b_, IndexDims{Nq, S * Tp, dp});
+  zero(G(seq_p), static_cast<int64_t>(S) * Tp * dp);
   pred_stack_.backward(be_, ps_, G(seq_p), G(dh_p), A(seq_p), nullptr, S, Tp, scratch_);
   // seq_p[s] = [aux + pe ; cx[b, t] + pe ; mask + pe]: scatter back (sums over the K masks)
-  parallel_zero(G(cx), static_cast<int64_t>(N) * dp);
-  {
-    float *dcx = G(cx), *dmask = ps_.g(pred_mask_);
-    float* daux = nA_ > 0 ? ps_.g(pred_aux_) : nullptr;
-    const float* dseq = G(seq_p);
-    for (int k = 0; k < K_; ++k)
-      for (int b = 0; b < B; ++b) {
-        const int s = k * B + b;
-        const float* row = dseq + static_cast<int64_t>(s) * Tp * dp;
-        for (int a = 0; a < nA_; ++a)
-          for (int i = 0; i < dp; ++i) daux[a * dp + i] += row[a * dp + i];
-        for (int t = 0; t < Mc; ++t) {
-          float* dst = dcx + static_cast<int64_t>(b * Mc + t) * dp;
-          const float* d = row + static_cast<int64_t>(nA_ + t) * dp;
-          for (int i = 0; i < dp; ++i) dst[i] += d[i];
-        }
-        for (int u = 0; u < Mt; ++u) {
-          const float* d = row + static_cast<int64_t>(nA_ + Mc + u) * dp;
-          for (int i = 0; i < dp; ++i) dmask[i] += d[i];
-        }
-      }
-  }
+  if (nA_ > 0) be_.concat_rows_backward(ps_.g(pred_aux_), G(seq_p), ConcatDims{S, nA_, Tp, 0, dp, 1});
+  zero(G(seq_q), static_cast<int64_t>(S) * (Mc + Mt) * dp);
+  be_.concat_rows_backward(G(seq_q), G(seq_p), ConcatDims{S, Mc + Mt, Tp, nA_, dp, 0});
+  zero(G(cx), static_cast<int64_t>(N) * dp);
+  be_.predictor_input_backward(G(cx), nullptr, ps_.g(pred_mask_), G(seq_q), PredInDims{K_, B, Mc, Mt, D_, dp});
   // cx = W_c s_x + b_c
-  parallel_zero(G(s_x), static_cast<int64_t>(N) * C_);
+  zero(G(s_x), static_cast<int64_t>(N) * C_);
   be_.linear_backward(G(s_x), ps_.g(pred_ctx_), ps_.g(pred_ctx_ + 1), G(cx), A(s_x), ps_.p(pred_ctx_), MatDims{N, C_, dp});
   // s_x = hc[context positions]; hc = stack(seq_c); seq_c = [CLS, tokens]
-  parallel_zero(G(dh_c), static_cast<int64_t>(B) * Tc * C_);
-  be_.index_select_backward(G(dh_c), G(s_x), idx_tok_c_.data(), IndexDims{N, B * Tc, C_});
-  parallel_zero(G(seq_c), static_cast<int64_t>(B) * Tc * C_);
+  zero(G(dh_c), static_cast<int64_t>(B) * Tc * C_);
+  be_.index_select_backward(G(dh_c), G(s_x), idx_tok_c_b_, IndexDims{N, B * Tc, C_});
+  zero(G(seq_c), static_cast<int64_t>(B) * Tc * C_);
   ctx_stack_.backward(be_, ps_, G(seq_c), G(dh_c), A(seq_c), nullptr, B, Tc, scratch_);
-  encoder_input_backward(be_, ps_, ctx_tok_, tab_, G(tok_c), G(seq_c), x, feat_c_.data(), B, Mc);
+  encoder_input_backward(be_, ps_, ctx_tok_, tab_, G(tok_c), G(seq_c), xb_, feat_c_b_, B, Mc);
 }
 
 TJepaLoss TJepa::loss_and_grad(const float* x, int B, const StepMasks& m, const TJepaSchedule& sc, bool with_backward) {
   check_step_sizes(cfg_, B, m.Mc, m.Mt);
   TJepaLoss L;
   forward(x, B, m, true, sc.noiseSeed, &L.loss);
+  check_backend(be_, "forward pass");
   if (!with_backward) return L;
-  parallel_zero(ps_.grads.data(), ps_.grads.total());
+  ps_.grads.zero();
   backward(x, B, m);
   L.gradNorm = std::sqrt(be_.sum_squares(ps_.grads.data(), ps_.size()));
   return L;
@@ -142,6 +124,7 @@ TJepaLoss TJepa::train_step(const float* x, int B, const StepMasks& m, const TJe
   ++step_;
   // target = momentum * target + (1 - momentum) * context encoder (the updated parameters)
   be_.ema_update(tgt_.values.data(), ps_.values.data(), sc.momentum, ctx_floats_);
+  check_backend(be_, "training step");
   return L;
 }
 

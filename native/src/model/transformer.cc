@@ -7,9 +7,8 @@
 
 namespace vj {
 
-void StackScratch::reserve(int64_t n) {
-  for (auto* v : {&a, &b, &c, &d, &e})
-    if (static_cast<int64_t>(v->size()) < n) v->assign(static_cast<size_t>(n), 0.f);
+void StackScratch::reserve(int64_t n, const Backend& be) {
+  for (auto* v : {&a, &b, &c, &d, &e}) v->reserve(be, n);
 }
 
 void TransformerStack::declare(ParamSet& ps, const std::string& name, int layers, int C, int NH, int F,
@@ -40,7 +39,7 @@ void TransformerStack::declare(ParamSet& ps, const std::string& name, int layers
   }
 }
 
-void TransformerStack::allocate(int64_t maxRows, int64_t maxBTT) {
+void TransformerStack::allocate(int64_t maxRows, int64_t maxBTT, const Backend* be) {
   maxRows_ = maxRows;
   maxBTT_ = maxBTT;
   const int R = static_cast<int>(maxRows), C = C_, F = F_;
@@ -75,8 +74,8 @@ void TransformerStack::allocate(int64_t maxRows, int64_t maxBTT) {
   t_ln2 = arena_.add("tail.ln2", {R, C});
   t_ln2_mean = arena_.add("tail.ln2_mean", {R});
   t_ln2_rstd = arena_.add("tail.ln2_rstd", {R});
-  arena_.allocate();
-  if (dropout_ > 0.f) masks_.assign(static_cast<size_t>(mask_bytes), 1);
+  arena_.allocate(be);
+  if (dropout_ > 0.f) masks_.reserve(arena_.backend(), mask_bytes);
 }
 
 int64_t TransformerStack::scratch_floats() const {
@@ -132,7 +131,7 @@ void TransformerStack::backward(const Backend& be, ParamSet& ps, float* dx, cons
   const int R = B * T, C = C_, F = F_;
   const int64_t RC = static_cast<int64_t>(R) * C, RF = static_cast<int64_t>(R) * F;
   const bool drop = used_dropout_;
-  auto zero = [](float* p, int64_t n) { parallel_zero(p, n); };
+  auto zero = [&be](float* p, int64_t n) { be.mem_set(p, 0, n * static_cast<int64_t>(sizeof(float))); };
   const float* top = layers_.empty() ? x : arena_.ptr(acts_.back().ln2);
   // tail: the gradient w.r.t. the last layer's output lands in s.a
   float* dcur = s.a.data();
@@ -173,7 +172,7 @@ void TransformerStack::backward(const Backend& be, ParamSet& ps, float* dx, cons
     be.layernorm_backward(dres, ps.g(L.ln2), ps.g(L.ln2 + 1), dcur, arena_.ptr(a.res2), ps.p(L.ln2),
                           arena_.ptr(a.ln2_mean), arena_.ptr(a.ln2_rstd), RowDims{R, C});
     // res2 = ln1 + Dropout(lin2): d ln1 starts with the residual part
-    parallel_copy(dln1, dres, RC);
+    be.copy_on_device(dln1, dres, RC * static_cast<int64_t>(sizeof(float)));
     const float* dlin2 = dres;
     if (drop) {
       zero(big2, RC);
@@ -203,7 +202,7 @@ void TransformerStack::backward(const Backend& be, ParamSet& ps, float* dx, cons
     if (l == 0) {
       be.add_backward(dx, nullptr, dres, RC);
     } else {
-      parallel_copy(din, dres, RC);
+      be.copy_on_device(din, dres, RC * static_cast<int64_t>(sizeof(float)));
     }
     const float* dlin1 = dres;
     if (drop) {

@@ -11,6 +11,7 @@
 
 #include "engine/arena.h"
 #include "engine/backend.h"
+#include "engine/device_array.h"
 #include "model/params.h"
 
 namespace vj {
@@ -27,16 +28,18 @@ struct NoiseStream {
   }
 };
 
-// Gradient scratch shared by every stack of a model (one stack runs backward at a time).
+// Gradient scratch shared by every stack of a model (one stack runs backward at a time), in
+// the backend's memory.
 struct StackScratch {
-  std::vector<float> a, b, c, d, e;  // each maxRows * max(3C, F)
-  void reserve(int64_t n);
+  DeviceArray<float> a, b, c, d, e;  // each maxRows * max(3C, F)
+  void reserve(int64_t n, const Backend& be = host_backend_memory());
 };
 
 class TransformerStack {
  public:
   void declare(ParamSet& ps, const std::string& name, int layers, int C, int NH, int F, float dropout, Tail tail);
-  void allocate(int64_t maxRows, int64_t maxBTT);
+  // activations (and dropout masks) in be's memory (host memory when null)
+  void allocate(int64_t maxRows, int64_t maxBTT, const Backend* be = nullptr);
   int64_t scratch_floats() const;
 
   // x (B, T, C) -> returns out (B, T, C), owned by the stack; key_mask (B, T) or null
@@ -65,7 +68,7 @@ class TransformerStack {
   float dropout_ = 0.f;
   int64_t maxRows_ = 0, maxBTT_ = 0;
   Arena arena_;
-  std::vector<uint8_t> masks_;
+  DeviceArray<uint8_t> masks_;  // dropout masks of every layer (byte offsets in LayerActs)
   bool used_dropout_ = false;
 };
 

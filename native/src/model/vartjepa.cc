@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "engine/error.h"
+#include "engine/philox.h"
 
 namespace vj {
 
@@ -20,7 +21,9 @@ static void require_ops(const Backend& be) {
   VJ_NEED(clamp_forward) VJ_NEED(clamp_backward) VJ_NEED(reparam_forward) VJ_NEED(reparam_backward)
   VJ_NEED(kl_std_forward) VJ_NEED(kl_std_backward) VJ_NEED(kl_gauss_forward) VJ_NEED(kl_gauss_backward)
   VJ_NEED(gauss_nll_forward) VJ_NEED(gauss_nll_backward) VJ_NEED(softmax_ce_forward) VJ_NEED(softmax_ce_backward)
-  VJ_NEED(adamw_update) VJ_NEED(sum_squares) VJ_NEED(scale_inplace)
+  VJ_NEED(adamw_update) VJ_NEED(sum_squares) VJ_NEED(scale_inplace) VJ_NEED(fill_forward) VJ_NEED(scale_forward)
+  VJ_NEED(scale_backward) VJ_NEED(concat_rows_forward) VJ_NEED(concat_rows_backward) VJ_NEED(predictor_input_forward)
+  VJ_NEED(predictor_input_backward)
 #undef VJ_NEED
   if (!missing.empty()) throw Error(std::string("the '") + be.name + "' backend lacks ops the model needs: " + missing);
 }
@@ -44,8 +47,9 @@ VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be) : cfg_(cfg), be_(b
   if (embed_chunk_ > Bm) embed_chunk_ = Bm;
   if (embed_chunk_ < 1) embed_chunk_ = 1;
 
-  tab_.build(cfg.cardinalities, C_, cfg.posBase);
+  tab_.build(cfg.cardinalities, C_, cfg.posBase, be);
   pos_pred_ = sinusoid(D_, dp_, cfg.predPosBase);
+  pos_pred_b_ = on_backend(be, pos_pred_dev_, pos_pred_.data(), static_cast<int64_t>(D_) * dp_);
 
   // ---- parameters ----
   ctx_tok_ = declare_tokenizer(ps_, "ctx", cfg.cardinalities, C_);
@@ -143,16 +147,26 @@ VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be) : cfg_(cfg), be_(b
   g_.allocate(&be);
   const int64_t trainBTT = static_cast<int64_t>(Bm) * (1 + McMax_) * (1 + McMax_);
   const int64_t embedBTT = static_cast<int64_t>(embed_chunk_) * (1 + D_) * (1 + D_);
-  ctx_stack_.allocate(ctxRowsCap_, trainBTT > embedBTT ? trainBTT : embedBTT);
-  trg_stack_.allocate(static_cast<int64_t>(Bm) * T3_, static_cast<int64_t>(Bm) * T3_ * T3_);
-  pred_stack_.allocate(KBp, static_cast<int64_t>(K_) * Bm * TpMax_ * TpMax_);
-  dec_ctx_.allocate(ctxTokCap_);
-  dec_trg_.allocate(BD);
+  ctx_stack_.allocate(ctxRowsCap_, trainBTT > embedBTT ? trainBTT : embedBTT, &be);
+  trg_stack_.allocate(static_cast<int64_t>(Bm) * T3_, static_cast<int64_t>(Bm) * T3_ * T3_, &be);
+  pred_stack_.allocate(KBp, static_cast<int64_t>(K_) * Bm * TpMax_ * TpMax_, &be);
+  dec_ctx_.allocate(ctxTokCap_, &be);
+  dec_trg_.allocate(BD, &be);
   int64_t sc = ctx_stack_.scratch_floats();
   if (trg_stack_.scratch_floats() > sc) sc = trg_stack_.scratch_floats();
   if (pred_stack_.scratch_floats() > sc) sc = pred_stack_.scratch_floats();
-  scratch_.reserve(sc);
-  key_mask_.assign(static_cast<size_t>(KBp > ctxR ? KBp : ctxR), 1);
+  scratch_.reserve(sc, be);
+  if (be.on_device) {  // the per-step uploads at their largest, so no step allocates
+    x_dev_.reserve(be, static_cast<int64_t>(Bm) * D_);
+    feat_c_dev_.reserve(be, ctxT);
+    idx_tok_c_dev_.reserve(be, ctxT);
+    ctx_dev_.reserve(be, ctxT);
+    feat_t_dev_.reserve(be, BD);
+    idx_tok_t_dev_.reserve(be, BD);
+    idx_q_dev_.reserve(be, KBp);
+    idx_sw_dev_.reserve(be, KBp);
+    trg_dev_.reserve(be, KBp);
+  }
   idx_tok_c_.resize(static_cast<size_t>(ctxT));
   feat_c_.resize(static_cast<size_t>(ctxT));
   row_c_.resize(static_cast<size_t>(ctxT));
@@ -161,6 +175,16 @@ VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be) : cfg_(cfg), be_(b
   idx_tok_t_.resize(static_cast<size_t>(BD));
   idx_q_.resize(static_cast<size_t>(KBp));
   idx_sw_.resize(static_cast<size_t>(KBp));
+}
+
+void VarTJepa::noise_to(float* dst, int64_t n, uint64_t seed, uint64_t offset) {
+  if (!be_.on_device) {
+    fill_normal(dst, n, seed, offset);
+    return;
+  }
+  if (static_cast<int64_t>(noise_host_.size()) < n) noise_host_.resize(static_cast<size_t>(n));
+  fill_normal(noise_host_.data(), n, seed, offset);
+  be_.copy_to_device(dst, noise_host_.data(), n * static_cast<int64_t>(sizeof(float)));
 }
 
 int64_t VarTJepa::activation_bytes() const {

@@ -8,7 +8,11 @@
 //   (VI)  target decoder p(w | s_w)           dec_trg
 // One training step (train_step) runs the forward pass of all six, the five ELBO terms, the
 // backward pass, gradient clipping and AdamW. Parameters, gradients and moments live in one
-// ParamSet; activations in arenas sized once from the config.
+// ParamSet; activations in arenas sized once from the config. Every buffer an op touches is in
+// the backend's memory (device memory on CUDA): per-step inputs (rows, index lists, masks, the
+// reparameterisation noise, drawn on the host so every backend sees the same noise) are uploaded
+// into model-owned buffers, and the host reads results back only through copies (loss terms,
+// embeddings, decoded values).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -75,13 +79,20 @@ class VarTJepa {
   int embed_chunk() const { return embed_chunk_; }
 
  private:
+  // x (B, D) on the host in forward and backward; xb (B, D), key_mask in the backend's memory
+  // (upload_x, upload_mask); ctx, trg on the host
   void forward(const float* x, int B, const StepMasks& m, bool train, uint64_t noise_seed, LossTerms* loss);
   void backward(const float* x, int B, const StepMasks& m, const StepSchedule& s);
-  void context_encoder_forward(const float* x, int B, int Mc, const int32_t* ctx, const uint8_t* key_mask, bool train,
+  void context_encoder_forward(const float* xb, int B, int Mc, const int32_t* ctx, const uint8_t* key_mask, bool train,
                                bool sample, NoiseStream& noise, uint64_t noise_seed);
   void pool_aux_forward(int B, int Mc, bool sample, uint64_t noise_seed);
-  void target_forward(const float* x, int B, bool train, bool sample, NoiseStream& noise, uint64_t noise_seed);
-  // Kp mask sets: ctx (B, Mc), trg (Kp, B, Mt); key_mask (Kp*B, Mc+Mt) or null
+  void target_forward(const float* xb, int B, bool train, bool sample, NoiseStream& noise, uint64_t noise_seed);
+  const float* upload_x(const float* x, int64_t B) { return on_backend(be_, x_dev_, x, B * D_); }
+  // n Philox normals (engine/philox.h) at stream offset `offset`, drawn on the host, into dst
+  void noise_to(float* dst, int64_t n, uint64_t seed, uint64_t offset);
+  // host-readable copy of n floats of a backend buffer
+  const float* host(const float* p, int64_t n, std::vector<float>& scratch) const { return on_host(be_, p, n, scratch); }
+  // Kp mask sets: ctx (B, Mc), trg (Kp, B, Mt) on the host; key_mask (Kp*B, Mc+Mt) or null
   void predictor_forward(int B, int Kp, const StepMasks& m, const uint8_t* key_mask, bool train, NoiseStream& noise);
   void view_surprise(int B, int Mc, int Mt, const int32_t* ctx, int32_t* trg, uint8_t* in_view, float* surprise, bool first);
   float* A(int id) const { return a_.ptr(id); }
@@ -105,10 +116,11 @@ class VarTJepa {
   FeatureDecoder dec_ctx_, dec_trg_;
   TokTables tab_;                 // category offsets and the encoder sinusoid (D, C) base 100
   std::vector<float> pos_pred_;   // fixed sinusoid (D, dp) base 10000
+  DeviceArray<float> pos_pred_dev_;
+  const float* pos_pred_b_ = nullptr;  // pos_pred_ in the backend's memory
 
   // activations and their gradients (same names, separate arenas)
   Arena a_, g_;
-  std::vector<uint8_t> key_mask_;
   int tok_c, seq_c, hc_tok, mu_sx, lvr_sx, lv_sx, eps_sx, s_x;
   int pq, kv, pool_att, pool_probs, sbar;
   int a1, a2, a2_mean, a2_rstd, a3, mu_z, ls_z, lvr_z, lv_z, eps_z, z;
@@ -116,8 +128,16 @@ class VarTJepa {
   int cx, cz, seq_p, hp_q, mu_p, lvr_p, lv_p, muq, lvq;
   int dh_c, dh_t, dh_p;  // gradients w.r.t. the stack outputs (only their g_ side is used)
   int loss_sx, loss_z, loss_sy, dl_sx, dl_z, dl_sy;
-  // index lists of the current step
+  // index lists of the current step (host), and the ones ops read in the backend's memory (*_b_:
+  // the host vectors themselves on a host backend)
   std::vector<int32_t> idx_tok_c_, feat_c_, row_c_, feat_t_, row_t_, idx_tok_t_, idx_q_, idx_sw_;
+  DeviceArray<int32_t> idx_tok_c_dev_, feat_c_dev_, feat_t_dev_, idx_tok_t_dev_, idx_q_dev_, idx_sw_dev_, ctx_dev_, trg_dev_;
+  const int32_t *idx_tok_c_b_ = nullptr, *feat_c_b_ = nullptr, *feat_t_b_ = nullptr, *idx_tok_t_b_ = nullptr,
+                *idx_q_b_ = nullptr, *idx_sw_b_ = nullptr;
+  DeviceArray<float> x_dev_;               // the rows of the current call
+  const float* xb_ = nullptr;              // ... as the ops read them (set by forward)
+  DeviceArray<uint8_t> kmask_c_dev_, kmask_p_dev_;  // generate's key masks
+  std::vector<float> noise_host_, host_a_, host_b_;  // host staging
   const float* hc_out_ = nullptr;  // context stack output (B, 1+Mc, C)
   const float* ht_out_ = nullptr;  // target stack output (B, T3, C)
   const float* hp_out_ = nullptr;  // predictor stack output (K*B, Tp, dp)

@@ -10,12 +10,9 @@
 
 namespace vj {
 
-static void zero(float* p, int64_t n) { parallel_zero(p, n); }
-static void fill(float* p, int64_t n, float v) {
-  for (int64_t i = 0; i < n; ++i) p[i] = v;
-}
-
 void VarTJepa::backward(const float* x, int B, const StepMasks& m, const StepSchedule& sc) {
+  auto zero = [this](float* p, int64_t n) { be_.mem_set(p, 0, n * static_cast<int64_t>(sizeof(float))); };
+  auto fill = [this](float* p, int64_t n, float v) { be_.fill_forward(p, v, n); };
   const int Mc = m.Mc, Mt = m.Mt, N = B * Mc, BD = B * D_, S = K_ * B, Nq = S * Mt, Tc = 1 + Mc, Tp = Mc + Mt;
   const int T3 = T3_, dp = dp_, BP = B * P_;
   const int64_t NC = static_cast<int64_t>(N) * C_, BDC = static_cast<int64_t>(BD) * C_, BC = static_cast<int64_t>(B) * C_;
@@ -37,8 +34,8 @@ void VarTJepa::backward(const float* x, int B, const StepMasks& m, const StepSch
   be_.kl_gauss_backward(G(muq), G(lvq), G(mu_p), G(lv_p), G(dl_sy), A(muq), A(lvq), A(mu_p), A(lv_p), RowDims{Nq, C_});
   zero(G(mu_sw), BDC);
   zero(G(lv_sw), BDC);
-  be_.index_select_backward(G(mu_sw), G(muq), idx_sw_.data(), IndexDims{Nq, BD, C_});
-  be_.index_select_backward(G(lv_sw), G(lvq), idx_sw_.data(), IndexDims{Nq, BD, C_});
+  be_.index_select_backward(G(mu_sw), G(muq), idx_sw_b_, IndexDims{Nq, BD, C_});
+  be_.index_select_backward(G(lv_sw), G(lvq), idx_sw_b_, IndexDims{Nq, BD, C_});
   // KL_sx (Eq. 24) and KL_z (Eq. 25)
   fill(G(dl_sx), N, sc.aSx / static_cast<float>(N));
   zero(G(mu_sx), NC);
@@ -56,29 +53,13 @@ void VarTJepa::backward(const float* x, int B, const StepMasks& m, const StepSch
   be_.linear_backward(G(hp_q), ps_.g(pred_mu_), ps_.g(pred_mu_ + 1), G(mu_p), A(hp_q), ps_.p(pred_mu_), MatDims{Nq, dp, C_});
   be_.linear_backward(G(hp_q), ps_.g(pred_lv_), ps_.g(pred_lv_ + 1), G(lvr_p), A(hp_q), ps_.p(pred_lv_), MatDims{Nq, dp, C_});
   zero(G(dh_p), static_cast<int64_t>(S) * Tp * dp);
-  be_.index_select_backward(G(dh_p), G(hp_q), idx_q_.data(), IndexDims{Nq, S * Tp, dp});
+  be_.index_select_backward(G(dh_p), G(hp_q), idx_q_b_, IndexDims{Nq, S * Tp, dp});
   zero(G(seq_p), static_cast<int64_t>(S) * Tp * dp);
   pred_stack_.backward(be_, ps_, G(seq_p), G(dh_p), A(seq_p), nullptr, S, Tp, scratch_);
   // seq_p[s, t] = cx[b, t] + cz[b] + pe[.] (context), mask + cz[b] + pe[.] (queries)
   zero(G(cx), static_cast<int64_t>(N) * dp);
   zero(G(cz), static_cast<int64_t>(B) * dp);
-  {
-    float *dcx = G(cx), *dcz = G(cz), *dmask = ps_.g(pred_mask_);
-    const float* dseq = G(seq_p);
-    for (int k = 0; k < K_; ++k)
-      for (int b = 0; b < B; ++b) {
-        const int s = k * B + b;
-        float* dzrow = dcz + static_cast<int64_t>(b) * dp;
-        for (int t = 0; t < Tp; ++t) {
-          const float* d = dseq + (static_cast<int64_t>(s) * Tp + t) * dp;
-          float* dst = t < Mc ? dcx + static_cast<int64_t>(b * Mc + t) * dp : dmask;
-          for (int i = 0; i < dp; ++i) {
-            dst[i] += d[i];
-            dzrow[i] += d[i];
-          }
-        }
-      }
-  }
+  be_.predictor_input_backward(G(cx), G(cz), ps_.g(pred_mask_), G(seq_p), PredInDims{K_, B, Mc, Mt, D_, dp});
   be_.linear_backward(G(s_x), ps_.g(pred_ctx_), ps_.g(pred_ctx_ + 1), G(cx), A(s_x), ps_.p(pred_ctx_), MatDims{N, C_, dp});
   zero(G(z), BC);
   be_.linear_backward(G(z), ps_.g(pred_z_), ps_.g(pred_z_ + 1), G(cz), A(z), ps_.p(pred_z_), MatDims{B, C_, dp});
@@ -92,25 +73,19 @@ void VarTJepa::backward(const float* x, int B, const StepMasks& m, const StepSch
   be_.linear_backward(G(ht_tok), ps_.g(trg_mu_), ps_.g(trg_mu_ + 1), G(mu_sw), A(ht_tok), ps_.p(trg_mu_), MatDims{BD, C_, C_});
   be_.linear_backward(G(ht_tok), ps_.g(trg_lv_), ps_.g(trg_lv_ + 1), G(lvr_sw), A(ht_tok), ps_.p(trg_lv_), MatDims{BD, C_, C_});
   zero(G(dh_t), static_cast<int64_t>(B) * T3 * C_);
-  be_.index_select_backward(G(dh_t), G(ht_tok), idx_tok_t_.data(), IndexDims{BD, B * T3, C_});
+  be_.index_select_backward(G(dh_t), G(ht_tok), idx_tok_t_b_, IndexDims{BD, B * T3, C_});
   zero(G(seq_t), static_cast<int64_t>(B) * T3 * C_);
   trg_stack_.backward(be_, ps_, G(seq_t), G(dh_t), A(seq_t), nullptr, B, T3, scratch_);
   // seq_t[b] = [cls, pooled_t (P), aux_t, tok_t (D)]
-  {
-    const float* ds = G(seq_t);
-    float* dcls = ps_.g(trg_tok_.cls);
-    const size_t rowb = static_cast<size_t>(C_) * sizeof(float);
-    for (int b = 0; b < B; ++b) {
-      const float* d = ds + static_cast<int64_t>(b) * T3 * C_;
-      for (int i = 0; i < C_; ++i) dcls[i] += d[i];
-      std::memcpy(G(pooled_t) + static_cast<int64_t>(b) * P_ * C_, d + C_, rowb * static_cast<size_t>(P_));
-      std::memcpy(G(aux_t) + static_cast<int64_t>(b) * C_, d + static_cast<int64_t>(1 + P_) * C_, rowb);
-      std::memcpy(G(tok_t) + static_cast<int64_t>(b) * D_ * C_, d + static_cast<int64_t>(2 + P_) * C_,
-                  rowb * static_cast<size_t>(D_));
-    }
-  }
+  be_.concat_rows_backward(ps_.g(trg_tok_.cls), G(seq_t), ConcatDims{B, 1, T3, 0, C_, 1});
+  zero(G(pooled_t), static_cast<int64_t>(BP) * C_);
+  be_.concat_rows_backward(G(pooled_t), G(seq_t), ConcatDims{B, P_, T3, 1, C_, 0});
+  zero(G(aux_t), BC);
+  be_.concat_rows_backward(G(aux_t), G(seq_t), ConcatDims{B, 1, T3, 1 + P_, C_, 0});
+  zero(G(tok_t), BDC);
+  be_.concat_rows_backward(G(tok_t), G(seq_t), ConcatDims{B, D_, T3, 2 + P_, C_, 0});
   be_.tokenizer_backward(ps_.g(trg_tok_.w_num), ps_.g(trg_tok_.b_num), ps_.g(trg_tok_.cat), ps_.g(trg_tok_.type),
-                         G(tok_t), x, feat_t_.data(), tab_.cat_offset.data(), TokDims{B, D_, D_, C_});
+                         G(tok_t), xb_, feat_t_b_, tab_.offset_b, TokDims{B, D_, D_, C_});
   zero(G(sbar), static_cast<int64_t>(BP) * C_);
   be_.linear_backward(G(sbar), ps_.g(trg_pooled_), ps_.g(trg_pooled_ + 1), G(pooled_t), A(sbar), ps_.p(trg_pooled_),
                       MatDims{BP, C_, C_});
@@ -120,11 +95,8 @@ void VarTJepa::backward(const float* x, int B, const StepMasks& m, const StepSch
   be_.reparam_backward(G(mu_z), G(lv_z), G(z), A(lv_z), A(eps_z), BC);
   zero(G(lvr_z), BC);
   be_.clamp_backward(G(lvr_z), G(lv_z), A(lvr_z), lo, hi, BC);
-  {
-    float *dls = G(ls_z);
-    const float* dl = G(lvr_z);
-    for (int64_t i = 0; i < BC; ++i) dls[i] = 2.f * dl[i];  // lvr_z = 2 * ls_z
-  }
+  zero(G(ls_z), BC);
+  be_.scale_backward(G(ls_z), G(lvr_z), 2.f, BC);  // lvr_z = 2 * ls_z
   zero(G(a3), BC);
   be_.linear_backward(G(a3), ps_.g(aux_mu_), ps_.g(aux_mu_ + 1), G(mu_z), A(a3), ps_.p(aux_mu_), MatDims{B, C_, C_});
   be_.linear_backward(G(a3), ps_.g(aux_ls_), ps_.g(aux_ls_ + 1), G(ls_z), A(a3), ps_.p(aux_ls_), MatDims{B, C_, C_});
@@ -155,19 +127,20 @@ void VarTJepa::backward(const float* x, int B, const StepMasks& m, const StepSch
   be_.linear_backward(G(hc_tok), ps_.g(ctx_mu_), ps_.g(ctx_mu_ + 1), G(mu_sx), A(hc_tok), ps_.p(ctx_mu_), MatDims{N, C_, C_});
   be_.linear_backward(G(hc_tok), ps_.g(ctx_lv_), ps_.g(ctx_lv_ + 1), G(lvr_sx), A(hc_tok), ps_.p(ctx_lv_), MatDims{N, C_, C_});
   zero(G(dh_c), static_cast<int64_t>(B) * Tc * C_);
-  be_.index_select_backward(G(dh_c), G(hc_tok), idx_tok_c_.data(), IndexDims{N, B * Tc, C_});
+  be_.index_select_backward(G(dh_c), G(hc_tok), idx_tok_c_b_, IndexDims{N, B * Tc, C_});
   zero(G(seq_c), static_cast<int64_t>(B) * Tc * C_);
   ctx_stack_.backward(be_, ps_, G(seq_c), G(dh_c), A(seq_c), nullptr, B, Tc, scratch_);
-  encoder_input_backward(be_, ps_, ctx_tok_, tab_, G(tok_c), G(seq_c), x, feat_c_.data(), B, Mc);
+  encoder_input_backward(be_, ps_, ctx_tok_, tab_, G(tok_c), G(seq_c), xb_, feat_c_b_, B, Mc);
 }
 
 LossTerms VarTJepa::loss_and_grad(const float* x, int B, const StepMasks& m, const StepSchedule& sc, bool with_backward) {
   check_step_sizes(cfg_, B, m.Mc, m.Mt);
   LossTerms L;
   forward(x, B, m, true, sc.noiseSeed, &L);
+  check_backend(be_, "forward pass");
   L.total = sc.aRec * L.rec + sc.aGen * L.gen + sc.aSx * L.klSx + sc.aZ * L.klZ + sc.aSy * L.klSy;
   if (!with_backward) return L;
-  parallel_zero(ps_.grads.data(), ps_.grads.total());
+  ps_.grads.zero();
   backward(x, B, m, sc);
   L.gradNorm = std::sqrt(be_.sum_squares(ps_.grads.data(), ps_.size()));
   return L;
@@ -176,6 +149,7 @@ LossTerms VarTJepa::loss_and_grad(const float* x, int B, const StepMasks& m, con
 LossTerms VarTJepa::train_step(const float* x, int B, const StepMasks& m, const StepSchedule& sc) {
   LossTerms L = loss_and_grad(x, B, m, sc, true);
   clip_and_adamw(be_, ps_, cfg_, L.total, L.gradNorm, sc.lr, step_ + 1);
+  check_backend(be_, "training step");
   ++step_;
   return L;
 }

@@ -12,7 +12,7 @@ static const uint64_t kNoiseSx = 0, kNoiseZ = 1ull << 40, kNoiseSw = 2ull << 40,
 
 // (I) context encoder q(s_x | x), Eq. 28-31: [CLS, t_j for j in ctx] -> L blocks -> tail ->
 // mu, logvar heads on the context tokens; s_x = mu + exp(logvar / 2) * eps (or mu).
-void VarTJepa::context_encoder_forward(const float* x, int B, int Mc, const int32_t* ctx, const uint8_t* key_mask,
+void VarTJepa::context_encoder_forward(const float* xb, int B, int Mc, const int32_t* ctx, const uint8_t* key_mask,
                                        bool train, bool sample, NoiseStream& noise, uint64_t noise_seed) {
   const int Tc = 1 + Mc, N = B * Mc;
   const int64_t NC = static_cast<int64_t>(N) * C_;
@@ -23,18 +23,20 @@ void VarTJepa::context_encoder_forward(const float* x, int B, int Mc, const int3
       row_c_[static_cast<size_t>(n)] = b;
       idx_tok_c_[static_cast<size_t>(n)] = b * Tc + 1 + t;
     }
+  feat_c_b_ = on_backend(be_, feat_c_dev_, feat_c_.data(), N);
+  idx_tok_c_b_ = on_backend(be_, idx_tok_c_dev_, idx_tok_c_.data(), N);
   float* seq = A(seq_c);
-  encoder_input_forward(be_, ps_, ctx_tok_, tab_, seq, A(tok_c), x, feat_c_.data(), B, Mc);
+  encoder_input_forward(be_, ps_, ctx_tok_, tab_, seq, A(tok_c), xb, feat_c_b_, B, Mc);
   hc_out_ = ctx_stack_.forward(be_, ps_, seq, key_mask, B, Tc, train, noise);
-  be_.index_select_forward(A(hc_tok), hc_out_, idx_tok_c_.data(), IndexDims{N, B * Tc, C_});
+  be_.index_select_forward(A(hc_tok), hc_out_, idx_tok_c_b_, IndexDims{N, B * Tc, C_});
   be_.linear_forward(A(mu_sx), A(hc_tok), ps_.p(ctx_mu_), ps_.p(ctx_mu_ + 1), MatDims{N, C_, C_});
   if (sample) {  // the deterministic path (embedding) needs no variance of s_x
     be_.linear_forward(A(lvr_sx), A(hc_tok), ps_.p(ctx_lv_), ps_.p(ctx_lv_ + 1), MatDims{N, C_, C_});
     be_.clamp_forward(A(lv_sx), A(lvr_sx), cfg_.logvarMin, cfg_.logvarMax, NC);
-    fill_normal(A(eps_sx), NC, noise_seed, kNoiseSx);
+    noise_to(A(eps_sx), NC, noise_seed, kNoiseSx);
     be_.reparam_forward(A(s_x), A(mu_sx), A(lv_sx), A(eps_sx), NC);
   } else {
-    std::memcpy(A(s_x), A(mu_sx), static_cast<size_t>(NC) * sizeof(float));
+    be_.copy_on_device(A(s_x), A(mu_sx), NC * static_cast<int64_t>(sizeof(float)));
   }
 }
 
@@ -56,19 +58,18 @@ void VarTJepa::pool_aux_forward(int B, int Mc, bool sample, uint64_t noise_seed)
   if (sample) {  // the deterministic path (embedding) needs no variance of z
     be_.linear_forward(A(ls_z), A(a3), ps_.p(aux_ls_), ps_.p(aux_ls_ + 1), MatDims{B, C_, C_});
     // logvar_z = 2 log sigma_z, clamped like every log-variance
-    float *lvr = A(lvr_z), *ls = A(ls_z);
-    for (int64_t i = 0; i < BC; ++i) lvr[i] = 2.f * ls[i];
-    be_.clamp_forward(A(lv_z), lvr, cfg_.logvarMin, cfg_.logvarMax, BC);
-    fill_normal(A(eps_z), BC, noise_seed, kNoiseZ);
+    be_.scale_forward(A(lvr_z), A(ls_z), 2.f, BC);
+    be_.clamp_forward(A(lv_z), A(lvr_z), cfg_.logvarMin, cfg_.logvarMax, BC);
+    noise_to(A(eps_z), BC, noise_seed, kNoiseZ);
     be_.reparam_forward(A(z), A(mu_z), A(lv_z), A(eps_z), BC);
   } else {
-    std::memcpy(A(z), A(mu_z), static_cast<size_t>(BC) * sizeof(float));
+    be_.copy_on_device(A(z), A(mu_z), BC * static_cast<int64_t>(sizeof(float)));
   }
 }
 
 // (III) target posterior q(s_y | s_x, z, w), Eq. 35-41: [CLS, W_sx sbar_i (P), W_z z, t_j (all D)]
 // -> L blocks -> tail -> mu, logvar heads on the D feature tokens; s_w sampled (or mu).
-void VarTJepa::target_forward(const float* x, int B, bool train, bool sample, NoiseStream& noise,
+void VarTJepa::target_forward(const float* xb, int B, bool train, bool sample, NoiseStream& noise,
                               uint64_t noise_seed) {
   const int BD = B * D_, T3 = T3_;
   const int64_t BDC = static_cast<int64_t>(BD) * C_;
@@ -79,31 +80,28 @@ void VarTJepa::target_forward(const float* x, int B, bool train, bool sample, No
       row_t_[static_cast<size_t>(n)] = b;
       idx_tok_t_[static_cast<size_t>(n)] = b * T3 + 2 + P_ + j;
     }
-  be_.tokenizer_forward(A(tok_t), x, feat_t_.data(), ps_.p(trg_tok_.w_num), ps_.p(trg_tok_.b_num), ps_.p(trg_tok_.cat),
-                        tab_.cat_offset.data(), tab_.cat_card.data(), ps_.p(trg_tok_.type), tab_.pos.data(),
-                        TokDims{B, D_, D_, C_});
+  feat_t_b_ = on_backend(be_, feat_t_dev_, feat_t_.data(), BD);
+  idx_tok_t_b_ = on_backend(be_, idx_tok_t_dev_, idx_tok_t_.data(), BD);
+  be_.tokenizer_forward(A(tok_t), xb, feat_t_b_, ps_.p(trg_tok_.w_num), ps_.p(trg_tok_.b_num), ps_.p(trg_tok_.cat),
+                        tab_.offset_b, tab_.card_b, ps_.p(trg_tok_.type), tab_.pos_b, TokDims{B, D_, D_, C_});
   be_.linear_forward(A(pooled_t), A(sbar), ps_.p(trg_pooled_), ps_.p(trg_pooled_ + 1), MatDims{B * P_, C_, C_});
   be_.linear_forward(A(aux_t), A(z), ps_.p(trg_aux_), ps_.p(trg_aux_ + 1), MatDims{B, C_, C_});
+  // seq_t[b] = [cls, pooled_t[b] (P), aux_t[b], tok_t[b] (D)]
   float* seq = A(seq_t);
-  const size_t rowb = static_cast<size_t>(C_) * sizeof(float);
-  for (int b = 0; b < B; ++b) {
-    float* s = seq + static_cast<int64_t>(b) * T3 * C_;
-    std::memcpy(s, ps_.p(trg_tok_.cls), rowb);
-    std::memcpy(s + C_, A(pooled_t) + static_cast<int64_t>(b) * P_ * C_, rowb * static_cast<size_t>(P_));
-    std::memcpy(s + static_cast<int64_t>(1 + P_) * C_, A(aux_t) + static_cast<int64_t>(b) * C_, rowb);
-    std::memcpy(s + static_cast<int64_t>(2 + P_) * C_, A(tok_t) + static_cast<int64_t>(b) * D_ * C_,
-                rowb * static_cast<size_t>(D_));
-  }
+  be_.concat_rows_forward(seq, ps_.p(trg_tok_.cls), ConcatDims{B, 1, T3, 0, C_, 1});
+  be_.concat_rows_forward(seq, A(pooled_t), ConcatDims{B, P_, T3, 1, C_, 0});
+  be_.concat_rows_forward(seq, A(aux_t), ConcatDims{B, 1, T3, 1 + P_, C_, 0});
+  be_.concat_rows_forward(seq, A(tok_t), ConcatDims{B, D_, T3, 2 + P_, C_, 0});
   ht_out_ = trg_stack_.forward(be_, ps_, seq, nullptr, B, T3, train, noise);
-  be_.index_select_forward(A(ht_tok), ht_out_, idx_tok_t_.data(), IndexDims{BD, B * T3, C_});
+  be_.index_select_forward(A(ht_tok), ht_out_, idx_tok_t_b_, IndexDims{BD, B * T3, C_});
   be_.linear_forward(A(mu_sw), A(ht_tok), ps_.p(trg_mu_), ps_.p(trg_mu_ + 1), MatDims{BD, C_, C_});
   be_.linear_forward(A(lvr_sw), A(ht_tok), ps_.p(trg_lv_), ps_.p(trg_lv_ + 1), MatDims{BD, C_, C_});
   be_.clamp_forward(A(lv_sw), A(lvr_sw), cfg_.logvarMin, cfg_.logvarMax, BDC);
   if (sample) {
-    fill_normal(A(eps_sw), BDC, noise_seed, kNoiseSw);
+    noise_to(A(eps_sw), BDC, noise_seed, kNoiseSw);
     be_.reparam_forward(A(s_w), A(mu_sw), A(lv_sw), A(eps_sw), BDC);
   } else {
-    std::memcpy(A(s_w), A(mu_sw), static_cast<size_t>(BDC) * sizeof(float));
+    be_.copy_on_device(A(s_w), A(mu_sw), BDC * static_cast<int64_t>(sizeof(float)));
   }
 }
 
@@ -115,29 +113,25 @@ void VarTJepa::predictor_forward(int B, int Kp, const StepMasks& m, const uint8_
   const int Mc = m.Mc, Mt = m.Mt, Tp = Mc + Mt, S = Kp * B, Nq = S * Mt, dp = dp_;
   be_.linear_forward(A(cz), A(z), ps_.p(pred_z_), ps_.p(pred_z_ + 1), MatDims{B, C_, dp});
   be_.linear_forward(A(cx), A(s_x), ps_.p(pred_ctx_), ps_.p(pred_ctx_ + 1), MatDims{B * Mc, C_, dp});
-  float* seq = A(seq_p);
-  const float *czp = A(cz), *cxp = A(cx), *mask = ps_.p(pred_mask_), *pe = pos_pred_.data();
+  // query rows of the stack output and the target tokens they predict
   for (int k = 0; k < Kp; ++k)
     for (int b = 0; b < B; ++b) {
       const int s = k * B + b;
-      const float* zrow = czp + static_cast<int64_t>(b) * dp;
-      for (int t = 0; t < Mc; ++t) {
-        float* o = seq + (static_cast<int64_t>(s) * Tp + t) * dp;
-        const float* c = cxp + static_cast<int64_t>(b * Mc + t) * dp;
-        const float* p = pe + static_cast<int64_t>(m.ctx[b * Mc + t]) * dp;
-        for (int i = 0; i < dp; ++i) o[i] = c[i] + zrow[i] + p[i];
-      }
       for (int u = 0; u < Mt; ++u) {
         const int j = m.trg[static_cast<int64_t>(s) * Mt + u];
-        float* o = seq + (static_cast<int64_t>(s) * Tp + Mc + u) * dp;
-        const float* p = pe + static_cast<int64_t>(j) * dp;
-        for (int i = 0; i < dp; ++i) o[i] = mask[i] + zrow[i] + p[i];
         idx_q_[static_cast<size_t>(s) * Mt + u] = s * Tp + Mc + u;
         idx_sw_[static_cast<size_t>(s) * Mt + u] = b * D_ + j;
       }
     }
+  idx_q_b_ = on_backend(be_, idx_q_dev_, idx_q_.data(), Nq);
+  idx_sw_b_ = on_backend(be_, idx_sw_dev_, idx_sw_.data(), Nq);
+  const int32_t* ctx_b = on_backend(be_, ctx_dev_, m.ctx, static_cast<int64_t>(B) * Mc);
+  const int32_t* trg_b = on_backend(be_, trg_dev_, m.trg, static_cast<int64_t>(Nq));
+  float* seq = A(seq_p);
+  be_.predictor_input_forward(seq, A(cx), A(cz), ctx_b, trg_b, ps_.p(pred_mask_), pos_pred_b_,
+                              PredInDims{Kp, B, Mc, Mt, D_, dp});
   hp_out_ = pred_stack_.forward(be_, ps_, seq, key_mask, S, Tp, train, noise);
-  be_.index_select_forward(A(hp_q), hp_out_, idx_q_.data(), IndexDims{Nq, S * Tp, dp});
+  be_.index_select_forward(A(hp_q), hp_out_, idx_q_b_, IndexDims{Nq, S * Tp, dp});
   be_.linear_forward(A(mu_p), A(hp_q), ps_.p(pred_mu_), ps_.p(pred_mu_ + 1), MatDims{Nq, dp, C_});
   be_.linear_forward(A(lvr_p), A(hp_q), ps_.p(pred_lv_), ps_.p(pred_lv_ + 1), MatDims{Nq, dp, C_});
   be_.clamp_forward(A(lv_p), A(lvr_p), cfg_.logvarMin, cfg_.logvarMax, static_cast<int64_t>(Nq) * C_);
@@ -146,9 +140,12 @@ void VarTJepa::predictor_forward(int B, int Kp, const StepMasks& m, const uint8_
 void VarTJepa::last_noise(std::vector<float>* sx, std::vector<float>* zz, std::vector<float>* sw) const {
   const int64_t n_sx = static_cast<int64_t>(cur_B_) * cur_Mc_ * C_, n_z = static_cast<int64_t>(cur_B_) * C_,
                 n_sw = static_cast<int64_t>(cur_B_) * D_ * C_;
-  sx->assign(A(eps_sx), A(eps_sx) + n_sx);
-  zz->assign(A(eps_z), A(eps_z) + n_z);
-  sw->assign(A(eps_sw), A(eps_sw) + n_sw);
+  sx->resize(static_cast<size_t>(n_sx));
+  zz->resize(static_cast<size_t>(n_z));
+  sw->resize(static_cast<size_t>(n_sw));
+  a_.read(sx->data(), a_.view(eps_sx).offset, n_sx);
+  a_.read(zz->data(), a_.view(eps_z).offset, n_z);
+  a_.read(sw->data(), a_.view(eps_sw).offset, n_sw);
 }
 
 static double sum_of(const float* v, int n) {
@@ -162,22 +159,23 @@ void VarTJepa::forward(const float* x, int B, const StepMasks& m, bool train, ui
   cur_Mc_ = m.Mc;
   cur_Mt_ = m.Mt;
   NoiseStream noise{noise_seed, kDropoutStream};
-  context_encoder_forward(x, B, m.Mc, m.ctx, nullptr, train, true, noise, noise_seed);
+  xb_ = upload_x(x, B);
+  context_encoder_forward(xb_, B, m.Mc, m.ctx, nullptr, train, true, noise, noise_seed);
   pool_aux_forward(B, m.Mc, true, noise_seed);
-  target_forward(x, B, train, true, noise, noise_seed);
+  target_forward(xb_, B, train, true, noise, noise_seed);
   predictor_forward(B, K_, m, nullptr, train, noise);
   // the five terms (Eq. 22-26): KLs summed over d, everything averaged over tokens and rows
   const int N = B * m.Mc, BD = B * D_, Nq = K_ * B * m.Mt;
-  be_.index_select_forward(A(muq), A(mu_sw), idx_sw_.data(), IndexDims{Nq, BD, C_});
-  be_.index_select_forward(A(lvq), A(lv_sw), idx_sw_.data(), IndexDims{Nq, BD, C_});
+  be_.index_select_forward(A(muq), A(mu_sw), idx_sw_b_, IndexDims{Nq, BD, C_});
+  be_.index_select_forward(A(lvq), A(lv_sw), idx_sw_b_, IndexDims{Nq, BD, C_});
   be_.kl_gauss_forward(A(loss_sy), A(muq), A(lvq), A(mu_p), A(lv_p), RowDims{Nq, C_});
   be_.kl_std_forward(A(loss_sx), A(mu_sx), A(lv_sx), RowDims{N, C_});
   be_.kl_std_forward(A(loss_z), A(mu_z), A(lv_z), RowDims{B, C_});
   loss->rec = dec_ctx_.forward(be_, ps_, A(s_x), feat_c_.data(), row_c_.data(), x, N) / N;
   loss->gen = dec_trg_.forward(be_, ps_, A(s_w), feat_t_.data(), row_t_.data(), x, BD) / BD;
-  loss->klSx = sum_of(A(loss_sx), N) / N;
-  loss->klZ = sum_of(A(loss_z), B) / B;
-  loss->klSy = sum_of(A(loss_sy), Nq) / Nq;
+  loss->klSx = sum_of(host(A(loss_sx), N, host_a_), N) / N;
+  loss->klZ = sum_of(host(A(loss_z), B, host_a_), B) / B;
+  loss->klSy = sum_of(host(A(loss_sy), Nq, host_a_), Nq) / Nq;
 }
 
 }  // namespace vj

@@ -79,10 +79,10 @@ void VarTJepa::view_surprise(int B, int Mc, int Mt, const int32_t* ctx, int32_t*
   NoiseStream noise{0, 0};
   predictor_forward(B, 1, m, nullptr, false, noise);
   const int Nq = B * Mt;
-  be_.index_select_forward(A(muq), A(mu_sw), idx_sw_.data(), IndexDims{Nq, B * D_, C_});
-  be_.index_select_forward(A(lvq), A(lv_sw), idx_sw_.data(), IndexDims{Nq, B * D_, C_});
+  be_.index_select_forward(A(muq), A(mu_sw), idx_sw_b_, IndexDims{Nq, B * D_, C_});
+  be_.index_select_forward(A(lvq), A(lv_sw), idx_sw_b_, IndexDims{Nq, B * D_, C_});
   be_.kl_gauss_forward(A(loss_sy), A(muq), A(lvq), A(mu_p), A(lv_p), RowDims{Nq, C_});
-  const float* kl = A(loss_sy);
+  const float* kl = host(A(loss_sy), Nq, host_a_);
   for (int b = 0; b < B; ++b) {
     double s = 0;
     for (int u = 0; u < Mt; ++u) s += kl[static_cast<int64_t>(b) * Mt + u];
@@ -118,7 +118,7 @@ void VarTJepa::embed(const float* x, int64_t B, const EmbedOutput& out, const Em
   for (int64_t r0 = 0; r0 < B; r0 += chunk) {
     const int Bc = static_cast<int>(std::min<int64_t>(chunk, B - r0));
     const int64_t n = static_cast<int64_t>(Bc) * DC;
-    const float* xc = x + r0 * D_;
+    const float* xc = upload_x(x + r0 * D_, Bc);  // in the backend's memory
     float* emb = out.embeddings + r0 * DC;
     float* sd = unc_scratch_.data();
     NoiseStream noise{0, 0};
@@ -126,8 +126,8 @@ void VarTJepa::embed(const float* x, int64_t B, const EmbedOutput& out, const Em
       context_encoder_forward(xc, Bc, D_, ctx.data(), nullptr, false, false, noise, 0);  // s_x = mu_sx
       pool_aux_forward(Bc, D_, false, 0);                                                // z = mu_z
       target_forward(xc, Bc, false, false, noise, 0);                                    // output mu_sw
-      parallel_copy(emb, A(mu_sw), n);
-      const float* lv = A(lv_sw);
+      be_.copy_to_host(emb, A(mu_sw), n * static_cast<int64_t>(sizeof(float)));
+      const float* lv = host(A(lv_sw), n, host_b_);
       parallel_for(n, 4096, [&](int64_t i0, int64_t i1) {
         for (int64_t i = i0; i < i1; ++i) sd[i] = std::exp(0.5f * lv[i]);
       });
@@ -140,7 +140,8 @@ void VarTJepa::embed(const float* x, int64_t B, const EmbedOutput& out, const Em
         target_forward(xc, Bc, false, false, noise, 0);
         if (out.surprise && Mt > 0) view_surprise(Bc, Mc, Mt, ctx.data(), trg.data(), in_view.data(), out.surprise + r0, v == 0);
         // Welford: running mean of mu_sw (in emb), sum of squared deviations (m2), sum of var_sw
-        const float *mu = A(mu_sw), *lv = A(lv_sw);
+        const float* mu = host(A(mu_sw), n, host_a_);
+        const float* lv = host(A(lv_sw), n, host_b_);
         const float inv = 1.f / static_cast<float>(v + 1);
         parallel_for(n, 4096, [&](int64_t i0, int64_t i1) {
           for (int64_t i = i0; i < i1; ++i) {
@@ -163,6 +164,7 @@ void VarTJepa::embed(const float* x, int64_t B, const EmbedOutput& out, const Em
         for (int64_t i = i0; i < i1; ++i) sd[i] = std::sqrt((var[i] + m2[i]) * invV);
       });
     }
+    check_backend(be_, "embedding");
     row_stats(sd, Bc, DC, out.uncertainty + r0, out.uncertainty_p90 + r0);
     if (out.surprise)
       for (int b = 0; b < Bc; ++b) out.surprise[r0 + b] = V > 0 && Mt > 0 ? out.surprise[r0 + b] / static_cast<float>(V) : 0.f;
@@ -239,27 +241,33 @@ void VarTJepa::generate(const float* x, const uint8_t* observed, int64_t B, int 
         qrow[static_cast<size_t>(b) * Umax + u] = b;
       }
     }
+    // the rows and key masks as the ops read them
+    const float* xs_b = upload_x(xs.data(), Bc);
+    const uint8_t* kmc_b = on_backend(be_, kmask_c_dev_, kmc.data(), static_cast<int64_t>(Bc) * Tc);
+    const uint8_t* kmp_b = on_backend(be_, kmask_p_dev_, kmp.data(), static_cast<int64_t>(Bc) * Tp);
     for (int d = 0; d < draws; ++d) {
       const uint64_t dseed = seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(r0) * 1315423911ull + static_cast<uint64_t>(d);
       NoiseStream noise{dseed, 3ull << 40};
       // s_x ~ q(s_x | x_O)
-      context_encoder_forward(xs.data(), Bc, Omax, ctx.data(), kmc.data(), false, true, noise, dseed);
+      context_encoder_forward(xs_b, Bc, Omax, ctx.data(), kmc_b, false, true, noise, dseed);
       // z ~ N(0, I), the prior
       const int64_t BC = static_cast<int64_t>(Bc) * C_;
-      fill_normal(A(z), BC, dseed, 1ull << 40);
+      noise_to(A(z), BC, dseed, 1ull << 40);
       // s_y ~ p(s_y | s_x, z) at the unobserved positions
       StepMasks m;
       m.Mc = Omax;
       m.Mt = Umax;
       m.ctx = ctx.data();
       m.trg = trg.data();
-      predictor_forward(Bc, 1, m, kmp.data(), false, noise);
+      predictor_forward(Bc, 1, m, kmp_b, false, noise);
       const int Nq = Bc * Umax;
       const int64_t NqC = static_cast<int64_t>(Nq) * C_;
-      fill_normal(A(eps_sw), NqC, dseed, 2ull << 40);
+      noise_to(A(eps_sw), NqC, dseed, 2ull << 40);
       be_.reparam_forward(A(s_w), A(mu_p), A(lv_p), A(eps_sw), NqC);
       // decode with the target decoder
       dec_trg_.forward(be_, ps_, A(s_w), qfeat.data(), qrow.data(), xs.data(), Nq);
+      dec_trg_.fetch_outputs(be_);
+      check_backend(be_, "generation");
       for (int b = 0; b < Bc; ++b) {
         const int64_t r = r0 + b;
         for (int u = 0; u < nuns[static_cast<size_t>(b)]; ++u) {

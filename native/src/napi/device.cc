@@ -1,13 +1,15 @@
 // Device selection for models (options.device 'auto' | 'cpu' | 'cuda', options.deviceIndex) and
 // the CUDA facts `varjepa doctor` prints.
 //
-// The CUDA op library is complete, but the Var-T-JEPA model code still reads and writes its
-// arenas on the host in places (row concatenation, predictor sequence assembly, loss sums, the
-// uncertainty percentile, sampling; see the CUDA issue's audit), so models run on the CPU for
-// now: 'cuda' loads and self-tests the backend (so every cause of failure is named), then fails
-// with that reason; 'auto' picks the CPU and says why. Flip kModelOnDevice when the model code
-// goes through the backend's memory functions.
+// Var-T-JEPA and T-JEPA run on the CUDA backend: every buffer their ops touch is in the
+// backend's memory and the host reads results only through copies (the model port). A model
+// whose flag below is false would still load and self-test the backend for 'cuda' (so every
+// cause of failure is named), then fail with kModelNotPorted; 'auto' would pick the CPU.
 #include "napi/device.h"
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
 
 #include "engine/cuda_loader.h"
 #include "engine/error.h"
@@ -15,12 +17,34 @@
 namespace vj {
 namespace napi {
 
-static constexpr bool kModelOnDevice = false;
-static const char* kModelNotPorted =
-    "the Var-T-JEPA model does not run on the CUDA backend yet (its host-side glue code is not ported); "
+static constexpr bool kVarTJepaOnDevice = true;
+static constexpr bool kTJepaOnDevice = true;
+static const char* kTJepaNotPorted =
+    "the T-JEPA model does not run on the CUDA backend yet (its host-side glue code is not ported); "
     "use device 'cpu'";
 
-DeviceChoice choose_device(const std::string& device, int device_index, const std::string& isa) {
+// Test hook: with VARJEPA_STAGED_DEVICE=1 in the environment, device 'cpu' gives a ported model a
+// copy of the CPU backend that declares its memory not host-addressable (on_device), so the
+// model takes every device path (uploads of inputs, index lists and host-drawn noise, read-backs
+// of losses and outputs) while the ops still run on the CPU. Results must equal the plain CPU
+// backend bit for bit (test/model-staged.test.ts); this is how the device paths are tested on
+// machines without a GPU.
+static const Backend& staged(const Backend& b) {
+  static std::mutex mu;
+  static std::map<std::string, Backend> copies;  // node-stable addresses
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = copies.find(b.name);
+  if (it == copies.end()) {
+    Backend t = b;
+    t.on_device = true;
+    it = copies.emplace(b.name, t).first;
+  }
+  return it->second;
+}
+
+DeviceChoice choose_device(const std::string& device, int device_index, const std::string& isa, DeviceModel model) {
+  const bool kModelOnDevice = model == DeviceModel::VarTJepa ? kVarTJepaOnDevice : kTJepaOnDevice;
+  const char* kModelNotPorted = kTJepaNotPorted;
   DeviceChoice c;
   if (device == "cuda") {
     const Backend& be = cuda_backend(device_index);  // throws naming the cause
@@ -32,7 +56,10 @@ DeviceChoice choose_device(const std::string& device, int device_index, const st
     c.reason = "requested";
     return c;
   }
-  if (device == "auto" && kModelOnDevice) {
+  if (device == "auto" && kModelOnDevice && !isa.empty() && isa != "auto") {
+    // an explicit instruction set names a CPU backend
+    c.reason = "auto: isa '" + isa + "' selects a CPU backend";
+  } else if (device == "auto" && kModelOnDevice) {
     try {
       c.backend = &cuda_backend(device_index);
       c.device = "cuda";
@@ -50,6 +77,11 @@ DeviceChoice choose_device(const std::string& device, int device_index, const st
   }
   c.backend = &cpu_backend(isa.c_str());
   c.device = "cpu";
+  const char* st = std::getenv("VARJEPA_STAGED_DEVICE");
+  if (kModelOnDevice && st && std::string(st) == "1") {
+    c.backend = &staged(*c.backend);
+    c.reason += " (staged device paths: VARJEPA_STAGED_DEVICE=1)";
+  }
   return c;
 }
 
@@ -74,7 +106,8 @@ Napi::Object cuda_report(Napi::Env env, int device_index) {
     d.Set("memoryBytes", static_cast<double>(p.memory));
     o.Set("device", d);
   }
-  o.Set("modelSupported", kModelOnDevice);
+  o.Set("modelSupported", kVarTJepaOnDevice);  // Var-T-JEPA
+  o.Set("tjepaSupported", kTJepaOnDevice);
   return o;
 }
 

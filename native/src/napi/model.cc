@@ -237,14 +237,14 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
       VarTJepa& m = model(env);
-      return copy_out(env, m.params().values.data(), m.params().size());
+      return copy_out(env, m.params().values, m.params().size());
     });
   }
   Napi::Value ExportGrads(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
       VarTJepa& m = model(env);
-      return copy_out(env, m.params().grads.data(), m.params().size());
+      return copy_out(env, m.params().grads, m.params().size());
     });
   }
   Napi::Value ImportParams(const Napi::CallbackInfo& info) {
@@ -256,7 +256,7 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
         if (!std::isfinite(src[i]))
           throw Napi::RangeError::New(env, "Expected finite values in params but received " + std::to_string(src[i]) + " at index " +
                                                std::to_string(i));
-      std::memcpy(m.params().values.data(), src, static_cast<size_t>(m.params().size()) * sizeof(float));
+      m.params().values.write(src, 0, m.params().size());
       return env.Undefined();
     });
   }
@@ -266,8 +266,8 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
     return guarded(env, [&]() -> Napi::Value {
       VarTJepa& mdl = model(env);
       Napi::Object o = Napi::Object::New(env);
-      o.Set("m", copy_out(env, mdl.params().m.data(), mdl.params().size()));
-      o.Set("v", copy_out(env, mdl.params().v.data(), mdl.params().size()));
+      o.Set("m", copy_out(env, mdl.params().m, mdl.params().size()));
+      o.Set("v", copy_out(env, mdl.params().v, mdl.params().size()));
       o.Set("step", static_cast<double>(mdl.step()));
       return o;
     });
@@ -280,8 +280,8 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
       const float* m = typed<float>(info[0], n, "state.m");
       const float* v = typed<float>(info[1], n, "state.v");
       int64_t step = integer(info[2], 0, int64_t(1) << 40, "state.step");
-      std::memcpy(mdl.params().m.data(), m, static_cast<size_t>(n) * sizeof(float));
-      std::memcpy(mdl.params().v.data(), v, static_cast<size_t>(n) * sizeof(float));
+      mdl.params().m.write(m, 0, n);
+      mdl.params().v.write(v, 0, n);
       mdl.set_step(step);
       return env.Undefined();
     });

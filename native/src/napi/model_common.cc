@@ -185,6 +185,12 @@ Napi::Float32Array copy_out(Napi::Env env, const float* p, int64_t n) {
   return a;
 }
 
+Napi::Float32Array copy_out(Napi::Env env, const Arena& a, int64_t n) {
+  Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(n));
+  a.read(out.Data(), 0, n);
+  return out;
+}
+
 void append_param_table(Napi::Env env, Napi::Array arr, const ParamSet& ps, int64_t base) {
   const auto& views = ps.values.views();
   for (size_t i = 0; i < views.size(); ++i) {

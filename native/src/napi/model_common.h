@@ -76,6 +76,8 @@ StepInput step_input(const Napi::CallbackInfo& info, const ModelConfig& c);
 float schedule_num(Napi::Object s, const char* k, double lo, double hi);
 
 Napi::Float32Array copy_out(Napi::Env env, const float* p, int64_t n);
+// the first n floats of an arena (in any backend's memory)
+Napi::Float32Array copy_out(Napi::Env env, const Arena& a, int64_t n);
 // appends one entry per tensor of ps to arr ({ name, offset, size, shape, decay }), offsets
 // shifted by `base`
 void append_param_table(Napi::Env env, Napi::Array arr, const ParamSet& ps, int64_t base);

@@ -50,7 +50,7 @@ class TJepaNative : public Napi::ObjectWrap<TJepaNative> {
       std::string isa = o.Get("isa").IsString() ? o.Get("isa").As<Napi::String>().Utf8Value() : "auto";
       std::string device = o.Get("device").IsString() ? o.Get("device").As<Napi::String>().Utf8Value() : "auto";
       const int device_index = o.Get("deviceIndex").IsUndefined() ? 0 : static_cast<int>(integer(o.Get("deviceIndex"), 0, 1023, "options.deviceIndex"));
-      DeviceChoice choice = choose_device(device, device_index, isa);
+      DeviceChoice choice = choose_device(device, device_index, isa, DeviceModel::TJepa);
       const Backend& be = *choice.backend;
       h_ = std::make_shared<Holder<TJepa>>();
       h_->model = std::make_unique<TJepa>(c, be);
@@ -140,10 +140,11 @@ class TJepaNative : public Napi::ObjectWrap<TJepaNative> {
   }
 
   // [a (na) | b (nb)] as one Float32Array; b null means zeros
-  static Napi::Float32Array concat(Napi::Env env, const float* a, int64_t na, const float* b, int64_t nb) {
+  // [a (na) | b (nb), or zeros when b is null], copied out of the arenas (any backend's memory)
+  static Napi::Float32Array concat(Napi::Env env, const Arena& a, int64_t na, const Arena* b, int64_t nb) {
     Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(na + nb));
-    std::memcpy(out.Data(), a, static_cast<size_t>(na) * sizeof(float));
-    if (b) std::memcpy(out.Data() + na, b, static_cast<size_t>(nb) * sizeof(float));
+    a.read(out.Data(), 0, na);
+    if (b) b->read(out.Data() + na, 0, nb);
     else std::memset(out.Data() + na, 0, static_cast<size_t>(nb) * sizeof(float));
     return out;
   }
@@ -152,14 +153,14 @@ class TJepaNative : public Napi::ObjectWrap<TJepaNative> {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
       TJepa& m = model(env);
-      return concat(env, m.params().values.data(), m.params().size(), m.target().values.data(), m.target().size());
+      return concat(env, m.params().values, m.params().size(), &m.target().values, m.target().size());
     });
   }
   Napi::Value ExportGrads(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
       TJepa& m = model(env);
-      return concat(env, m.params().grads.data(), m.params().size(), nullptr, m.target().size());
+      return concat(env, m.params().grads, m.params().size(), nullptr, m.target().size());
     });
   }
   Napi::Value ImportParams(const Napi::CallbackInfo& info) {
@@ -172,8 +173,8 @@ class TJepaNative : public Napi::ObjectWrap<TJepaNative> {
         if (!std::isfinite(src[i]))
           throw Napi::RangeError::New(env, "Expected finite values in params but received " + std::to_string(src[i]) + " at index " +
                                                std::to_string(i));
-      std::memcpy(m.params().values.data(), src, static_cast<size_t>(np) * sizeof(float));
-      std::memcpy(m.target().values.data(), src + np, static_cast<size_t>(n - np) * sizeof(float));
+      m.params().values.write(src, 0, np);
+      m.target().values.write(src + np, 0, n - np);
       return env.Undefined();
     });
   }
@@ -184,8 +185,8 @@ class TJepaNative : public Napi::ObjectWrap<TJepaNative> {
       TJepa& mdl = model(env);
       const int64_t np = mdl.params().size(), nt = mdl.target().size();
       Napi::Object o = Napi::Object::New(env);
-      o.Set("m", concat(env, mdl.params().m.data(), np, nullptr, nt));
-      o.Set("v", concat(env, mdl.params().v.data(), np, nullptr, nt));
+      o.Set("m", concat(env, mdl.params().m, np, nullptr, nt));
+      o.Set("v", concat(env, mdl.params().v, np, nullptr, nt));
       o.Set("step", static_cast<double>(mdl.step()));
       return o;
     });
@@ -198,8 +199,8 @@ class TJepaNative : public Napi::ObjectWrap<TJepaNative> {
       const float* m = typed<float>(info[0], n, "state.m");
       const float* v = typed<float>(info[1], n, "state.v");
       int64_t step = integer(info[2], 0, int64_t(1) << 40, "state.step");
-      std::memcpy(mdl.params().m.data(), m, static_cast<size_t>(np) * sizeof(float));
-      std::memcpy(mdl.params().v.data(), v, static_cast<size_t>(np) * sizeof(float));
+      mdl.params().m.write(m, 0, np);
+      mdl.params().v.write(v, 0, np);
       mdl.set_step(step);
       return env.Undefined();
     });

@@ -1,4 +1,5 @@
 // The "scalar" backend: the plain reference ops, ground truth for every fast path.
+#include "engine/threadpool.h"
 #include "ref/ops.h"
 
 namespace vj {
@@ -53,6 +54,19 @@ const Backend& backend_scalar() {
     t.attention_backward = ref::attention_backward;
     t.cross_attention_forward = ref::cross_attention_forward;
     t.cross_attention_backward = ref::cross_attention_backward;
+    // glue (model port)
+    t.fill_forward = ref::fill_forward;
+    t.scale_forward = ref::scale_forward;
+    t.scale_backward = ref::scale_backward;
+    t.concat_rows_forward = ref::concat_rows_forward;
+    t.concat_rows_backward = ref::concat_rows_backward;
+    t.predictor_input_forward = ref::predictor_input_forward;
+    t.predictor_input_backward = ref::predictor_input_backward;
+    // host memory split over the thread pool (the arenas' zeroing and copies)
+    t.mem_set = parallel_memset;
+    t.copy_on_device = parallel_memcpy;
+    t.copy_to_device = parallel_memcpy;
+    t.copy_to_host = parallel_memcpy;
     return t;
   }();
   return b;
