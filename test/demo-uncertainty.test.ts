@@ -15,6 +15,5 @@ describe('varjepa demo', () => {
     expect(r.probeAccuracy).toBeGreaterThan(0.7); // chance 1/3
     expect(r.surpriseAmbiguitySpearman).toBeGreaterThan(0.25); // 0.327 for seed 0 on AVX-512
     expect(r.probeAccuracyDropSurprise20).toBeGreaterThan(r.probeAccuracy);
-    expect(Number.isFinite(r.uncertaintyAmbiguitySpearman)).toBe(true);
   }, 600_000);
 });
