@@ -56,6 +56,9 @@ static Backend make_backend() {
   t.attention_backward = attention_backward;
   t.cross_attention_forward = cross_attention_forward;
   t.cross_attention_backward = cross_attention_backward;
+  // linear_fused.cc (issue 4 round 2, CPU performance)
+  t.linear_relu_forward = linear_relu_forward;
+  t.linear_residual_forward = linear_residual_forward;
   return t;
 }
 

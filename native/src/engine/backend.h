@@ -147,6 +147,18 @@ struct Backend {
   // target = momentum * target + (1 - momentum) * source (T-JEPA EMA target encoder)
   void (*ema_update)(float* target, const float* source, float momentum, int64_t n);
 
+  // ---- fused linear epilogues (issue 4 round 2, CPU performance; appended) -------------------
+  // Forward-only fusions of linear_forward with what follows it, computed while the output tile
+  // is in registers; may be null (callers then run the unfused ops). Their gradients are those of
+  // the unfused chain: relu_backward on the saved out, then linear_backward (resp. linear_backward
+  // and add_backward into dres).
+  // out (M, N) = ReLU(inp (M, K) . weight (N, K)^T + bias (N))
+  void (*linear_relu_forward)(float* out, const float* inp, const float* weight, const float* bias,
+                              const MatDims& d);
+  // out (M, N) = inp (M, K) . weight (N, K)^T + bias (N) + res (M, N); res must not overlap out
+  void (*linear_residual_forward)(float* out, const float* inp, const float* weight, const float* bias,
+                                  const float* res, const MatDims& d);
+
   // ---- memory (CUDA backend issue; appended) ----------------------------------------------
   // Where a backend's buffers live. CPU backends keep the host defaults below (aligned_alloc,
   // memset, memcpy); the CUDA backend points them at cudaMalloc'd memory on its stream. Buffers

@@ -53,6 +53,9 @@ const Backend& backend_scalar() {
     t.attention_backward = ref::attention_backward;
     t.cross_attention_forward = ref::cross_attention_forward;
     t.cross_attention_backward = ref::cross_attention_backward;
+    // linear_fused.cc (issue 4 round 2, CPU performance)
+    t.linear_relu_forward = ref::linear_relu_forward;
+    t.linear_residual_forward = ref::linear_residual_forward;
     return t;
   }();
   return b;
