@@ -59,6 +59,7 @@ static Backend make_backend() {
   // linear_fused.cc (issue 4 round 2, CPU performance)
   t.linear_relu_forward = linear_relu_forward;
   t.linear_residual_forward = linear_residual_forward;
+  t.relu_linear_backward = relu_linear_backward;
   return t;
 }
 

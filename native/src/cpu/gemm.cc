@@ -48,6 +48,10 @@ struct Tile {
   // epilogue of the last reduction chunk, on the finished sum: ReLU, then + res[r * ldc + j]
   bool relu;
   const float* res;  // or null
+  // on every chunk, before C is added to: the product times gate_scale where gate[r * ldc + j] > 0,
+  // else 0 (linear, so gating each chunk's partial sum gates the total)
+  const float* gate;  // or null
+  float gate_scale;
 };
 using KernelFn = void (*)(const Tile&);
 
@@ -91,12 +95,14 @@ void kernel(const Tile& t) {
       if (n <= 0) break;
       vf x = acc[r][v];
       if (n >= W) {
+        if (t.gate) x = select(cmp_gt(load(t.gate + r * t.ldc + v * W), zero()), mul(x, set1(t.gate_scale)), zero());
         if (t.load_c) x = add(load(c + v * W), x);
         if (t.bias) x = add(x, load(t.bias + v * W));
         if (t.relu) x = select(cmp_gt(x, zero()), x, zero());
         if (t.res) x = add(x, load(t.res + r * t.ldc + v * W));
         store(c + v * W, x);
       } else {
+        if (t.gate) x = select(cmp_gt(load_n(t.gate + r * t.ldc + v * W, n), zero()), mul(x, set1(t.gate_scale)), zero());
         if (t.load_c) x = add(load_n(c + v * W, n), x);
         if (t.bias) x = add(x, load_n(t.bias + v * W, n));
         if (t.relu) x = select(cmp_gt(x, zero()), x, zero());
@@ -158,6 +164,8 @@ struct Plan {
   const float* bias;
   bool relu;
   const float* res;  // (M, N) with row stride ldc, or null
+  const float* gate;  // (M, N) with row stride ldc, or null
+  float gate_scale;
 };
 
 // packs op(B) rows [0, K) of panel jp (columns jp * NR ...) into dst (K, NR), zero-padded
@@ -207,6 +215,7 @@ void run_block(const Plan& P, int i0, int i1, int jp0, int jp1) {
     t.load_c = P.accumulate || pc0 > 0;
     t.a_rs = P.transA ? 1 : P.lda;
     t.a_cs = P.transA ? P.lda : 1;
+    t.gate_scale = P.gate_scale;
     for (int jp = jp0; jp < jp1; ++jp) {
       const int j0 = jp * NR;
       t.ncols = P.N - j0 < NR ? P.N - j0 : NR;
@@ -229,6 +238,7 @@ void run_block(const Plan& P, int i0, int i1, int jp0, int jp1) {
         t.a = P.transA ? P.A + (int64_t)pc0 * P.lda + i : P.A + (int64_t)i * P.lda + pc0;
         t.c = P.C + (int64_t)i * P.ldc + j0;
         t.res = last && P.res ? P.res + (int64_t)i * P.ldc + j0 : nullptr;
+        t.gate = P.gate ? P.gate + (int64_t)i * P.ldc + j0 : nullptr;
         (mr == MR && nv == NV ? full : pick<MR>(mr, nv))(t);
       }
     }
@@ -238,7 +248,8 @@ void run_block(const Plan& P, int i0, int i1, int jp0, int jp1) {
 // Plain loops for when no pack buffer can be had (out of memory); same contract, slower.
 void sgemm_unpacked(int M, int N, int K, const float* A, int64_t lda, bool transA,
                     const float* B, int64_t ldb, bool transB, float* C, int64_t ldc,
-                    bool accumulate, const float* bias, bool relu, const float* res) {
+                    bool accumulate, const float* bias, bool relu, const float* res,
+                    const float* gate, float gate_scale) {
   for (int i = 0; i < M; ++i)
     for (int j = 0; j < N; ++j) {
       float s = 0.f;
@@ -246,6 +257,7 @@ void sgemm_unpacked(int M, int N, int K, const float* A, int64_t lda, bool trans
         s += (transA ? A[(int64_t)p * lda + i] : A[(int64_t)i * lda + p]) *
              (transB ? B[(int64_t)j * ldb + p] : B[(int64_t)p * ldb + j]);
       float& c = C[(int64_t)i * ldc + j];
+      if (gate) s = gate[(int64_t)i * ldc + j] > 0.f ? s * gate_scale : 0.f;
       float x = accumulate ? c + s : (bias ? s + bias[j] : s);
       if (relu && !(x > 0.f)) x = 0.f;
       c = res ? x + res[(int64_t)i * ldc + j] : x;
@@ -256,7 +268,7 @@ void sgemm_unpacked(int M, int N, int K, const float* A, int64_t lda, bool trans
 
 void sgemm(int M, int N, int K, const float* A, int64_t lda, bool transA, const float* B,
            int64_t ldb, bool transB, float* C, int64_t ldc, bool accumulate,
-           const float* bias, bool relu, const float* res) {
+           const float* bias, bool relu, const float* res, const float* gate, float gate_scale) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     for (int i = 0; i < M; ++i)
@@ -273,7 +285,7 @@ void sgemm(int M, int N, int K, const float* A, int64_t lda, bool transA, const 
   P.A = A, P.lda = lda, P.transA = transA;
   P.B = B, P.ldb = ldb;
   P.C = C, P.ldc = ldc, P.accumulate = accumulate, P.bias = bias;
-  P.relu = relu, P.res = res;
+  P.relu = relu, P.res = res, P.gate = gate, P.gate_scale = gate_scale;
   // op(B) is packed whole when transposed, or when its K rows are few next to the M rows of
   // C that reuse it (packing then costs little and saves strided reads)
   P.kcs = K < KC ? K : KC;
@@ -285,7 +297,7 @@ void sgemm(int M, int N, int K, const float* A, int64_t lda, bool transA, const 
     const int64_t chunk_floats = (int64_t)P.kcs * (P.pack_all ? P.npan : 1) * NR;
     buf = t_pack.reserve((size_t)(nchunks * chunk_floats));
     if (!buf) {
-      sgemm_unpacked(M, N, K, A, lda, transA, B, ldb, transB, C, ldc, accumulate, bias, relu, res);
+      sgemm_unpacked(M, N, K, A, lda, transA, B, ldb, transB, C, ldc, accumulate, bias, relu, res, gate, gate_scale);
       return;
     }
     if (P.pack_all) {

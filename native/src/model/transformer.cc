@@ -192,20 +192,29 @@ void TransformerStack::backward(const Backend& be, ParamSet& ps, float* dx, cons
       be.dropout_backward(big2, dres, masks_.data() + a.drop_ffn, dropout_, RC);
       dlin2 = big2;
     }
-    // lin2 = W2 . fch
-    zero(big1, RF);
-    be.linear_backward(big1, ps.g(L.w2), ps.g(L.w2 + 1), dlin2, arena_.ptr(a.fch), ps.p(L.w2), MatDims{R, F, C});
-    // fch = Dropout(ReLU(W1 . ln1)). The stored fch is the dropped ReLU output: it is positive
-    // exactly where ReLU passes a gradient that dropout kept, so the gradient of both is
-    // d fch * [fch > 0] * 1 / (1 - p): ReLU's backward on fch, then the dropout scale (the same
-    // products as dropout_backward followed by relu_backward, one pass over (R, F) fewer).
-    float* dpre = big2;
-    zero(dpre, RF);
-    be.relu_backward(dpre, big1, arena_.ptr(a.fch), RF);
-    if (drop) be.scale_inplace(dpre, 1.0f / (1.0f - dropout_), RF);
+    // lin2 = W2 . fch, fch = Dropout(ReLU(W1 . ln1)). The stored fch is the dropped ReLU output:
+    // it is positive exactly where ReLU passes a gradient that dropout kept, so the gradient of
+    // both is d fch * [fch > 0] * 1 / (1 - p): ReLU's backward on fch, then the dropout scale (the
+    // same products as dropout_backward followed by relu_backward).
+    const float keep_scale = drop ? 1.0f / (1.0f - dropout_) : 1.0f;
+    float *dpre, *spare;
+    if (be.relu_linear_backward) {  // mask and scale applied in the GEMM epilogue
+      dpre = big1;
+      spare = big2;
+      zero(dpre, RF);
+      be.relu_linear_backward(dpre, ps.g(L.w2), ps.g(L.w2 + 1), dlin2, arena_.ptr(a.fch), ps.p(L.w2), keep_scale,
+                              MatDims{R, F, C});
+    } else {
+      zero(big1, RF);
+      be.linear_backward(big1, ps.g(L.w2), ps.g(L.w2 + 1), dlin2, arena_.ptr(a.fch), ps.p(L.w2), MatDims{R, F, C});
+      dpre = big2;
+      spare = big1;
+      zero(dpre, RF);
+      be.relu_backward(dpre, big1, arena_.ptr(a.fch), RF);
+      if (drop) be.scale_inplace(dpre, keep_scale, RF);
+    }
     // lin1 = W1 . ln1
     be.linear_backward(dln1, ps.g(L.w1), ps.g(L.w1 + 1), dpre, arena_.ptr(a.ln1), ps.p(L.w1), MatDims{R, C, F});
-    float* spare = big1;
     // ln1 = LN1(res1)
     zero(dres, RC);
     be.layernorm_backward(dres, ps.g(L.ln1), ps.g(L.ln1 + 1), dln1, arena_.ptr(a.res1), ps.p(L.ln1),

@@ -56,6 +56,7 @@ const Backend& backend_scalar() {
     // linear_fused.cc (issue 4 round 2, CPU performance)
     t.linear_relu_forward = ref::linear_relu_forward;
     t.linear_residual_forward = ref::linear_residual_forward;
+    t.relu_linear_backward = ref::relu_linear_backward;
     return t;
   }();
   return b;

@@ -22,5 +22,22 @@ void linear_residual_forward(float* out, const float* inp, const float* weight, 
   for (int64_t i = 0; i < n; ++i) out[i] += res[i];
 }
 
+// Backward of out = inp . weight^T + bias through the ReLU (and dropout scale) that made inp:
+//   dpre (M, K) += [inp > 0] * scale * (dout . weight); dweight, dbias as linear_backward
+void relu_linear_backward(float* dpre, float* dweight, float* dbias, const float* dout,
+                          const float* inp, const float* weight, float scale, const MatDims& d) {
+  if (dpre) {
+    for (int m = 0; m < d.M; ++m)
+      for (int k = 0; k < d.K; ++k) {
+        if (!(inp[(int64_t)m * d.K + k] > 0.0f)) continue;
+        double acc = 0.0;
+        for (int n = 0; n < d.N; ++n)
+          acc += static_cast<double>(dout[(int64_t)m * d.N + n]) * weight[(int64_t)n * d.K + k];
+        dpre[(int64_t)m * d.K + k] += static_cast<float>(acc * scale);
+      }
+  }
+  linear_backward(nullptr, dweight, dbias, dout, inp, weight, d);
+}
+
 }  // namespace ref
 }  // namespace vj
