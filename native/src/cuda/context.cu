@@ -159,6 +159,10 @@ static Backend make_backend() {
   t.sum_squares = sum_squares;
   t.scale_inplace = scale_inplace;
   t.ema_update = ema_update;
+  // linear_fused.cu (issue 4 round 2, CPU performance: the fused linear ops as plain chains)
+  t.linear_relu_forward = linear_relu_forward;
+  t.linear_residual_forward = linear_residual_forward;
+  t.relu_linear_backward = relu_linear_backward;
   // memory
   t.mem_alloc = mem_alloc;
   t.mem_free = mem_free;
