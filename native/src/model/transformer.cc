@@ -100,13 +100,11 @@ const float* TransformerStack::forward(const Backend& be, const ParamSet& ps, co
     // attention: res1 = x + Dropout(Wo . MHA(Wqkv . x)); ln1 = LN1(res1)
     be.linear_forward(qkv, inp, ps.p(L.wqkv), ps.p(L.wqkv + 1), MatDims{R, C, 3 * C});
     be.attention_forward(atty, arena_.ptr(a.probs), qkv, key_mask, AttnDims{B, T, NH_, C / NH_});
-    if (!drop && be.linear_residual_forward) {  // the residual added in the GEMM epilogue
-      be.linear_residual_forward(res1, atty, ps.p(L.wo), ps.p(L.wo + 1), inp, MatDims{R, C, C});
-    } else {
-      be.linear_forward(res1, atty, ps.p(L.wo), ps.p(L.wo + 1), MatDims{R, C, C});
-      if (drop) be.dropout_forward(res1, masks_.data() + a.drop_attn, res1, dropout_, noise.seed, noise.take(RC), RC);
-      be.add_forward(res1, res1, inp, RC);
-    }
+    // (linear_residual_forward would fold the add into the GEMM when dropout is off, but measured
+    // slower than the separate add on AVX2 and with K = F: bench/results/model.md)
+    be.linear_forward(res1, atty, ps.p(L.wo), ps.p(L.wo + 1), MatDims{R, C, C});
+    if (drop) be.dropout_forward(res1, masks_.data() + a.drop_attn, res1, dropout_, noise.seed, noise.take(RC), RC);
+    be.add_forward(res1, res1, inp, RC);
     be.layernorm_forward(ln1, arena_.ptr(a.ln1_mean), arena_.ptr(a.ln1_rstd), res1, ps.p(L.ln1), ps.p(L.ln1 + 1),
                          RowDims{R, C});
     // feed-forward: res2 = ln1 + Dropout(W2 . Dropout(ReLU(W1 . ln1))); ln2 = LN2(res2)
@@ -117,13 +115,9 @@ const float* TransformerStack::forward(const Backend& be, const ParamSet& ps, co
       be.relu_forward(fch, fch, RF);
     }
     if (drop) be.dropout_forward(fch, masks_.data() + a.drop_fch, fch, dropout_, noise.seed, noise.take(RF), RF);
-    if (!drop && be.linear_residual_forward) {
-      be.linear_residual_forward(res2, fch, ps.p(L.w2), ps.p(L.w2 + 1), ln1, MatDims{R, F, C});
-    } else {
-      be.linear_forward(res2, fch, ps.p(L.w2), ps.p(L.w2 + 1), MatDims{R, F, C});
-      if (drop) be.dropout_forward(res2, masks_.data() + a.drop_ffn, res2, dropout_, noise.seed, noise.take(RC), RC);
-      be.add_forward(res2, res2, ln1, RC);
-    }
+    be.linear_forward(res2, fch, ps.p(L.w2), ps.p(L.w2 + 1), MatDims{R, F, C});
+    if (drop) be.dropout_forward(res2, masks_.data() + a.drop_ffn, res2, dropout_, noise.seed, noise.take(RC), RC);
+    be.add_forward(res2, res2, ln1, RC);
     be.layernorm_forward(ln2, arena_.ptr(a.ln2_mean), arena_.ptr(a.ln2_rstd), res2, ps.p(L.ln2), ps.p(L.ln2 + 1),
                          RowDims{R, C});
     inp = ln2;
