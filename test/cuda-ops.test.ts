@@ -42,6 +42,20 @@ const ATTN = [{ B: 1, T: 1, NH: 1, HS: 1 }, { B: 3, T: 7, NH: 2, HS: 5 }, { B: 1
 const CROSS = [{ B: 1, P: 1, T: 1, NH: 1, HS: 1 }, { B: 5, P: 4, T: 11, NH: 2, HS: 8 }, { B: 33, P: 4, T: 13, NH: 4, HS: 16 }];
 
 const CASES: Case[] = [
+  // fused linear ops (issue 4 round 2)
+  ...LINEAR.map(({ M, K, N }) => ({
+    op: 'linear_relu_forward', make: () => ({ buffers: { out: zeros(M * N), inp: f(M * K, 1), weight: f(N * K, 2), bias: f(N, 3) }, dims: { M, K, N } }),
+    tol: { atol: 1e-5 * K, rtol: 1e-4 },
+  })),
+  ...LINEAR.map(({ M, K, N }) => ({
+    op: 'linear_residual_forward', make: () => ({ buffers: { out: zeros(M * N), inp: f(M * K, 1), weight: f(N * K, 2), bias: f(N, 3), res: f(M * N, 8) }, dims: { M, K, N } }),
+    tol: { atol: 1e-5 * K, rtol: 1e-4 },
+  })),
+  ...LINEAR.map(({ M, K, N }) => ({
+    op: 'relu_linear_backward',
+    make: () => ({ buffers: { dpre: f(M * K, 4), dweight: f(N * K, 5), dbias: f(N, 6), dout: f(M * N, 7), inp: f(M * K, 1, -1, 1).map((v) => (v > 0 ? v : 0)), weight: f(N * K, 2) }, dims: { M, K, N, scale: 1 / 0.9 } }),
+    tol: { atol: 1e-5 * Math.max(M, N), rtol: 1e-4 },
+  })),
   ...LINEAR.map(({ M, K, N }) => ({
     op: 'linear_forward', make: () => ({ buffers: { out: zeros(M * N), inp: f(M * K, 1), weight: f(N * K, 2), bias: f(N, 3) }, dims: { M, K, N } }),
     tol: { atol: 1e-5 * K, rtol: 1e-4 },  // float32 accumulation of K products vs the double reference

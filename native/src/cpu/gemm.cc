@@ -45,6 +45,13 @@ struct Tile {
   int ncols;
   bool load_c;        // add to C (else overwrite)
   const float* bias;  // (ncols) added on overwrite, or null
+  // epilogue of the last reduction chunk, on the finished sum: ReLU, then + res[r * ldc + j]
+  bool relu;
+  const float* res;  // or null
+  // on every chunk, before C is added to: the product times gate_scale where gate[r * ldc + j] > 0,
+  // else 0 (linear, so gating each chunk's partial sum gates the total)
+  const float* gate;  // or null
+  float gate_scale;
 };
 using KernelFn = void (*)(const Tile&);
 
@@ -60,6 +67,9 @@ void kernel(const Tile& t) {
   if (t.load_c)
     for (int r = 0; r < R; ++r)
       for (int j = 0; j < t.ncols; j += 16) prefetch(t.c + r * t.ldc + j);
+  if (t.res)  // the residual too
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < t.ncols; j += 16) prefetch(t.res + r * t.ldc + j);
   const float* a = t.a;
   const float* b = t.b;
   const int64_t rs = t.a_rs, cs = t.a_cs, bs = t.b_cs;
@@ -85,12 +95,18 @@ void kernel(const Tile& t) {
       if (n <= 0) break;
       vf x = acc[r][v];
       if (n >= W) {
+        if (t.gate) x = select(cmp_gt(load(t.gate + r * t.ldc + v * W), zero()), mul(x, set1(t.gate_scale)), zero());
         if (t.load_c) x = add(load(c + v * W), x);
         if (t.bias) x = add(x, load(t.bias + v * W));
+        if (t.relu) x = select(cmp_gt(x, zero()), x, zero());
+        if (t.res) x = add(x, load(t.res + r * t.ldc + v * W));
         store(c + v * W, x);
       } else {
+        if (t.gate) x = select(cmp_gt(load_n(t.gate + r * t.ldc + v * W, n), zero()), mul(x, set1(t.gate_scale)), zero());
         if (t.load_c) x = add(load_n(c + v * W, n), x);
         if (t.bias) x = add(x, load_n(t.bias + v * W, n));
+        if (t.relu) x = select(cmp_gt(x, zero()), x, zero());
+        if (t.res) x = add(x, load_n(t.res + r * t.ldc + v * W, n));
         store_n(c + v * W, x, n);
       }
     }
@@ -146,6 +162,10 @@ struct Plan {
   int64_t ldc;
   bool accumulate;
   const float* bias;
+  bool relu;
+  const float* res;  // (M, N) with row stride ldc, or null
+  const float* gate;  // (M, N) with row stride ldc, or null
+  float gate_scale;
 };
 
 // packs op(B) rows [0, K) of panel jp (columns jp * NR ...) into dst (K, NR), zero-padded
@@ -195,11 +215,14 @@ void run_block(const Plan& P, int i0, int i1, int jp0, int jp1) {
     t.load_c = P.accumulate || pc0 > 0;
     t.a_rs = P.transA ? 1 : P.lda;
     t.a_cs = P.transA ? P.lda : 1;
+    t.gate_scale = P.gate_scale;
     for (int jp = jp0; jp < jp1; ++jp) {
       const int j0 = jp * NR;
       t.ncols = P.N - j0 < NR ? P.N - j0 : NR;
       const int nv = (t.ncols + W - 1) / W;
       t.bias = (pc0 == 0 && !P.accumulate && P.bias) ? P.bias + j0 : nullptr;
+      const bool last = pc0 + kc == P.K;
+      t.relu = last && P.relu;
       if (P.pack_all) {
         t.b = P.packed + (int64_t)pc0 * P.npan * NR + (int64_t)jp * P.kcs * NR;
         t.b_cs = NR;
@@ -214,6 +237,8 @@ void run_block(const Plan& P, int i0, int i1, int jp0, int jp1) {
         const int mr = i1 - i < MR ? i1 - i : MR;
         t.a = P.transA ? P.A + (int64_t)pc0 * P.lda + i : P.A + (int64_t)i * P.lda + pc0;
         t.c = P.C + (int64_t)i * P.ldc + j0;
+        t.res = last && P.res ? P.res + (int64_t)i * P.ldc + j0 : nullptr;
+        t.gate = P.gate ? P.gate + (int64_t)i * P.ldc + j0 : nullptr;
         (mr == MR && nv == NV ? full : pick<MR>(mr, nv))(t);
       }
     }
@@ -223,7 +248,8 @@ void run_block(const Plan& P, int i0, int i1, int jp0, int jp1) {
 // Plain loops for when no pack buffer can be had (out of memory); same contract, slower.
 void sgemm_unpacked(int M, int N, int K, const float* A, int64_t lda, bool transA,
                     const float* B, int64_t ldb, bool transB, float* C, int64_t ldc,
-                    bool accumulate, const float* bias) {
+                    bool accumulate, const float* bias, bool relu, const float* res,
+                    const float* gate, float gate_scale) {
   for (int i = 0; i < M; ++i)
     for (int j = 0; j < N; ++j) {
       float s = 0.f;
@@ -231,7 +257,10 @@ void sgemm_unpacked(int M, int N, int K, const float* A, int64_t lda, bool trans
         s += (transA ? A[(int64_t)p * lda + i] : A[(int64_t)i * lda + p]) *
              (transB ? B[(int64_t)j * ldb + p] : B[(int64_t)p * ldb + j]);
       float& c = C[(int64_t)i * ldc + j];
-      c = accumulate ? c + s : (bias ? s + bias[j] : s);
+      if (gate) s = gate[(int64_t)i * ldc + j] > 0.f ? s * gate_scale : 0.f;
+      float x = accumulate ? c + s : (bias ? s + bias[j] : s);
+      if (relu && !(x > 0.f)) x = 0.f;
+      c = res ? x + res[(int64_t)i * ldc + j] : x;
     }
 }
 
@@ -239,12 +268,16 @@ void sgemm_unpacked(int M, int N, int K, const float* A, int64_t lda, bool trans
 
 void sgemm(int M, int N, int K, const float* A, int64_t lda, bool transA, const float* B,
            int64_t ldb, bool transB, float* C, int64_t ldc, bool accumulate,
-           const float* bias) {
+           const float* bias, bool relu, const float* res, const float* gate, float gate_scale) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
-    if (!accumulate)
-      for (int i = 0; i < M; ++i)
-        for (int j = 0; j < N; ++j) C[(int64_t)i * ldc + j] = bias ? bias[j] : 0.f;
+    for (int i = 0; i < M; ++i)
+      for (int j = 0; j < N; ++j) {
+        float& c = C[(int64_t)i * ldc + j];
+        float x = accumulate ? c : (bias ? bias[j] : 0.f);
+        if (relu && !(x > 0.f)) x = 0.f;
+        c = res ? x + res[(int64_t)i * ldc + j] : x;
+      }
     return;
   }
   Plan P;
@@ -252,6 +285,7 @@ void sgemm(int M, int N, int K, const float* A, int64_t lda, bool transA, const 
   P.A = A, P.lda = lda, P.transA = transA;
   P.B = B, P.ldb = ldb;
   P.C = C, P.ldc = ldc, P.accumulate = accumulate, P.bias = bias;
+  P.relu = relu, P.res = res, P.gate = gate, P.gate_scale = gate_scale;
   // op(B) is packed whole when transposed, or when its K rows are few next to the M rows of
   // C that reuse it (packing then costs little and saves strided reads)
   P.kcs = K < KC ? K : KC;
@@ -263,7 +297,7 @@ void sgemm(int M, int N, int K, const float* A, int64_t lda, bool transA, const 
     const int64_t chunk_floats = (int64_t)P.kcs * (P.pack_all ? P.npan : 1) * NR;
     buf = t_pack.reserve((size_t)(nchunks * chunk_floats));
     if (!buf) {
-      sgemm_unpacked(M, N, K, A, lda, transA, B, ldb, transB, C, ldc, accumulate, bias);
+      sgemm_unpacked(M, N, K, A, lda, transA, B, ldb, transB, C, ldc, accumulate, bias, relu, res, gate, gate_scale);
       return;
     }
     if (P.pack_all) {

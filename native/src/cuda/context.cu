@@ -167,6 +167,10 @@ static Backend make_backend() {
   t.concat_rows_backward = concat_rows_backward;
   t.predictor_input_forward = predictor_input_forward;
   t.predictor_input_backward = predictor_input_backward;
+  // linear_fused.cu (issue 4 round 2, CPU performance: the fused linear ops as plain chains)
+  t.linear_relu_forward = linear_relu_forward;
+  t.linear_residual_forward = linear_residual_forward;
+  t.relu_linear_backward = relu_linear_backward;
   // memory
   t.mem_alloc = mem_alloc;
   t.mem_free = mem_free;

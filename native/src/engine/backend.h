@@ -147,6 +147,27 @@ struct Backend {
   // target = momentum * target + (1 - momentum) * source (T-JEPA EMA target encoder)
   void (*ema_update)(float* target, const float* source, float momentum, int64_t n);
 
+  // ---- fused linear epilogues (issue 4 round 2, CPU performance; appended) -------------------
+  // Fusions of linear_forward with what follows it, computed while the output tile is in
+  // registers; may be null (callers then run the unfused ops). The forward fusions' gradients are
+  // those of the unfused chain: relu_backward on the saved out, then linear_backward (resp.
+  // linear_backward and add_backward into dres); relu_linear_backward fuses the ReLU's backward
+  // into the next linear layer's backward.
+  // out (M, N) = ReLU(inp (M, K) . weight (N, K)^T + bias (N))
+  void (*linear_relu_forward)(float* out, const float* inp, const float* weight, const float* bias,
+                              const MatDims& d);
+  // out (M, N) = inp (M, K) . weight (N, K)^T + bias (N) + res (M, N); res must not overlap out
+  void (*linear_residual_forward)(float* out, const float* inp, const float* weight, const float* bias,
+                                  const float* res, const MatDims& d);
+  // Backward of out = inp . weight^T + bias taken on through the ReLU (and dropout scale) that
+  // made inp = scale' * ReLU(pre) (dropped entries 0): inp (M, K) is that saved activation.
+  //   dpre (M, K) += [inp > 0] * scale * (dout (M, N) . weight (N, K))
+  //   dweight (N, K) += dout^T . inp;  dbias (N) += sum_rows dout   (as linear_backward)
+  // The input gradient's mask and scale are applied in the GEMM epilogue: no separate pass over
+  // (M, K) for relu_backward and the dropout scale, and no zeroed intermediate. May be null.
+  void (*relu_linear_backward)(float* dpre, float* dweight, float* dbias, const float* dout,
+                               const float* inp, const float* weight, float scale, const MatDims& d);
+
   // ---- memory (CUDA backend issue; appended) ----------------------------------------------
   // Where a backend's buffers live. CPU backends keep the host defaults below (aligned_alloc,
   // memset, memcpy); the CUDA backend points them at cudaMalloc'd memory on its stream. Buffers

@@ -99,14 +99,20 @@ const float* TransformerStack::forward(const Backend& be, const ParamSet& ps, co
     // attention: res1 = x + Dropout(Wo . MHA(Wqkv . x)); ln1 = LN1(res1)
     be.linear_forward(qkv, inp, ps.p(L.wqkv), ps.p(L.wqkv + 1), MatDims{R, C, 3 * C});
     be.attention_forward(atty, arena_.ptr(a.probs), qkv, key_mask, AttnDims{B, T, NH_, C / NH_});
+    // (linear_residual_forward would fold the add into the GEMM when dropout is off, but measured
+    // slower than the separate add on AVX2 and with K = F: bench/results/model.md)
     be.linear_forward(res1, atty, ps.p(L.wo), ps.p(L.wo + 1), MatDims{R, C, C});
     if (drop) be.dropout_forward(res1, masks_.data() + a.drop_attn, res1, dropout_, noise.seed, noise.take(RC), RC);
     be.add_forward(res1, res1, inp, RC);
     be.layernorm_forward(ln1, arena_.ptr(a.ln1_mean), arena_.ptr(a.ln1_rstd), res1, ps.p(L.ln1), ps.p(L.ln1 + 1),
                          RowDims{R, C});
     // feed-forward: res2 = ln1 + Dropout(W2 . Dropout(ReLU(W1 . ln1))); ln2 = LN2(res2)
-    be.linear_forward(fch, ln1, ps.p(L.w1), ps.p(L.w1 + 1), MatDims{R, C, F});
-    be.relu_forward(fch, fch, RF);
+    if (be.linear_relu_forward) {  // ReLU in the GEMM epilogue
+      be.linear_relu_forward(fch, ln1, ps.p(L.w1), ps.p(L.w1 + 1), MatDims{R, C, F});
+    } else {
+      be.linear_forward(fch, ln1, ps.p(L.w1), ps.p(L.w1 + 1), MatDims{R, C, F});
+      be.relu_forward(fch, fch, RF);
+    }
     if (drop) be.dropout_forward(fch, masks_.data() + a.drop_fch, fch, dropout_, noise.seed, noise.take(RF), RF);
     be.linear_forward(res2, fch, ps.p(L.w2), ps.p(L.w2 + 1), MatDims{R, F, C});
     if (drop) be.dropout_forward(res2, masks_.data() + a.drop_ffn, res2, dropout_, noise.seed, noise.take(RC), RC);
@@ -157,8 +163,9 @@ void TransformerStack::backward(const Backend& be, ParamSet& ps, float* dx, cons
     return;
   }
   // Scratch roles: s.a holds the gradient w.r.t. the current layer's output and is overwritten
-  // with the gradient w.r.t. its input (the output gradient of the layer below); s.b d res;
-  // s.c d ln1; s.d and s.e are (R, max(3C, F)) buffers for d fch, d atty and d qkv.
+  // with the gradient w.r.t. its input (the output gradient of the layer below); s.b d res1 of
+  // the bottom layer; s.c d ln1; s.d and s.e are (R, max(3C, F)) buffers for d fch, d atty and
+  // d qkv.
   float* dres = s.b.data();
   float* dln1 = s.c.data();
   for (int l = static_cast<int>(layers_.size()) - 1; l >= 0; --l) {
@@ -167,47 +174,54 @@ void TransformerStack::backward(const Backend& be, ParamSet& ps, float* dx, cons
     const float* inp = l == 0 ? x : arena_.ptr(acts_[static_cast<size_t>(l) - 1].ln2);
     float* big1 = s.d.data();
     float* big2 = s.e.data();
-    // ln2 = LN2(res2)
-    zero(dres, RC);
-    be.layernorm_backward(dres, ps.g(L.ln2), ps.g(L.ln2 + 1), dcur, arena_.ptr(a.res2), ps.p(L.ln2),
+    // ln2 = LN2(res2), res2 = ln1 + Dropout(lin2): d res2 is the residual part of d ln1, so it
+    // is written straight into dln1 (read below as d lin2 before the FFN adds to it)
+    zero(dln1, RC);
+    be.layernorm_backward(dln1, ps.g(L.ln2), ps.g(L.ln2 + 1), dcur, arena_.ptr(a.res2), ps.p(L.ln2),
                           arena_.ptr(a.ln2_mean), arena_.ptr(a.ln2_rstd), RowDims{R, C});
-    // res2 = ln1 + Dropout(lin2): d ln1 starts with the residual part
-    be.copy_on_device(dln1, dres, RC * static_cast<int64_t>(sizeof(float)));
-    const float* dlin2 = dres;
+    const float* dlin2 = dln1;
     if (drop) {
       zero(big2, RC);
-      be.dropout_backward(big2, dres, masks_.data() + a.drop_ffn, dropout_, RC);
+      be.dropout_backward(big2, dln1, masks_.data() + a.drop_ffn, dropout_, RC);
       dlin2 = big2;
     }
-    // lin2 = W2 . fch
-    zero(big1, RF);
-    be.linear_backward(big1, ps.g(L.w2), ps.g(L.w2 + 1), dlin2, arena_.ptr(a.fch), ps.p(L.w2), MatDims{R, F, C});
-    // fch = Dropout(ReLU(W1 . ln1)). The stored fch is the dropped ReLU output: it is positive
-    // exactly where ReLU passes a gradient that dropout kept, so the gradient of both is
-    // d fch * [fch > 0] * 1 / (1 - p): ReLU's backward on fch, then the dropout scale (the same
-    // products as dropout_backward followed by relu_backward, one pass over (R, F) fewer).
-    float* dpre = big2;
-    zero(dpre, RF);
-    be.relu_backward(dpre, big1, arena_.ptr(a.fch), RF);
-    if (drop) be.scale_inplace(dpre, 1.0f / (1.0f - dropout_), RF);
+    // lin2 = W2 . fch, fch = Dropout(ReLU(W1 . ln1)). The stored fch is the dropped ReLU output:
+    // it is positive exactly where ReLU passes a gradient that dropout kept, so the gradient of
+    // both is d fch * [fch > 0] * 1 / (1 - p): ReLU's backward on fch, then the dropout scale (the
+    // same products as dropout_backward followed by relu_backward).
+    const float keep_scale = drop ? 1.0f / (1.0f - dropout_) : 1.0f;
+    float *dpre, *spare;
+    if (be.relu_linear_backward) {  // mask and scale applied in the GEMM epilogue
+      dpre = big1;
+      spare = big2;
+      zero(dpre, RF);
+      be.relu_linear_backward(dpre, ps.g(L.w2), ps.g(L.w2 + 1), dlin2, arena_.ptr(a.fch), ps.p(L.w2), keep_scale,
+                              MatDims{R, F, C});
+    } else {
+      zero(big1, RF);
+      be.linear_backward(big1, ps.g(L.w2), ps.g(L.w2 + 1), dlin2, arena_.ptr(a.fch), ps.p(L.w2), MatDims{R, F, C});
+      dpre = big2;
+      spare = big1;
+      zero(dpre, RF);
+      be.relu_backward(dpre, big1, arena_.ptr(a.fch), RF);
+      if (drop) be.scale_inplace(dpre, keep_scale, RF);
+    }
     // lin1 = W1 . ln1
     be.linear_backward(dln1, ps.g(L.w1), ps.g(L.w1 + 1), dpre, arena_.ptr(a.ln1), ps.p(L.w1), MatDims{R, C, F});
-    float* spare = big1;
-    // ln1 = LN1(res1)
-    zero(dres, RC);
-    be.layernorm_backward(dres, ps.g(L.ln1), ps.g(L.ln1 + 1), dln1, arena_.ptr(a.res1), ps.p(L.ln1),
+    // ln1 = LN1(res1), res1 = inp + Dropout(Wo . atty): the input gradient starts with the
+    // residual part d res1. Below the top layer it is written straight into din = dcur (the
+    // output gradient there is no longer needed; d res1 is read from it as d lin1' before the
+    // attention adds to it); the bottom layer adds it to the caller's dx.
+    float* din = l == 0 ? dx : dcur;
+    float* dres1 = l == 0 ? dres : dcur;
+    zero(dres1, RC);
+    be.layernorm_backward(dres1, ps.g(L.ln1), ps.g(L.ln1 + 1), dln1, arena_.ptr(a.res1), ps.p(L.ln1),
                           arena_.ptr(a.ln1_mean), arena_.ptr(a.ln1_rstd), RowDims{R, C});
-    // res1 = inp + Dropout(Wo . atty): the input gradient starts with the residual part
-    float* din = l == 0 ? dx : dcur;  // the output gradient in dcur is no longer needed
-    if (l == 0) {
-      be.add_backward(dx, nullptr, dres, RC);
-    } else {
-      be.copy_on_device(din, dres, RC * static_cast<int64_t>(sizeof(float)));
-    }
-    const float* dlin1 = dres;
+    if (l == 0) be.add_backward(dx, nullptr, dres, RC);
+    const float* dlin1 = dres1;
     if (drop) {
       zero(dln1, RC);  // d ln1 is no longer needed
-      be.dropout_backward(dln1, dres, masks_.data() + a.drop_attn, dropout_, RC);
+      be.dropout_backward(dln1, dres1, masks_.data() + a.drop_attn, dropout_, RC);
       dlin1 = dln1;
     }
     // lin1' = Wo . atty
