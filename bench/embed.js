@@ -33,7 +33,7 @@ async function main() {
     model.dispose();
   }
   const i = info();
-  const out = { date: new Date().toISOString(), isa: i.isa.inUse, config: 'adult (d 64, L 8, H 4, ff 256, D 14)', rows, results };
+  const out = { date: new Date().toISOString(), isa: i.isa.inUse, sourceHash: i.binary.sourceHash, config: 'adult (d 64, L 8, H 4, ff 256, D 14)', rows, results };
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'embed.json'), JSON.stringify(out, null, 2) + '\n');
