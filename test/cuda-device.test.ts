@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 
-import { VarTJepa, info } from '../lib';
+import { TJepa, VarTJepa, info } from '../lib';
 import { cudaStatus } from './helpers/cuda';
 import { callOp } from './helpers/native';
 
@@ -19,6 +19,7 @@ const CAUSE = /^device 'cuda' is not available: (no CUDA library|no NVIDIA drive
 describe.skipIf(cudaStatus.model.ok)('device selection without a usable CUDA model backend', () => {
   it("device 'cuda' throws naming the cause and never falls back", () => {
     expect(() => new VarTJepa(schema, { ...small, device: 'cuda' })).toThrow(CAUSE);
+    expect(() => new TJepa(schema, { ...small, device: 'cuda' })).toThrow(CAUSE);
   });
 
   it("device 'auto' picks the CPU and reports why", () => {
@@ -29,6 +30,10 @@ describe.skipIf(cudaStatus.model.ok)('device selection without a usable CUDA mod
     const d = new VarTJepa(schema, small);  // the default is 'auto'
     expect(d.device).toBe('cpu');
     d.dispose();
+    const t = new TJepa(schema, { ...small, device: 'auto' });
+    expect(t.device).toBe('cpu');
+    expect(t.stats().deviceReason).toMatch(/^auto: /);
+    t.dispose();
   });
 
   it("device 'cpu' runs on the CPU", () => {

@@ -104,7 +104,7 @@ interface NativeTJepa {
   exportGrads(): Float32Array;
   exportState(): { m: Float32Array; v: Float32Array; step: number };
   importState(m: Float32Array, v: Float32Array, step: number): void;
-  stats(): { paramCount: number; trainedCount: number; contextCount: number; activationBytes: number; embedDim: number; embedChunk: number; step: number; isa: string; maxCtx: number; maxTrg: number };
+  stats(): { paramCount: number; trainedCount: number; contextCount: number; activationBytes: number; embedDim: number; embedChunk: number; step: number; isa: string; device: 'cpu' | 'cuda'; deviceReason: string; maxCtx: number; maxTrg: number };
   dispose(): void;
 }
 
@@ -141,6 +141,7 @@ export class TJepa {
       posBase: o.posBase, predPosBase: o.predPosBase,
       maxBatch: o.batchSize, seed: o.seed, beta1: o.beta1, beta2: o.beta2, eps: o.eps,
       weightDecay: o.weightDecay, clipNorm: o.clipNorm, isa: o.isa,
+      device: o.device, deviceIndex: o.deviceIndex,
     });
   }
 
@@ -180,6 +181,11 @@ export class TJepa {
   /** Parameter counts (all, trained, context encoder), native activation memory, instruction set. */
   stats() {
     return this.n.stats();
+  }
+
+  /** Where this model runs ('cpu' or 'cuda'; options.device 'auto' resolved). */
+  get device(): 'cpu' | 'cuda' {
+    return this.n.stats().device;
   }
 
   /** JSON that round-trips through {@link TJepa.fromConfig}. */

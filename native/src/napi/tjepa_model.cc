@@ -55,6 +55,8 @@ class TJepaNative : public Napi::ObjectWrap<TJepaNative> {
       h_ = std::make_shared<Holder<TJepa>>();
       h_->model = std::make_unique<TJepa>(c, be);
       isa_ = be.name;
+      device_ = choice.device;
+      device_reason_ = choice.reason;
       return env.Undefined();
     });
   }
@@ -219,6 +221,8 @@ class TJepaNative : public Napi::ObjectWrap<TJepaNative> {
       o.Set("embedChunk", m.embed_chunk());
       o.Set("step", static_cast<double>(m.step()));
       o.Set("isa", isa_);
+      o.Set("device", device_);
+      o.Set("deviceReason", device_reason_);
       o.Set("maxCtx", m.config().max_ctx());
       o.Set("maxTrg", m.config().max_trg());
       return o;
@@ -233,6 +237,7 @@ class TJepaNative : public Napi::ObjectWrap<TJepaNative> {
   }
 
   std::shared_ptr<Holder<TJepa>> h_;
+  std::string device_, device_reason_;
   std::string isa_;
 };
 
