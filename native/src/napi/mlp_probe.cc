@@ -11,75 +11,13 @@
 #include "engine/backend.h"
 #include "eval/mlp_probe.h"
 #include "napi/args.h"
+#include "napi/model_common.h"
 
 namespace vj {
 namespace napi {
 namespace {
 
-struct ProbeHolder {
-  std::unique_ptr<MlpProbe> probe;
-  bool busy = false;
-  bool dispose_pending = false;
-};
-
-class ProbeWorker : public Napi::AsyncWorker {
- public:
-  using Work = std::function<void()>;
-  using Result = std::function<Napi::Value(Napi::Env)>;
-  ProbeWorker(Napi::Env env, std::shared_ptr<ProbeHolder> h, Work work, Result result)
-      : Napi::AsyncWorker(env, "varjepa.mlpProbe"), deferred_(Napi::Promise::Deferred::New(env)), h_(std::move(h)),
-        work_(std::move(work)), result_(std::move(result)) {
-    h_->busy = true;
-  }
-  // keeps a typed array alive (and its memory in place) until the work is done
-  void keep(Napi::Value v) {
-    if (v.IsObject()) refs_.push_back(Napi::Persistent(v));
-  }
-  Napi::Promise promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      work_();
-    } catch (const vj::Error& e) {
-      kind_ = e.kind;
-      SetError(e.what());
-    } catch (const std::bad_alloc&) {
-      kind_ = ErrorKind::Range;
-      SetError("varjepa: out of memory");
-    } catch (const std::exception& e) {
-      SetError(std::string("varjepa internal error: ") + e.what());
-    }
-  }
-  void OnOK() override {
-    finish();
-    try {
-      deferred_.Resolve(result_(Env()));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    }
-  }
-  void OnError(const Napi::Error& e) override {
-    finish();
-    Napi::Env env = Env();
-    const std::string msg = e.Message();
-    Napi::Error err = kind_ == ErrorKind::Range ? Napi::RangeError::New(env, msg)
-                      : kind_ == ErrorKind::Type ? Napi::TypeError::New(env, msg)
-                                                  : Napi::Error::New(env, msg);
-    deferred_.Reject(err.Value());
-  }
-
- private:
-  void finish() {
-    h_->busy = false;
-    if (h_->dispose_pending) h_->probe.reset();
-  }
-  Napi::Promise::Deferred deferred_;
-  std::shared_ptr<ProbeHolder> h_;
-  Work work_;
-  Result result_;
-  std::vector<Napi::Reference<Napi::Value>> refs_;
-  ErrorKind kind_ = ErrorKind::Generic;
-};
+using ProbeHolder = Holder<MlpProbe>;  // the model objects' holder and Worker (napi/model_common.h)
 
 float num_in(Napi::Object o, const char* k, double lo, double hi) {
   const double v = finite(o.Get(k), std::string("config.") + k);
@@ -142,16 +80,16 @@ class MlpProbeNative : public Napi::ObjectWrap<MlpProbeNative> {
       std::string isa = o.Get("isa").IsString() ? o.Get("isa").As<Napi::String>().Utf8Value() : "auto";
       const Backend& be = cpu_backend(isa.c_str());
       h_ = std::make_shared<ProbeHolder>();
-      h_->probe = std::make_unique<MlpProbe>(c, be);
+      h_->model = std::make_unique<MlpProbe>(c, be);
       return env.Undefined();
     });
   }
 
  private:
   MlpProbe& probe(Napi::Env env) {
-    if (!h_ || !h_->probe || h_->dispose_pending) throw Napi::Error::New(env, "This MlpProbe was disposed");
+    if (!h_ || !h_->model || h_->dispose_pending) throw Napi::Error::New(env, "This MlpProbe was disposed");
     if (h_->busy) throw Napi::Error::New(env, "This MlpProbe is busy: await the previous call before starting another");
-    return *h_->probe;
+    return *h_->model;
   }
 
   // fit(x, y, rows, xVal, yVal, valRows, epochs, patience) -> Promise<report>; xVal and yVal
@@ -174,9 +112,9 @@ class MlpProbeNative : public Napi::ObjectWrap<MlpProbeNative> {
       a.patience = static_cast<int>(integer(info[7], 0, 1000000, "patience"));
       auto rep = std::make_shared<MlpFitReport>();
       MlpProbe* pp = &p;
-      ProbeWorker* w = new ProbeWorker(
+      Worker* w = new Worker(
           env, h_, [pp, a, rep]() { *rep = pp->fit(a); },
-          [rep](Napi::Env e) -> Napi::Value {
+          [rep](Napi::Env e, Worker&) -> Napi::Value {
             Napi::Object o = Napi::Object::New(e);
             o.Set("epochs", rep->epochs);
             o.Set("bestEpoch", rep->bestEpoch);
@@ -207,9 +145,9 @@ class MlpProbeNative : public Napi::ObjectWrap<MlpProbeNative> {
       const float* x = typed<float>(info[0], rows * p.config().features, "x");
       float* out = typed<float>(info[2], rows * p.config().classes, "out");
       MlpProbe* pp = &p;
-      ProbeWorker* w = new ProbeWorker(
+      Worker* w = new Worker(
           env, h_, [pp, x, rows, out]() { pp->predict_proba(x, rows, out); },
-          [](Napi::Env e) -> Napi::Value { return e.Undefined(); });
+          [](Napi::Env e, Worker&) -> Napi::Value { return e.Undefined(); });
       w->keep(info[0]);
       w->keep(info[2]);
       Napi::Promise pr = w->promise();
@@ -220,7 +158,7 @@ class MlpProbeNative : public Napi::ObjectWrap<MlpProbeNative> {
 
   // asks a running fit to stop after its current step; a no-op otherwise
   Napi::Value Abort(const Napi::CallbackInfo& info) {
-    if (h_ && h_->probe) h_->probe->abort();
+    if (h_ && h_->model) h_->model->abort();
     return info.Env().Undefined();
   }
 
@@ -248,7 +186,7 @@ class MlpProbeNative : public Napi::ObjectWrap<MlpProbeNative> {
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
     if (h_) {
       if (h_->busy) h_->dispose_pending = true;
-      else h_->probe.reset();
+      else h_->model.reset();
     }
     return info.Env().Undefined();
   }
