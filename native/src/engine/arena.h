@@ -29,7 +29,7 @@ class Arena {
   Arena& operator=(const Arena&) = delete;
   ~Arena() {
     if (host_base_) std::free(host_base_);
-    else if (data_) be_->mem_free(data_);
+    else if (data_ && !borrowed_) be_->mem_free(data_);
   }
 
   // registers a view; returns its index
@@ -68,6 +68,17 @@ class Arena {
     be_->mem_set(data_, 0, bytes);
   }
 
+  // uses other's block instead of taking one: the same views (same sizes, same order) over
+  // memory other owns and must outlive this arena (a model's inference replicas read their
+  // base's parameters this way)
+  void alias(const Arena& other) {
+    if (data_) throw Error("internal: arena aliased after allocation");
+    if (other.total_ != total_ || !other.data_) throw Error("internal: arena aliased to a different layout");
+    be_ = other.be_;
+    data_ = other.data_;
+    borrowed_ = true;
+  }
+
   void zero() {
     if (data_) be_->mem_set(data_, 0, total_ * static_cast<int64_t>(sizeof(float)));
   }
@@ -91,6 +102,7 @@ class Arena {
   int64_t total_ = 0;
   float* data_ = nullptr;
   void* host_base_ = nullptr;  // the calloc block behind data_ (host memory)
+  bool borrowed_ = false;      // data_ belongs to another arena (alias)
   const Backend* be_ = &host_backend_memory();
 };
 

@@ -49,6 +49,9 @@ class ParamSet {
 
   // values, grads, moments, decay mask, in be's memory (host when null)
   void allocate(const Backend* be = nullptr);
+  // values only, read from other's memory (the same registrations): no gradients, moments or
+  // masks, so such a set serves forward passes only; other must outlive it
+  void share_values(const ParamSet& other) { values.alias(other.values); }
   void initialise(uint64_t seed);     // fills values from the registered initialisers (drawn on
                                       // the host, then copied to the backend)
   float* p(int id) const { return values.ptr(id); }

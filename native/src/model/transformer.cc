@@ -93,7 +93,9 @@ const float* TransformerStack::forward(const Backend& be, const ParamSet& ps, co
   const float* inp = x;
   for (size_t l = 0; l < layers_.size(); ++l) {
     const Layer& L = layers_[l];
-    const LayerActs& a = acts_[l];
+    // without training nothing reads a layer's activations after the next layer, so inference
+    // alternates between two layers' buffers and keeps its working set small
+    const LayerActs& a = acts_[train ? l : (l & 1)];
     float *qkv = arena_.ptr(a.qkv), *atty = arena_.ptr(a.atty), *res1 = arena_.ptr(a.res1);
     float *ln1 = arena_.ptr(a.ln1), *fch = arena_.ptr(a.fch), *res2 = arena_.ptr(a.res2), *ln2 = arena_.ptr(a.ln2);
     // attention: res1 = x + Dropout(Wo . MHA(Wqkv . x)); ln1 = LN1(res1)

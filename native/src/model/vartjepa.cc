@@ -28,7 +28,9 @@ static void require_ops(const Backend& be) {
   if (!missing.empty()) throw Error(std::string("the '") + be.name + "' backend lacks ops the model needs: " + missing);
 }
 
-VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be) : cfg_(cfg), be_(be) {
+VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be) : VarTJepa(cfg, be, nullptr) {}
+
+VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be, const VarTJepa* share) : cfg_(cfg), be_(be) {
   require_ops(be);
   D_ = cfg.D();
   C_ = cfg.d;
@@ -42,6 +44,7 @@ VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be) : cfg_(cfg), be_(b
   const int Bm = cfg.maxBatch;
   ctxRowsCap_ = static_cast<int64_t>(Bm) * (1 + (McMax_ > 1 ? McMax_ : 1));
   if (ctxRowsCap_ < 1 + D_) ctxRowsCap_ = 1 + D_;  // at least one full row fits
+  if (share) ctxRowsCap_ = static_cast<int64_t>(Bm) * (1 + D_);  // a replica embeds maxBatch rows at a time
   ctxTokCap_ = ctxRowsCap_;
   embed_chunk_ = static_cast<int>(ctxRowsCap_ / (1 + D_));
   if (embed_chunk_ > Bm) embed_chunk_ = Bm;
@@ -78,8 +81,12 @@ VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be) : cfg_(cfg), be_(b
   pred_lv_ = ps_.add_linear("pred.head_logvar", dp_, C_);
   dec_ctx_.declare(ps_, "dec_ctx", cfg.cardinalities, C_);
   dec_trg_.declare(ps_, "dec_trg", cfg.cardinalities, C_);
-  ps_.allocate(&be);
-  ps_.initialise(cfg.seed);
+  if (share) {
+    ps_.share_values(share->ps_);
+  } else {
+    ps_.allocate(&be);
+    ps_.initialise(cfg.seed);
+  }
 
   // ---- activations ----
   const int ctxR = static_cast<int>(ctxRowsCap_), ctxT = static_cast<int>(ctxTokCap_);

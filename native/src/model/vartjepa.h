@@ -15,6 +15,7 @@
 // embeddings, decoded values).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,10 @@ class VarTJepa {
   // Forward and backward without the update: gradients are left in params().grads (zeroed first).
   LossTerms loss_and_grad(const float* x, int B, const StepMasks& masks, const StepSchedule& sched, bool backward);
   // Deterministic embedding of section 7 for B rows (any B: processed in chunks).
+  // On a host backend, calls of more than kReplicaRows rows are split into pieces of that many
+  // rows that the pool's threads take in turn, each running the whole forward pass on its own
+  // inference replica (one thread per piece, the ops inside serial): no barrier per op and a
+  // small working set. A row's outputs are the same bits either way.
   void embed(const float* x, int64_t B, const EmbedOutput& out, const EmbedViews& views = EmbedViews{});
   // Section 8: draws of the unobserved features. observed (B, D) 1 = observed; out values
   // (draws, B, D) decoded value (numeric) or sampled class (categorical); probs (draws, B,
@@ -95,6 +100,11 @@ class VarTJepa {
   // Kp mask sets: ctx (B, Mc), trg (Kp, B, Mt) on the host; key_mask (Kp*B, Mc+Mt) or null
   void predictor_forward(int B, int Kp, const StepMasks& m, const uint8_t* key_mask, bool train, NoiseStream& noise);
   void view_surprise(int B, int Mc, int Mt, const int32_t* ctx, int32_t* trg, uint8_t* in_view, float* surprise, bool first);
+  // an inference replica: base's parameters (shared, read only), its own activations for
+  // cfg.maxBatch rows, no gradients or optimiser state
+  VarTJepa(const ModelConfig& cfg, const Backend& be, const VarTJepa* share);
+  void embed_serial(const float* x, int64_t B, const EmbedOutput& out, const EmbedViews& views);
+  void embed_parallel(const float* x, int64_t B, const EmbedOutput& out, const EmbedViews& views);
   float* A(int id) const { return a_.ptr(id); }
   float* G(int id) const { return g_.ptr(id); }
 
@@ -144,7 +154,8 @@ class VarTJepa {
   int cur_B_ = 0, cur_Mc_ = 0, cur_Mt_ = 0;
   StackScratch scratch_;
   std::vector<float> unc_scratch_;  // (embed chunk, D*C) posterior standard deviations
-  std::vector<float> view_mean_, view_m2_, view_var_;  // (embed chunk, D*C) running view statistics
+  std::vector<float> view_m2_, view_var_;  // (embed chunk, D*C) running view statistics
+  std::vector<std::unique_ptr<VarTJepa>> replicas_;    // embed_parallel's, one per thread, made on first use
 };
 
 }  // namespace vj

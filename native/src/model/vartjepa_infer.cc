@@ -1,5 +1,7 @@
 // Var-T-JEPA inference: the deterministic embedding with uncertainty (MODEL.md section 7).
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <cmath>
 #include <cstring>
 #include <utility>
@@ -91,7 +93,49 @@ void VarTJepa::view_surprise(int B, int Mc, int Mt, const int32_t* ctx, int32_t*
   }
 }
 
+// rows per piece of embed_parallel: small enough that one piece's activations stay in a core's
+// cache, large enough that the GEMMs keep their register tiles full
+static const int kReplicaRows = 64;
+
 void VarTJepa::embed(const float* x, int64_t B, const EmbedOutput& out, const EmbedViews& views) {
+  if (!be_.on_device && B > kReplicaRows) embed_parallel(x, B, out, views);
+  else embed_serial(x, B, out, views);
+}
+
+void VarTJepa::embed_parallel(const float* x, int64_t B, const EmbedOutput& out, const EmbedViews& views) {
+  const int T = num_threads();
+  while (static_cast<int>(replicas_.size()) < T) {
+    ModelConfig rc = cfg_;
+    rc.maxBatch = kReplicaRows;
+    replicas_.emplace_back(new VarTJepa(rc, be_, this));
+  }
+  const int64_t pieces = (B + kReplicaRows - 1) / kReplicaRows, DC = static_cast<int64_t>(D_) * C_;
+  std::atomic<int64_t> next{0};
+  std::vector<std::exception_ptr> failed(static_cast<size_t>(T));
+  // one part per replica; a part takes pieces until none is left, so a thread the OS holds up
+  // leaves its share to the others
+  parallel_for(T, 1, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      try {
+        for (int64_t i; (i = next.fetch_add(1)) < pieces;) {
+          const int64_t r0 = i * kReplicaRows, n = std::min<int64_t>(kReplicaRows, B - r0);
+          EmbedOutput o{out.embeddings + r0 * DC, out.uncertainty + r0, out.uncertainty_p90 + r0,
+                        out.surprise ? out.surprise + r0 : nullptr};
+          EmbedViews v = views;
+          v.row_offset += r0;
+          replicas_[static_cast<size_t>(p)]->embed_serial(x + r0 * D_, n, o, v);
+        }
+      } catch (...) {
+        failed[static_cast<size_t>(p)] = std::current_exception();
+        next.store(pieces);
+      }
+    }
+  });
+  for (auto& e : failed)
+    if (e) std::rethrow_exception(e);
+}
+
+void VarTJepa::embed_serial(const float* x, int64_t B, const EmbedOutput& out, const EmbedViews& views) {
   const int DC = D_ * C_, V = views.views;
   // a view leaves at least one feature to predict (when the row has two)
   const int Mc = V > 0 ? std::max(1, std::min(D_ > 1 ? D_ - 1 : 1, static_cast<int>(std::lround(D_ * static_cast<double>(views.fraction))))) : D_;

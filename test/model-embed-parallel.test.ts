@@ -1,0 +1,64 @@
+// Large embedding calls run on per-thread inference replicas (native/src/model/vartjepa_infer.cc,
+// pieces of 64 rows taken by the pool's threads); calls of at most 64 rows run on the model
+// itself. Every row's outputs must be the same bits on either path and on any thread count.
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { getThreads, setThreads } from '../lib/index';
+import { VarTJepa } from '../lib/model/vartjepa';
+import { TINY_OPTIONS, TINY_SCHEMA, tinyData } from './helpers/tiny-model';
+
+const before = getThreads();
+afterAll(() => setThreads(before));
+
+const KEYS = ['embeddings', 'uncertainty', 'uncertaintyP90', 'surprise'] as const;
+
+function same(a: Float32Array | undefined, b: Float32Array | undefined): boolean {
+  if (!a || !b) return a === b;
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+describe('embedding on inference replicas', () => {
+  it.each([
+    ['the full row', {}],
+    ['context views with surprise', { views: 3, viewFraction: 0.6, viewSeed: 4 }],
+  ])('gives the bits of the single-model path, on 1 and 2 threads (%s)', async (_, opts) => {
+    const model = new VarTJepa(TINY_SCHEMA, TINY_OPTIONS);
+    try {
+      const train = tinyData(6, 2);
+      for (let s = 0; s < 3; s++) await model.trainStep(train, model.masksAt(s, 6), { ...model.scheduleAt(s, 1, 10), lr: 1e-2 });
+      const data = tinyData(301, 8); // 4 pieces of 64 and a short one
+      setThreads(1);
+      const serial = await model.embed(data, { ...opts, chunkRows: 40 }); // every call <= 64 rows: no replicas
+      const one = await model.embed(data, opts);
+      setThreads(2);
+      const two = await model.embed(data, opts);
+      const again = await model.embed(data, opts);
+      for (const k of KEYS) {
+        expect(same(one[k], serial[k]), `${k}: 1 thread`).toBe(true);
+        expect(same(two[k], serial[k]), `${k}: 2 threads`).toBe(true);
+        expect(same(again[k], two[k]), `${k}: repeated`).toBe(true);
+      }
+      expect(one.embeddings.every(Number.isFinite)).toBe(true);
+      expect(new Set(one.uncertainty).size).toBeGreaterThan(100); // rows differ: no piece was copied over another
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('follows the parameters after more training', async () => {
+    const model = new VarTJepa(TINY_SCHEMA, TINY_OPTIONS);
+    try {
+      setThreads(2);
+      const data = tinyData(200, 3);
+      const a = await model.embed(data);
+      const train = tinyData(6, 2);
+      await model.trainStep(train, model.masksAt(0, 6), { ...model.scheduleAt(0, 1, 10), lr: 1e-2 });
+      const b = await model.embed(data);
+      const small = await model.embed(data, { chunkRows: 50 });
+      expect(same(a.embeddings, b.embeddings)).toBe(false);
+      expect(same(b.embeddings, small.embeddings)).toBe(true);
+    } finally {
+      model.dispose();
+    }
+  });
+});
