@@ -395,7 +395,7 @@ async function main() {
   fs.writeFileSync(path.join(dir, 'reproduce.md'), renderMarkdown(db));
 }
 
-module.exports = { parseArgs, loadData, corruptMnist, subsample, pretrainer, renderMarkdown };
+module.exports = { parseArgs, loadData, corruptMnist, subsample, pretrainer, optionsFor, pretrain, renderMarkdown, DATASETS };
 
 if (require.main === module) {
   main().catch((e) => {

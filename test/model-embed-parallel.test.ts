@@ -10,7 +10,7 @@ import { TINY_OPTIONS, TINY_SCHEMA, tinyData } from './helpers/tiny-model';
 const before = getThreads();
 afterAll(() => setThreads(before));
 
-const KEYS = ['embeddings', 'uncertainty', 'uncertaintyP90', 'surprise'] as const;
+const KEYS = ['embeddings', 'uncertainty', 'uncertaintyP90', 'surprise', 'featureUncertainty', 'contextUncertainty', 'auxUncertainty'] as const;
 
 function same(a: Float32Array | undefined, b: Float32Array | undefined): boolean {
   if (!a || !b) return a === b;
@@ -19,8 +19,8 @@ function same(a: Float32Array | undefined, b: Float32Array | undefined): boolean
 
 describe('embedding on inference replicas', () => {
   it.each([
-    ['the full row', {}],
-    ['context views with surprise', { views: 3, viewFraction: 0.6, viewSeed: 4 }],
+    ['the full row', { featureUncertainty: true, latentUncertainty: true }],
+    ['context views with surprise', { views: 3, viewFraction: 0.6, viewSeed: 4, featureUncertainty: true, latentUncertainty: true }],
   ])('gives the bits of the single-model path, on 1 and 2 threads (%s)', async (_, opts) => {
     const model = new VarTJepa(TINY_SCHEMA, TINY_OPTIONS);
     try {
@@ -40,6 +40,14 @@ describe('embedding on inference replicas', () => {
       }
       expect(one.embeddings.every(Number.isFinite)).toBe(true);
       expect(new Set(one.uncertainty).size).toBeGreaterThan(100); // rows differ: no piece was copied over another
+      // the per-feature uncertainties are the parts of the row's mean
+      const D = 5, fu = one.featureUncertainty!;
+      expect(fu.length).toBe(data.rows * D);
+      for (let r = 0; r < data.rows; r++) {
+        let s = 0;
+        for (let j = 0; j < D; j++) s += fu[r * D + j];
+        expect(Math.abs(s / D - one.uncertainty[r])).toBeLessThanOrEqual(1e-6 * one.uncertainty[r]);
+      }
     } finally {
       model.dispose();
     }
@@ -57,6 +65,8 @@ describe('embedding on inference replicas', () => {
       const small = await model.embed(data, { chunkRows: 50 });
       expect(same(a.embeddings, b.embeddings)).toBe(false);
       expect(same(b.embeddings, small.embeddings)).toBe(true);
+      expect(b.featureUncertainty).toBeUndefined();
+      await expect(model.embed(data, { featureUncertainty: 1 as unknown as boolean })).rejects.toThrow('options.featureUncertainty');
     } finally {
       model.dispose();
     }

@@ -1,7 +1,7 @@
 // Embedding with seeded random context views (MODEL.md section 7 [decision]): the full-row path is
 // unchanged by the option, the views are reproducible and independent of chunking, and the per-row
 // surprise equals KL_sy of the float64 reference forward pass (means instead of samples) on the
-// same views.
+// same views, and so do the posterior spreads of s_x and z (latentUncertainty).
 import { describe, expect, it } from 'vitest';
 
 import { VarTJepa } from '../lib/model/vartjepa';
@@ -79,13 +79,14 @@ describe('embed with context views', () => {
       const data = tinyData(4, 9);
       const V = 2, fraction = 0.4, seed = 5;
       const Mc = Math.round(D * fraction);
-      const e = await model.embed(data, { views: V, viewFraction: fraction, viewSeed: seed });
+      const e = await model.embed(data, { views: V, viewFraction: fraction, viewSeed: seed, latentUncertainty: true });
       const o = model.options;
       const config = { d: o.d, layers: o.layers, heads: o.heads, ff: o.ff, dp: o.dp, layersP: o.layersP, headsP: o.headsP, ffp: o.ffp, pool: o.pool, masks: 1, logvarMin: o.logvarMin, logvarMax: o.logvarMax, posBase: o.posBase, predPosBase: o.predPosBase };
       const params = model.exportParameters();
       const table = model.parameterTable();
+      const near = (got: number, want: number, what: string) => expect(Math.abs(got - want), `${what}: native ${got} reference ${want}`).toBeLessThanOrEqual(1e-4 + 1e-4 * want);
       for (let r = 0; r < data.rows; r++) {
-        let sum = 0;
+        let sum = 0, sxStd = 0, zStd = 0;
         for (let v = 0; v < V; v++) {
           const ctx = viewOf(seed, r, v, Mc);
           const trg = Array.from({ length: D }, (_, j) => j).filter((j) => !ctx.includes(j));
@@ -97,7 +98,12 @@ describe('embed with context views', () => {
             config,
           });
           sum += ref.klSy;
+          sxStd += ref.sxStd[0];
+          zStd += ref.zStd[0];
         }
+        // the posterior spreads of s_x and z on the same views (latentUncertainty)
+        near(e.contextUncertainty![r], sxStd / V, `row ${r} context uncertainty`);
+        near(e.auxUncertainty![r], zStd / V, `row ${r} aux uncertainty`);
         const want = sum / V;
         expect(Math.abs(e.surprise![r] - want), `row ${r}: native ${e.surprise![r]} reference ${want}`).toBeLessThanOrEqual(1e-4 + 1e-4 * want);
       }

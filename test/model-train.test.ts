@@ -57,6 +57,41 @@ describe('Var-T-JEPA on the SIM-like table', () => {
   });
 });
 
+// mean over embedding dimensions of the standard deviation over rows
+function spread(e: { embeddings: Float32Array; rows: number; dim: number }): number {
+  let s = 0;
+  for (let k = 0; k < e.dim; k++) {
+    let m = 0, q = 0;
+    for (let r = 0; r < e.rows; r++) m += e.embeddings[r * e.dim + k];
+    m /= e.rows;
+    for (let r = 0; r < e.rows; r++) q += (e.embeddings[r * e.dim + k] - m) ** 2;
+    s += Math.sqrt(q / e.rows);
+  }
+  return s / e.dim;
+}
+
+describe('Var-T-JEPA without its reconstruction terms (Table 1 row G)', () => {
+  // With every weight 0 there is no loss at all (above). The nearest objective with something to
+  // learn keeps only the predictive KL term: JEPA's prediction loss without EMA or stop-gradient.
+  // Its minimum is reached by the target posterior and the predictor agreeing, which they do by
+  // shrinking the embeddings toward a constant; the full ELBO keeps them spread.
+  it('shrinks the embeddings toward a constant with only KL_sy, and not with the full ELBO', async () => {
+    const spreads: Record<string, { before: number; after: number }> = {};
+    for (const [name, w] of [['full', {}], ['klSyOnly', { aRec: 0, aGen: 0, aSx: 0, aZ: 0, aSy: 1 }]] as const) {
+      const model = new VarTJepa(sim.schema, { ...DEMO_MODEL, seed: 1, ...w });
+      try {
+        const before = spread(await model.embed(test));
+        await model.fit(train, { epochs: 8 });
+        spreads[name] = { before, after: spread(await model.embed(test)) };
+      } finally {
+        model.dispose();
+      }
+    }
+    expect(spreads.klSyOnly.after).toBeLessThan(spreads.klSyOnly.before / 10);
+    expect(spreads.full.after).toBeGreaterThan(spreads.full.before);
+  });
+});
+
 describe('Var-T-JEPA training mechanics', () => {
   const data = tinyData(40, 5);
   const curve = async (m: VarTJepa) => {

@@ -115,6 +115,19 @@ export interface Embedding {
    * predicts it (the row's own KL_sy term, Eq. 26, with means instead of samples).
    */
   surprise?: Float32Array;
+  /**
+   * With `featureUncertainty: true`: (rows, D) row-major, the mean posterior standard deviation of
+   * each feature's d entries (the per-feature parts of `uncertainty`, which is their mean).
+   */
+  featureUncertainty?: Float32Array;
+  /**
+   * With `latentUncertainty: true`: per row, the mean posterior standard deviation of the context
+   * latent s_x (over the context tokens and d) on the same context as the embedding (averaged
+   * over the views with views).
+   */
+  contextUncertainty?: Float32Array;
+  /** With `latentUncertainty: true`: per row, the mean posterior standard deviation of z. */
+  auxUncertainty?: Float32Array;
 }
 
 /** Options of {@link VarTJepa.embed}. */
@@ -132,6 +145,10 @@ export interface EmbedOptions {
   viewFraction?: number;
   /** Seed of the context views; default 0. A row's views do not depend on chunking. */
   viewSeed?: number;
+  /** Also return `featureUncertainty`, the uncertainty of each feature of each row; default false. */
+  featureUncertainty?: boolean;
+  /** Also return `contextUncertainty` and `auxUncertainty`, the posterior spread of s_x and z; default false. */
+  latentUncertainty?: boolean;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -169,7 +186,7 @@ export interface VarTJepaConfig {
 interface NativeModel {
   trainStep(x: Float32Array, rows: number, ctx: Int32Array, trg: Int32Array, ctxSize: number, trgSize: number, schedule: object): Promise<LossTerms & { step: number }>;
   lossAndGrad(x: Float32Array, rows: number, ctx: Int32Array, trg: Int32Array, ctxSize: number, trgSize: number, schedule: object, backward: boolean): Promise<LossTerms & { step: number }>;
-  embed(x: Float32Array, rows: number, embeddings: Float32Array, uncertainty: Float32Array, uncertaintyP90: Float32Array, views?: number, viewFraction?: number, viewSeed?: number, rowOffset?: number, surprise?: Float32Array): Promise<void>;
+  embed(x: Float32Array, rows: number, embeddings: Float32Array, uncertainty: Float32Array, uncertaintyP90: Float32Array, views?: number, viewFraction?: number, viewSeed?: number, rowOffset?: number, surprise?: Float32Array, featureUncertainty?: Float32Array, contextUncertainty?: Float32Array, auxUncertainty?: Float32Array): Promise<void>;
   generate(x: Float32Array, observed: Uint8Array, rows: number, draws: number, seed: number): Promise<{ values: Float32Array; probs: Float32Array }>;
   paramTable(): ParamEntry[];
   exportParams(): Float32Array;
@@ -503,6 +520,17 @@ export class VarTJepa {
       uncertaintyP90: new Float32Array(data.rows),
     };
     if ((options.views ?? 0) > 0) out.surprise = new Float32Array(data.rows);
+    if (options.featureUncertainty !== undefined && typeof options.featureUncertainty !== 'boolean') {
+      throw invalid('options.featureUncertainty', 'a boolean', options.featureUncertainty, 'type');
+    }
+    if (options.featureUncertainty) out.featureUncertainty = new Float32Array(data.rows * this.features);
+    if (options.latentUncertainty !== undefined && typeof options.latentUncertainty !== 'boolean') {
+      throw invalid('options.latentUncertainty', 'a boolean', options.latentUncertainty, 'type');
+    }
+    if (options.latentUncertainty) {
+      out.contextUncertainty = new Float32Array(data.rows);
+      out.auxUncertainty = new Float32Array(data.rows);
+    }
     await this.embedInto(data, out, options);
     return out;
   }
@@ -534,12 +562,19 @@ export class VarTJepa {
     if (out.surprise !== undefined && (!(out.surprise instanceof Float32Array) || out.surprise.length < data.rows)) {
       throw invalid('out.surprise', `a Float32Array of at least ${data.rows} values`, out.surprise, 'type');
     }
+    const fu = out.featureUncertainty;
+    if (fu !== undefined && (!(fu instanceof Float32Array) || fu.length < data.rows * D)) {
+      throw invalid('out.featureUncertainty', `a Float32Array of at least ${data.rows * D} values`, fu, 'type');
+    }
+    for (const [name, arr] of [['out.contextUncertainty', out.contextUncertainty], ['out.auxUncertainty', out.auxUncertainty]] as const) {
+      if (arr !== undefined && (!(arr instanceof Float32Array) || arr.length < data.rows)) throw invalid(name, `a Float32Array of at least ${data.rows} values`, arr, 'type');
+    }
     for (let r0 = 0; r0 < data.rows; r0 += chunk) {
       if (options.signal?.aborted) throw abortError(options.signal);
       const n = Math.min(chunk, data.rows - r0);
       const x = data.x.subarray(r0 * D, (r0 + n) * D);
       await this.serial(() =>
-        this.n.embed(x, n, out.embeddings.subarray(r0 * dim, (r0 + n) * dim), out.uncertainty.subarray(r0, r0 + n), out.uncertaintyP90.subarray(r0, r0 + n), views, viewFraction, viewSeed, r0, out.surprise?.subarray(r0, r0 + n)),
+        this.n.embed(x, n, out.embeddings.subarray(r0 * dim, (r0 + n) * dim), out.uncertainty.subarray(r0, r0 + n), out.uncertaintyP90.subarray(r0, r0 + n), views, viewFraction, viewSeed, r0, out.surprise?.subarray(r0, r0 + n), fu?.subarray(r0 * D, (r0 + n) * D), out.contextUncertainty?.subarray(r0, r0 + n), out.auxUncertainty?.subarray(r0, r0 + n)),
       );
       options.onProgress?.(r0 + n, data.rows);
     }

@@ -63,6 +63,9 @@ export interface RefLoss {
   klSx: number;
   klZ: number;
   klSy: number;
+  /** Per row: the mean posterior standard deviation exp(logvar / 2) of s_x (context tokens x d) and of z (d). */
+  sxStd: number[];
+  zStd: number[];
 }
 
 type Vec = number[];
@@ -489,6 +492,8 @@ export function referenceLoss(inp: RefInputs): RefLoss {
     klSx: klSxSum / (B * Mc),
     klZ: klZSum / B,
     klSy: klSySum / (K * B * Mt),
+    sxStd: lvSx.map((toks) => toks.flat().reduce((acc, lv) => acc + Math.exp(0.5 * lv), 0) / (Mc * d)),
+    zStd: lvZ.map((lv) => lv.reduce((acc, v) => acc + Math.exp(0.5 * v), 0) / d),
   };
 }
 

@@ -34,6 +34,11 @@ struct EmbedOutput {
   float* uncertainty;     // (B) mean posterior standard deviation over D*C entries
   float* uncertainty_p90; // (B) 90th percentile of the same
   float* surprise = nullptr;  // (B) with context views: mean KL_sy per target token, or null
+  float* feature_uncertainty = nullptr;  // (B, D) mean standard deviation over each feature's d entries, or null
+  // (B) each, or null: the mean posterior standard deviation of the other two latents on the
+  // same context (averaged over the views with views): s_x over the context tokens and d, and z
+  float* context_uncertainty = nullptr;
+  float* aux_uncertainty = nullptr;
 };
 
 // Context views of the embedding (MODEL.md section 7, [decision]): views = 0 encodes the full row;
@@ -99,6 +104,9 @@ class VarTJepa {
   const float* host(const float* p, int64_t n, std::vector<float>& scratch) const { return on_host(be_, p, n, scratch); }
   // Kp mask sets: ctx (B, Mc), trg (Kp, B, Mt) on the host; key_mask (Kp*B, Mc+Mt) or null
   void predictor_forward(int B, int Kp, const StepMasks& m, const uint8_t* key_mask, bool train, NoiseStream& noise);
+  // adds each row's mean posterior std of s_x (Mc tokens) and of z into cu / au (B) (overwrites
+  // when first), after context_encoder_forward and pool_aux_forward on the deterministic path
+  void latent_stds(int B, int Mc, float* cu, float* au, bool first);
   void view_surprise(int B, int Mc, int Mt, const int32_t* ctx, int32_t* trg, uint8_t* in_view, float* surprise, bool first);
   // an inference replica: base's parameters (shared, read only), its own activations for
   // cfg.maxBatch rows, no gradients or optimiser state

@@ -49,13 +49,20 @@ static void draw_views(int32_t* ctx, int B, int D, int Mc, uint64_t seed, int64_
   }
 }
 
-// per-row mean and 90th percentile of the standard deviations sd (B, DC)
-static void row_stats(float* sd, int B, int DC, float* mean, float* p90) {
+// per-row mean and 90th percentile of the standard deviations sd (B, D*C), and when feat is not
+// null the mean over each feature's C entries (B, D)
+static void row_stats(float* sd, int B, int D, int C, float* mean, float* p90, float* feat) {
+  const int DC = D * C;
   parallel_for(B, 8, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) {
       float* s = sd + b * DC;
       double sum = 0;
-      for (int i = 0; i < DC; ++i) sum += s[i];
+      for (int j = 0; j < D; ++j) {
+        double fs = 0;
+        for (int c = 0; c < C; ++c) fs += s[j * C + c];
+        if (feat) feat[b * D + j] = static_cast<float>(fs / C);
+        sum += fs;
+      }
       mean[b] = static_cast<float>(sum / DC);
       p90[b] = percentile90(s, DC);
     }
@@ -97,6 +104,30 @@ void VarTJepa::view_surprise(int B, int Mc, int Mt, const int32_t* ctx, int32_t*
 // cache, large enough that the GEMMs keep their register tiles full
 static const int kReplicaRows = 64;
 
+void VarTJepa::latent_stds(int B, int Mc, float* cu, float* au, bool first) {
+  const int N = B * Mc;
+  const int64_t NC = static_cast<int64_t>(N) * C_, BC = static_cast<int64_t>(B) * C_;
+  auto add_means = [&](const float* lv, int per_row, float* dst) {  // mean exp(lv / 2) over per_row values
+    for (int b = 0; b < B; ++b) {
+      double s = 0;
+      for (int i = 0; i < per_row; ++i) s += std::exp(0.5 * lv[static_cast<int64_t>(b) * per_row + i]);
+      const float v = static_cast<float>(s / per_row);
+      dst[b] = first ? v : dst[b] + v;
+    }
+  };
+  if (cu) {  // the log-variance head of (I) on the context tokens
+    be_.linear_forward(A(lvr_sx), A(hc_tok), ps_.p(ctx_lv_), ps_.p(ctx_lv_ + 1), MatDims{N, C_, C_});
+    be_.clamp_forward(A(lv_sx), A(lvr_sx), cfg_.logvarMin, cfg_.logvarMax, NC);
+    add_means(host(A(lv_sx), NC, host_a_), Mc * C_, cu);
+  }
+  if (au) {  // the log-sigma head of (II): logvar_z = 2 log sigma_z, clamped
+    be_.linear_forward(A(ls_z), A(a3), ps_.p(aux_ls_), ps_.p(aux_ls_ + 1), MatDims{B, C_, C_});
+    be_.scale_forward(A(lvr_z), A(ls_z), 2.f, BC);
+    be_.clamp_forward(A(lv_z), A(lvr_z), cfg_.logvarMin, cfg_.logvarMax, BC);
+    add_means(host(A(lv_z), BC, host_b_), C_, au);
+  }
+}
+
 void VarTJepa::embed(const float* x, int64_t B, const EmbedOutput& out, const EmbedViews& views) {
   if (!be_.on_device && B > kReplicaRows) embed_parallel(x, B, out, views);
   else embed_serial(x, B, out, views);
@@ -120,7 +151,10 @@ void VarTJepa::embed_parallel(const float* x, int64_t B, const EmbedOutput& out,
         for (int64_t i; (i = next.fetch_add(1)) < pieces;) {
           const int64_t r0 = i * kReplicaRows, n = std::min<int64_t>(kReplicaRows, B - r0);
           EmbedOutput o{out.embeddings + r0 * DC, out.uncertainty + r0, out.uncertainty_p90 + r0,
-                        out.surprise ? out.surprise + r0 : nullptr};
+                        out.surprise ? out.surprise + r0 : nullptr,
+                        out.feature_uncertainty ? out.feature_uncertainty + r0 * D_ : nullptr,
+                        out.context_uncertainty ? out.context_uncertainty + r0 : nullptr,
+                        out.aux_uncertainty ? out.aux_uncertainty + r0 : nullptr};
           EmbedViews v = views;
           v.row_offset += r0;
           replicas_[static_cast<size_t>(p)]->embed_serial(x + r0 * D_, n, o, v);
@@ -169,6 +203,9 @@ void VarTJepa::embed_serial(const float* x, int64_t B, const EmbedOutput& out, c
     if (V == 0) {
       context_encoder_forward(xc, Bc, D_, ctx.data(), nullptr, false, false, noise, 0);  // s_x = mu_sx
       pool_aux_forward(Bc, D_, false, 0);                                                // z = mu_z
+      if (out.context_uncertainty || out.aux_uncertainty)
+        latent_stds(Bc, D_, out.context_uncertainty ? out.context_uncertainty + r0 : nullptr,
+                    out.aux_uncertainty ? out.aux_uncertainty + r0 : nullptr, true);
       target_forward(xc, Bc, false, false, noise, 0);                                    // output mu_sw
       be_.copy_to_host(emb, A(mu_sw), n * static_cast<int64_t>(sizeof(float)));
       const float* lv = host(A(lv_sw), n, host_b_);
@@ -181,6 +218,9 @@ void VarTJepa::embed_serial(const float* x, int64_t B, const EmbedOutput& out, c
         draw_views(ctx.data(), Bc, D_, Mc, views.seed, views.row_offset + r0, v);
         context_encoder_forward(xc, Bc, Mc, ctx.data(), nullptr, false, false, noise, 0);
         pool_aux_forward(Bc, Mc, false, 0);
+        if (out.context_uncertainty || out.aux_uncertainty)
+          latent_stds(Bc, Mc, out.context_uncertainty ? out.context_uncertainty + r0 : nullptr,
+                      out.aux_uncertainty ? out.aux_uncertainty + r0 : nullptr, v == 0);
         target_forward(xc, Bc, false, false, noise, 0);
         if (out.surprise && Mt > 0) view_surprise(Bc, Mc, Mt, ctx.data(), trg.data(), in_view.data(), out.surprise + r0, v == 0);
         // Welford: running mean of mu_sw (in emb), sum of squared deviations (m2), sum of var_sw
@@ -209,9 +249,13 @@ void VarTJepa::embed_serial(const float* x, int64_t B, const EmbedOutput& out, c
       });
     }
     check_backend(be_, "embedding");
-    row_stats(sd, Bc, DC, out.uncertainty + r0, out.uncertainty_p90 + r0);
+    row_stats(sd, Bc, D_, C_, out.uncertainty + r0, out.uncertainty_p90 + r0,
+              out.feature_uncertainty ? out.feature_uncertainty + r0 * D_ : nullptr);
     if (out.surprise)
       for (int b = 0; b < Bc; ++b) out.surprise[r0 + b] = V > 0 && Mt > 0 ? out.surprise[r0 + b] / static_cast<float>(V) : 0.f;
+    for (float* u : {out.context_uncertainty, out.aux_uncertainty})
+      if (u && V > 1)
+        for (int b = 0; b < Bc; ++b) u[r0 + b] /= static_cast<float>(V);
   }
 }
 

@@ -136,8 +136,10 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
   }
 
   // embed(x, rows, embeddings, uncertainty, uncertaintyP90[, views, viewFraction, viewSeed,
-  // rowOffset[, surprise]]) -> Promise<undefined>: writes into the caller's arrays (rows * D * d, rows, rows),
-  // so batch after batch allocates nothing. views 0 (default) encodes the full row.
+  // rowOffset[, surprise[, featureUncertainty[, contextUncertainty[, auxUncertainty]]]]]) ->
+  // Promise<undefined>: writes into the caller's arrays (rows * D * d, rows, rows, rows, rows * D,
+  // rows, rows), so batch after batch allocates nothing.
+  // views 0 (default) encodes the full row.
   Napi::Value Embed(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
@@ -159,6 +161,11 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
         views.seed = static_cast<uint64_t>(integer(info[7], 0, (int64_t(1) << 53) - 1, "viewSeed"));
         views.row_offset = integer(info[8], 0, int64_t(1) << 53, "rowOffset");
         if (info.Length() > 9 && !info[9].IsUndefined()) out.surprise = typed<float>(info[9], rows, "surprise");
+        if (info.Length() > 10 && !info[10].IsUndefined())
+          out.feature_uncertainty = typed<float>(info[10], rows * D, "featureUncertainty");
+        if (info.Length() > 11 && !info[11].IsUndefined())
+          out.context_uncertainty = typed<float>(info[11], rows, "contextUncertainty");
+        if (info.Length() > 12 && !info[12].IsUndefined()) out.aux_uncertainty = typed<float>(info[12], rows, "auxUncertainty");
       }
       VarTJepa* m = &mdl;
       Worker* w = new Worker(
@@ -166,6 +173,9 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
           [](Napi::Env e, Worker&) -> Napi::Value { return e.Undefined(); });
       for (int i : {0, 2, 3, 4}) w->keep(info[static_cast<size_t>(i)]);
       if (out.surprise) w->keep(info[9]);
+      if (out.feature_uncertainty) w->keep(info[10]);
+      if (out.context_uncertainty) w->keep(info[11]);
+      if (out.aux_uncertainty) w->keep(info[12]);
       Napi::Promise p = w->promise();
       w->Queue();
       return p;
