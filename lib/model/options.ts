@@ -80,6 +80,12 @@ export interface VarTJepaOptions {
   clipNorm?: number;
   /** Rows per optimiser step (and the size the native buffers are made for), 1..65536; default 512. */
   batchSize?: number;
+  /**
+   * On the CPU, a training step of more rows runs as pieces of this many rows in parallel (one
+   * thread per piece), their gradients summed: the same mean-loss gradient up to float summation
+   * order, without a barrier per op. 0 runs the step as one pass; default 64 [decision].
+   */
+  trainPieceRows?: number;
   /** Seed of parameters, masks, noise and shuffling, integer 0..2^53-1; default 0. */
   seed?: number;
   /** CPU instruction set; default 'auto' (VARJEPA_ISA overrides 'auto'). */
@@ -103,7 +109,7 @@ export const DEFAULT_OPTIONS: Readonly<Required<VarTJepaOptions>> = Object.freez
   aRec: 0.1, aGen: 1, aSx: 1e-4, aZ: 1e-6, aSy: 1e-5, annealSx: 15, annealZ: 15, annealSy: 15,
   logvarMin: -10, logvarMax: 10, posBase: 100, predPosBase: 10000,
   lr: 1e-3, warmup: 10, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, clipNorm: 1,
-  batchSize: 512, seed: 0, isa: 'auto', device: 'auto', deviceIndex: 0,
+  batchSize: 512, trainPieceRows: 64, seed: 0, isa: 'auto', device: 'auto', deviceIndex: 0,
 });
 
 /** Table 7 of the paper, one row per dataset (fields that differ from the Adult defaults). */
@@ -137,7 +143,7 @@ export const RULES: Readonly<Record<keyof VarTJepaOptions, Rule>> = {
   annealSx: ['num', 0, 1e6], annealZ: ['num', 0, 1e6], annealSy: ['num', 0, 1e6],
   logvarMin: ['num', -100, 0], logvarMax: ['num', 0, 100], posBase: ['num', 1, 1e9], predPosBase: ['num', 1, 1e9],
   lr: ['num', 0, 10], warmup: ['num', 0, 1e6], beta1: ['num', 0, 0.999999], beta2: ['num', 0, 0.999999], eps: ['num', 1e-30, 1],
-  weightDecay: ['num', 0, 10], clipNorm: ['num', 0, 1e9], batchSize: ['int', 1, 65536], seed: ['int', 0, Number.MAX_SAFE_INTEGER],
+  weightDecay: ['num', 0, 10], clipNorm: ['num', 0, 1e9], batchSize: ['int', 1, 65536], trainPieceRows: ['int', 0, 65536], seed: ['int', 0, Number.MAX_SAFE_INTEGER],
   isa: ['isa'], device: ['device'], deviceIndex: ['int', 0, 1023],
 };
 

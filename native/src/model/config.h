@@ -23,6 +23,10 @@ struct ModelConfig {
   float posBase = 100.f;         // encoder sinusoid base (T-JEPA)
   float predPosBase = 10000.f;   // predictor sin-cos base
   int maxBatch = 512;            // rows per step the activation arenas are sized for
+  // Var-T-JEPA on a host backend: a training step of more rows runs in pieces of this many rows,
+  // forward and backward on per-piece replicas in parallel, the piece gradients then summed in
+  // piece order (the same mean-loss gradient up to summation order); 0 = one pass [decision]
+  int trainPieceRows = 64;
   uint64_t seed = 0;
   // optimiser (AdamW); lr and loss weights arrive per step in the schedule
   float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weightDecay = 0.f, clipNorm = 1.f;

@@ -49,9 +49,13 @@ class ParamSet {
 
   // values, grads, moments, decay mask, in be's memory (host when null)
   void allocate(const Backend* be = nullptr);
-  // values only, read from other's memory (the same registrations): no gradients, moments or
-  // masks, so such a set serves forward passes only; other must outlive it
-  void share_values(const ParamSet& other) { values.alias(other.values); }
+  // values read from other's memory (the same registrations), and gradients of its own when
+  // with_grads: no moments or masks, so such a set serves forward (and backward) passes but no
+  // optimiser step; other must outlive it
+  void share_values(const ParamSet& other, bool with_grads = false) {
+    values.alias(other.values);
+    if (with_grads) grads.allocate(&other.values.backend());
+  }
   void initialise(uint64_t seed);     // fills values from the registered initialisers (drawn on
                                       // the host, then copied to the backend)
   float* p(int id) const { return values.ptr(id); }

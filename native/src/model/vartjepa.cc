@@ -30,7 +30,8 @@ static void require_ops(const Backend& be) {
 
 VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be) : VarTJepa(cfg, be, nullptr) {}
 
-VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be, const VarTJepa* share) : cfg_(cfg), be_(be) {
+VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be, const VarTJepa* share, bool with_grads)
+    : cfg_(cfg), be_(be) {
   require_ops(be);
   D_ = cfg.D();
   C_ = cfg.d;
@@ -44,7 +45,7 @@ VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be, const VarTJepa* sh
   const int Bm = cfg.maxBatch;
   ctxRowsCap_ = static_cast<int64_t>(Bm) * (1 + (McMax_ > 1 ? McMax_ : 1));
   if (ctxRowsCap_ < 1 + D_) ctxRowsCap_ = 1 + D_;  // at least one full row fits
-  if (share) ctxRowsCap_ = static_cast<int64_t>(Bm) * (1 + D_);  // a replica embeds maxBatch rows at a time
+  if (share && !with_grads) ctxRowsCap_ = static_cast<int64_t>(Bm) * (1 + D_);  // an embedding replica embeds maxBatch rows at a time
   ctxTokCap_ = ctxRowsCap_;
   embed_chunk_ = static_cast<int>(ctxRowsCap_ / (1 + D_));
   if (embed_chunk_ > Bm) embed_chunk_ = Bm;
@@ -82,7 +83,7 @@ VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be, const VarTJepa* sh
   dec_ctx_.declare(ps_, "dec_ctx", cfg.cardinalities, C_);
   dec_trg_.declare(ps_, "dec_trg", cfg.cardinalities, C_);
   if (share) {
-    ps_.share_values(share->ps_);
+    ps_.share_values(share->ps_, with_grads);
   } else {
     ps_.allocate(&be);
     ps_.initialise(cfg.seed);

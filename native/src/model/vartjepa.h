@@ -61,7 +61,8 @@ class VarTJepa {
   VarTJepa(const ModelConfig& cfg, const Backend& be);
 
   // One optimiser step on rows x (B, D). Returns the loss terms (before the update) and the
-  // gradient norm (before clipping).
+  // gradient norm (before clipping). See ModelConfig::trainPieceRows for how a large step runs;
+  // last_noise() then holds the last piece's noise.
   LossTerms train_step(const float* x, int B, const StepMasks& masks, const StepSchedule& sched);
   // Forward and backward without the update: gradients are left in params().grads (zeroed first).
   LossTerms loss_and_grad(const float* x, int B, const StepMasks& masks, const StepSchedule& sched, bool backward);
@@ -110,7 +111,9 @@ class VarTJepa {
   void view_surprise(int B, int Mc, int Mt, const int32_t* ctx, int32_t* trg, uint8_t* in_view, float* surprise, bool first);
   // an inference replica: base's parameters (shared, read only), its own activations for
   // cfg.maxBatch rows, no gradients or optimiser state
-  VarTJepa(const ModelConfig& cfg, const Backend& be, const VarTJepa* share);
+  VarTJepa(const ModelConfig& cfg, const Backend& be, const VarTJepa* share, bool with_grads = false);
+  // loss_and_grad with backward over pieces of cfg.trainPieceRows rows on train_replicas_
+  LossTerms loss_and_grad_pieces(const float* x, int B, const StepMasks& m, const StepSchedule& sc);
   void embed_serial(const float* x, int64_t B, const EmbedOutput& out, const EmbedViews& views);
   void embed_parallel(const float* x, int64_t B, const EmbedOutput& out, const EmbedViews& views);
   float* A(int id) const { return a_.ptr(id); }
@@ -164,6 +167,9 @@ class VarTJepa {
   std::vector<float> unc_scratch_;  // (embed chunk, D*C) posterior standard deviations
   std::vector<float> view_m2_, view_var_;  // (embed chunk, D*C) running view statistics
   std::vector<std::unique_ptr<VarTJepa>> replicas_;    // embed_parallel's, one per thread, made on first use
+  std::vector<std::unique_ptr<VarTJepa>> train_replicas_;  // loss_and_grad_pieces', one per piece
+  std::vector<int32_t> piece_trg_;  // a piece's target masks (K, rows, Mt)
+  int64_t noise_row0_ = 0;          // the first row of this piece in its step: the noise is drawn there
 };
 
 }  // namespace vj

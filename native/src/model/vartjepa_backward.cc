@@ -1,7 +1,10 @@
 // Var-T-JEPA backward pass and optimiser step. Runs the networks in reverse topological order:
 // loss heads, predictor, target posterior, auxiliary encoder, pooling, context encoder. Every
 // gradient buffer is zeroed (over the prefix in use) before ops accumulate into it.
+#include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
 #include <cstring>
 
 #include "engine/error.h"
@@ -135,6 +138,8 @@ void VarTJepa::backward(const float* x, int B, const StepMasks& m, const StepSch
 
 LossTerms VarTJepa::loss_and_grad(const float* x, int B, const StepMasks& m, const StepSchedule& sc, bool with_backward) {
   check_step_sizes(cfg_, B, m.Mc, m.Mt);
+  if (with_backward && !be_.on_device && cfg_.trainPieceRows > 0 && B > cfg_.trainPieceRows)
+    return loss_and_grad_pieces(x, B, m, sc);
   LossTerms L;
   forward(x, B, m, true, sc.noiseSeed, &L);
   check_backend(be_, "forward pass");
@@ -142,6 +147,75 @@ LossTerms VarTJepa::loss_and_grad(const float* x, int B, const StepMasks& m, con
   if (!with_backward) return L;
   ps_.grads.zero();
   backward(x, B, m, sc);
+  L.gradNorm = std::sqrt(be_.sum_squares(ps_.grads.data(), ps_.size()));
+  return L;
+}
+
+// Every term of the loss is a mean over rows (of per-row sums or means), so the step's loss and
+// gradient are the piece means weighted by rows / B. The pieces run in parallel, one thread per
+// piece and the ops inside serial: no barrier per op. Each piece draws the reparameterisation
+// noise at its own rows of the step (the same noise as one pass) and dropout from its own stream.
+LossTerms VarTJepa::loss_and_grad_pieces(const float* x, int B, const StepMasks& m, const StepSchedule& sc) {
+  const int R = cfg_.trainPieceRows, P = (B + R - 1) / R, Mc = m.Mc, Mt = m.Mt;
+  while (static_cast<int>(train_replicas_.size()) < P) {
+    ModelConfig rc = cfg_;
+    rc.maxBatch = R;
+    rc.trainPieceRows = 0;
+    train_replicas_.emplace_back(new VarTJepa(rc, be_, this, true));
+  }
+  std::vector<LossTerms> part(static_cast<size_t>(P));
+  std::vector<std::exception_ptr> failed(static_cast<size_t>(P));
+  std::atomic<int> next{0};
+  const int T = num_threads();
+  parallel_for(T, 1, [&](int64_t, int64_t) {
+    for (int i; (i = next.fetch_add(1)) < P;) {
+      try {
+        VarTJepa& rep = *train_replicas_[static_cast<size_t>(i)];
+        const int r0 = i * R, n = std::min(R, B - r0);
+        rep.piece_trg_.resize(static_cast<size_t>(K_) * n * Mt);
+        for (int k = 0; k < K_; ++k)
+          std::memcpy(rep.piece_trg_.data() + static_cast<size_t>(k) * n * Mt, m.trg + (static_cast<int64_t>(k) * B + r0) * Mt,
+                      static_cast<size_t>(n) * Mt * sizeof(int32_t));
+        StepMasks pm;
+        pm.Mc = Mc;
+        pm.Mt = Mt;
+        pm.ctx = m.ctx + static_cast<int64_t>(r0) * Mc;
+        pm.trg = rep.piece_trg_.data();
+        rep.noise_row0_ = r0;
+        part[static_cast<size_t>(i)] = rep.loss_and_grad(x + static_cast<int64_t>(r0) * D_, n, pm, sc, true);
+      } catch (...) {
+        failed[static_cast<size_t>(i)] = std::current_exception();
+      }
+    }
+  });
+  for (auto& e : failed)
+    if (e) std::rethrow_exception(e);
+  // the step's loss terms and gradient: piece values weighted by rows / B, added in piece order
+  std::vector<float> w(static_cast<size_t>(P));
+  std::vector<const float*> g(static_cast<size_t>(P));
+  LossTerms L;
+  for (int i = 0; i < P; ++i) {
+    const int n = std::min(R, B - i * R);
+    const double wi = static_cast<double>(n) / B;
+    w[static_cast<size_t>(i)] = static_cast<float>(wi);
+    g[static_cast<size_t>(i)] = train_replicas_[static_cast<size_t>(i)]->ps_.grads.data();
+    const LossTerms& t = part[static_cast<size_t>(i)];
+    L.rec += wi * t.rec;
+    L.gen += wi * t.gen;
+    L.klSx += wi * t.klSx;
+    L.klZ += wi * t.klZ;
+    L.klSy += wi * t.klSy;
+  }
+  L.total = sc.aRec * L.rec + sc.aGen * L.gen + sc.aSx * L.klSx + sc.aZ * L.klZ + sc.aSy * L.klSy;
+  float* out = ps_.grads.data();
+  parallel_for(ps_.size(), 1 << 14, [&](int64_t j0, int64_t j1) {
+    for (int64_t j = j0; j < j1; ++j) {
+      float s = w[0] * g[0][j];
+      for (int i = 1; i < P; ++i) s += w[static_cast<size_t>(i)] * g[static_cast<size_t>(i)][j];
+      out[j] = s;
+    }
+  });
+  cur_B_ = 0;  // last_noise() of a pieced step: nothing on this model (see the replicas)
   L.gradNorm = std::sqrt(be_.sum_squares(ps_.grads.data(), ps_.size()));
   return L;
 }

@@ -33,7 +33,7 @@ void VarTJepa::context_encoder_forward(const float* xb, int B, int Mc, const int
   if (sample) {  // the deterministic path (embedding) needs no variance of s_x
     be_.linear_forward(A(lvr_sx), A(hc_tok), ps_.p(ctx_lv_), ps_.p(ctx_lv_ + 1), MatDims{N, C_, C_});
     be_.clamp_forward(A(lv_sx), A(lvr_sx), cfg_.logvarMin, cfg_.logvarMax, NC);
-    noise_to(A(eps_sx), NC, noise_seed, kNoiseSx);
+    noise_to(A(eps_sx), NC, noise_seed, kNoiseSx + static_cast<uint64_t>(noise_row0_ * Mc * C_));
     be_.reparam_forward(A(s_x), A(mu_sx), A(lv_sx), A(eps_sx), NC);
   } else {
     be_.copy_on_device(A(s_x), A(mu_sx), NC * static_cast<int64_t>(sizeof(float)));
@@ -60,7 +60,7 @@ void VarTJepa::pool_aux_forward(int B, int Mc, bool sample, uint64_t noise_seed)
     // logvar_z = 2 log sigma_z, clamped like every log-variance
     be_.scale_forward(A(lvr_z), A(ls_z), 2.f, BC);
     be_.clamp_forward(A(lv_z), A(lvr_z), cfg_.logvarMin, cfg_.logvarMax, BC);
-    noise_to(A(eps_z), BC, noise_seed, kNoiseZ);
+    noise_to(A(eps_z), BC, noise_seed, kNoiseZ + static_cast<uint64_t>(noise_row0_ * C_));
     be_.reparam_forward(A(z), A(mu_z), A(lv_z), A(eps_z), BC);
   } else {
     be_.copy_on_device(A(z), A(mu_z), BC * static_cast<int64_t>(sizeof(float)));
@@ -98,7 +98,7 @@ void VarTJepa::target_forward(const float* xb, int B, bool train, bool sample, N
   be_.linear_forward(A(lvr_sw), A(ht_tok), ps_.p(trg_lv_), ps_.p(trg_lv_ + 1), MatDims{BD, C_, C_});
   be_.clamp_forward(A(lv_sw), A(lvr_sw), cfg_.logvarMin, cfg_.logvarMax, BDC);
   if (sample) {
-    noise_to(A(eps_sw), BDC, noise_seed, kNoiseSw);
+    noise_to(A(eps_sw), BDC, noise_seed, kNoiseSw + static_cast<uint64_t>(noise_row0_ * D_ * C_));
     be_.reparam_forward(A(s_w), A(mu_sw), A(lv_sw), A(eps_sw), BDC);
   } else {
     be_.copy_on_device(A(s_w), A(mu_sw), BDC * static_cast<int64_t>(sizeof(float)));
@@ -158,7 +158,9 @@ void VarTJepa::forward(const float* x, int B, const StepMasks& m, bool train, ui
   cur_B_ = B;
   cur_Mc_ = m.Mc;
   cur_Mt_ = m.Mt;
-  NoiseStream noise{noise_seed, kDropoutStream};
+  // dropout masks: a piece of a step (noise_row0_ > 0) takes its own stream
+  NoiseStream noise{noise_row0_ ? noise_seed ^ (0x9E3779B97F4A7C15ull * static_cast<uint64_t>(noise_row0_)) : noise_seed,
+                    kDropoutStream};
   xb_ = upload_x(x, B);
   context_encoder_forward(xb_, B, m.Mc, m.ctx, nullptr, train, true, noise, noise_seed);
   pool_aux_forward(B, m.Mc, true, noise_seed);

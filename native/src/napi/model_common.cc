@@ -98,6 +98,7 @@ ModelConfig parse_config(Napi::Object o, bool variational) {
   c.trgMax = get_num(o, "trgMax", 0, 1);
   if (variational) {
     c.pool = get_int(o, "pool", 1, 256);
+    c.trainPieceRows = get_int(o, "trainPieceRows", 0, 1 << 20);
     c.logvarMin = get_num(o, "logvarMin", -100, 0);
     c.logvarMax = get_num(o, "logvarMax", 0, 100);
   }

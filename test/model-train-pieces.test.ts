@@ -1,0 +1,80 @@
+// A training step of more than trainPieceRows rows runs as pieces in parallel
+// (native/src/model/vartjepa_backward.cc, loss_and_grad_pieces): the same mean loss and gradient
+// as one pass up to float summation order (same noise, no dropout here), bit-identical from run
+// to run and on any thread count.
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { getThreads, setThreads } from '../lib/index';
+import { VarTJepa } from '../lib/model/vartjepa';
+import { TINY_OPTIONS, TINY_SCHEMA, tinyData } from './helpers/tiny-model';
+
+const before = getThreads();
+afterAll(() => setThreads(before));
+
+const OPTS = { ...TINY_OPTIONS, batchSize: 14 };
+const data = tinyData(14, 5); // pieces of 4: 4 + 4 + 4 + 2 rows
+const sched = { lr: 0, aRec: 1, aGen: 1, aSx: 1, aZ: 1, aSy: 1, noiseSeed: 99 };
+
+function maxRel(a: Float32Array, b: Float32Array): number {
+  let scale = 0, err = 0;
+  for (let i = 0; i < a.length; i++) {
+    scale = Math.max(scale, Math.abs(b[i]));
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+  }
+  return err / scale;
+}
+
+async function lossAndGrads(pieceRows: number, threads = 2) {
+  setThreads(threads);
+  const model = new VarTJepa(TINY_SCHEMA, { ...OPTS, trainPieceRows: pieceRows });
+  try {
+    const loss = await model.lossAndGrad(data, model.masksAt(0, data.rows), sched, true);
+    return { loss, grads: model.exportGradients() };
+  } finally {
+    model.dispose();
+  }
+}
+
+describe('training steps in pieces', () => {
+  it('gives the one-pass loss terms and gradient (up to summation order)', async () => {
+    const one = await lossAndGrads(0);
+    const pieces = await lossAndGrads(4);
+    for (const k of ['rec', 'gen', 'klSx', 'klZ', 'klSy', 'total', 'gradNorm'] as const) {
+      expect(Math.abs(pieces.loss[k] - one.loss[k]), k).toBeLessThanOrEqual(1e-5 * Math.abs(one.loss[k]) + 1e-7);
+    }
+    expect(maxRel(pieces.grads, one.grads)).toBeLessThan(1e-5);
+    // the pieces did run: float sums in another order are not the same bits
+    expect(Buffer.from(pieces.grads.buffer).equals(Buffer.from(one.grads.buffer))).toBe(false);
+  });
+
+  it('is bit-identical from run to run and on 1 and 2 threads', async () => {
+    const a = await lossAndGrads(4, 1);
+    const b = await lossAndGrads(4, 2);
+    const c = await lossAndGrads(4, 2);
+    expect(Buffer.from(b.grads.buffer).equals(Buffer.from(a.grads.buffer))).toBe(true);
+    expect(Buffer.from(c.grads.buffer).equals(Buffer.from(b.grads.buffer))).toBe(true);
+    expect(b.loss).toEqual(a.loss);
+  });
+
+  it('trains with dropout to the same loss curve on 1 and 2 threads', async () => {
+    const curve = async (threads: number) => {
+      setThreads(threads);
+      const m = new VarTJepa(TINY_SCHEMA, { ...OPTS, dropout: 0.1, dropoutP: 0.1, trainPieceRows: 4 });
+      try {
+        const out: number[] = [];
+        await m.fit(tinyData(42, 2), { epochs: 3, onProgress: (p) => out.push(p.loss.total) });
+        return out;
+      } finally {
+        m.dispose();
+      }
+    };
+    const a = await curve(1), b = await curve(2);
+    expect(b).toEqual(a);
+    expect(a.every(Number.isFinite)).toBe(true);
+  });
+
+  it('names a bad trainPieceRows', () => {
+    expect(() => new VarTJepa(TINY_SCHEMA, { ...OPTS, trainPieceRows: -1 })).toThrow('trainPieceRows');
+    expect(() => new VarTJepa(TINY_SCHEMA, { ...OPTS, trainPieceRows: 1.5 })).toThrow('trainPieceRows');
+  });
+});
