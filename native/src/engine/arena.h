@@ -12,6 +12,7 @@
 
 #include "engine/backend.h"
 #include "engine/error.h"
+#include "engine/host_memory.h"
 
 namespace vj {
 
@@ -28,7 +29,7 @@ class Arena {
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
   ~Arena() {
-    if (host_base_) std::free(host_base_);
+    if (host_base_) host_free(host_base_, host_bytes_);
     else if (data_ && !borrowed_) be_->mem_free(data_);
   }
 
@@ -48,13 +49,13 @@ class Arena {
     if (be) be_ = be;
     const int64_t bytes = (total_ > 0 ? total_ : 16) * static_cast<int64_t>(sizeof(float));
     if (!be_->on_device) {
-      // host memory from calloc: large blocks come as fresh zero pages from the kernel, so a
-      // model sized for its largest step costs nothing until a page is first used (writing
-      // zeros over the whole block took seconds and counted every page as resident)
-      host_base_ = std::calloc(static_cast<size_t>(bytes) + 64, 1);
+      // zero pages from the kernel (engine/host_memory.h): a model sized for its largest step
+      // costs nothing until a page is first used (writing zeros over the whole block took
+      // seconds and counted every page as resident)
+      host_base_ = host_alloc_zeroed(bytes);
       if (!host_base_) throw Error("out of memory allocating " + std::to_string(bytes) + " bytes on the host");
-      const uintptr_t a = (reinterpret_cast<uintptr_t>(host_base_) + 63) & ~static_cast<uintptr_t>(63);
-      data_ = reinterpret_cast<float*>(a);
+      host_bytes_ = bytes;
+      data_ = static_cast<float*>(host_base_);
       return;
     }
     data_ = static_cast<float*>(be_->mem_alloc(bytes));
@@ -101,7 +102,8 @@ class Arena {
   std::vector<View> views_;
   int64_t total_ = 0;
   float* data_ = nullptr;
-  void* host_base_ = nullptr;  // the calloc block behind data_ (host memory)
+  void* host_base_ = nullptr;  // the host block behind data_ (host_alloc_zeroed)
+  int64_t host_bytes_ = 0;
   bool borrowed_ = false;      // data_ belongs to another arena (alias)
   const Backend* be_ = &host_backend_memory();
 };

@@ -11,6 +11,7 @@
 
 #include "engine/backend.h"
 #include "engine/error.h"
+#include "engine/host_memory.h"
 
 namespace vj {
 
@@ -29,10 +30,11 @@ class DeviceArray {
     be_ = &be;
     const int64_t bytes = (n > 0 ? n : 1) * static_cast<int64_t>(sizeof(T));
     const int64_t cap = n > 0 ? n : 1;
-    if (!be.on_device) {  // host memory from calloc, like Arena: untouched pages cost nothing
-      host_base_ = std::calloc(static_cast<size_t>(bytes) + 64, 1);
+    if (!be.on_device) {  // zero pages from the kernel, like Arena: untouched pages cost nothing
+      host_base_ = host_alloc_zeroed(bytes);
       if (!host_base_) throw Error("out of memory allocating " + std::to_string(bytes) + " bytes on the host");
-      data_ = reinterpret_cast<T*>((reinterpret_cast<uintptr_t>(host_base_) + 63) & ~static_cast<uintptr_t>(63));
+      host_bytes_ = bytes;
+      data_ = static_cast<T*>(host_base_);
       cap_ = cap;
       return;
     }
@@ -61,15 +63,17 @@ class DeviceArray {
 
  private:
   void release() {
-    if (host_base_) std::free(host_base_);
+    if (host_base_) host_free(host_base_, host_bytes_);
     else if (data_) be_->mem_free(data_);
     host_base_ = nullptr;
+    host_bytes_ = 0;
     data_ = nullptr;
     cap_ = 0;
   }
   const Backend* be_ = nullptr;
   T* data_ = nullptr;
-  void* host_base_ = nullptr;  // the calloc block behind data_ (host memory)
+  void* host_base_ = nullptr;  // the host block behind data_ (host_alloc_zeroed)
+  int64_t host_bytes_ = 0;
   int64_t cap_ = 0;
 };
 
