@@ -47,6 +47,23 @@ describe('training steps in pieces', () => {
     expect(Buffer.from(pieces.grads.buffer).equals(Buffer.from(one.grads.buffer))).toBe(false);
   });
 
+  it('caps a full batch at 16 pieces and still gives the one-pass gradient', async () => {
+    // batch 200, trainPieceRows 1: pieces of ceil(200 / 16) = 13 rows (15 of 13 and one of 5)
+    const big = tinyData(200, 6);
+    const run = async (pieceRows: number) => {
+      const model = new VarTJepa(TINY_SCHEMA, { ...TINY_OPTIONS, batchSize: 200, trainPieceRows: pieceRows });
+      try {
+        const loss = await model.lossAndGrad(big, model.masksAt(0, big.rows), sched, true);
+        return { loss, grads: model.exportGradients() };
+      } finally {
+        model.dispose();
+      }
+    };
+    const one = await run(0), capped = await run(1);
+    expect(Math.abs(capped.loss.total - one.loss.total)).toBeLessThanOrEqual(1e-5 * Math.abs(one.loss.total));
+    expect(maxRel(capped.grads, one.grads)).toBeLessThan(1e-5);
+  });
+
   it('is bit-identical from run to run and on 1 and 2 threads', async () => {
     const a = await lossAndGrads(4, 1);
     const b = await lossAndGrads(4, 2);

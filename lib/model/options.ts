@@ -83,7 +83,9 @@ export interface VarTJepaOptions {
   /**
    * On the CPU, a training step of more rows runs as pieces of this many rows in parallel (one
    * thread per piece), their gradients summed: the same mean-loss gradient up to float summation
-   * order, without a barrier per op. 0 runs the step as one pass; default 64 [decision].
+   * order, without a barrier per op. A full batch makes at most 16 pieces (each keeps a copy of
+   * the gradients), so batches over 1,024 rows take larger pieces. 0 runs the step as one pass;
+   * default 64 [decision].
    */
   trainPieceRows?: number;
   /** Seed of parameters, masks, noise and shuffling, integer 0..2^53-1; default 0. */

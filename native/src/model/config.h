@@ -25,7 +25,8 @@ struct ModelConfig {
   int maxBatch = 512;            // rows per step the activation arenas are sized for
   // Var-T-JEPA on a host backend: a training step of more rows runs in pieces of this many rows,
   // forward and backward on per-piece replicas in parallel, the piece gradients then summed in
-  // piece order (the same mean-loss gradient up to summation order); 0 = one pass [decision]
+  // piece order (the same mean-loss gradient up to summation order); 0 = one pass [decision].
+  // A full batch makes at most 16 pieces: larger batches take pieces of maxBatch / 16 rows.
   int trainPieceRows = 64;
   uint64_t seed = 0;
   // optimiser (AdamW); lr and loss weights arrive per step in the schedule

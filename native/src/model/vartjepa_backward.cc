@@ -138,7 +138,8 @@ void VarTJepa::backward(const float* x, int B, const StepMasks& m, const StepSch
 
 LossTerms VarTJepa::loss_and_grad(const float* x, int B, const StepMasks& m, const StepSchedule& sc, bool with_backward) {
   check_step_sizes(cfg_, B, m.Mc, m.Mt);
-  if (with_backward && !be_.on_device && cfg_.trainPieceRows > 0 && B > cfg_.trainPieceRows)
+  if (with_backward && !be_.on_device && cfg_.trainPieceRows > 0 && B > cfg_.trainPieceRows &&
+      B > (cfg_.maxBatch + 15) / 16)
     return loss_and_grad_pieces(x, B, m, sc);
   LossTerms L;
   forward(x, B, m, true, sc.noiseSeed, &L);
@@ -156,7 +157,11 @@ LossTerms VarTJepa::loss_and_grad(const float* x, int B, const StepMasks& m, con
 // piece and the ops inside serial: no barrier per op. Each piece draws the reparameterisation
 // noise at its own rows of the step (the same noise as one pass) and dropout from its own stream.
 LossTerms VarTJepa::loss_and_grad_pieces(const float* x, int B, const StepMasks& m, const StepSchedule& sc) {
-  const int R = cfg_.trainPieceRows, P = (B + R - 1) / R, Mc = m.Mc, Mt = m.Mt;
+  // at most kMaxPieces pieces of a full batch (each keeps a gradient copy); larger batches take
+  // larger pieces. Fixed per model, so the arithmetic never depends on the thread count.
+  constexpr int kMaxPieces = 16;
+  const int R = std::max(cfg_.trainPieceRows, (cfg_.maxBatch + kMaxPieces - 1) / kMaxPieces);
+  const int P = (B + R - 1) / R, Mc = m.Mc, Mt = m.Mt;
   while (static_cast<int>(train_replicas_.size()) < P) {
     ModelConfig rc = cfg_;
     rc.maxBatch = R;
