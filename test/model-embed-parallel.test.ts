@@ -4,6 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { getThreads, setThreads } from '../lib/index';
+import { TJepa } from '../lib/model/tjepa';
 import { VarTJepa } from '../lib/model/vartjepa';
 import { TINY_OPTIONS, TINY_SCHEMA, tinyData } from './helpers/tiny-model';
 
@@ -67,6 +68,33 @@ describe('embedding on inference replicas', () => {
       expect(same(b.embeddings, small.embeddings)).toBe(true);
       expect(b.featureUncertainty).toBeUndefined();
       await expect(model.embed(data, { featureUncertainty: 1 as unknown as boolean })).rejects.toThrow('options.featureUncertainty');
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('embeds T-JEPA rows with the bits of the single-model path, on 1 and 2 threads', async () => {
+    const model = new TJepa(TINY_SCHEMA, {
+      d: 8, layers: 2, heads: 2, ff: 16, dropout: 0, dp: 4, layersP: 1, headsP: 2, ffp: 8, dropoutP: 0,
+      masks: 2, ctxMin: 0.2, ctxMax: 0.4, trgMin: 0.2, trgMax: 0.6, batchSize: 6, seed: 3,
+    });
+    try {
+      await model.fit(tinyData(12, 2), { epochs: 2 });
+      const data = tinyData(201, 9), D = 5;
+      setThreads(1);
+      // calls of at most 64 rows run on the model itself
+      const serial = new Float32Array(data.rows * model.embeddingDim);
+      for (let r0 = 0; r0 < data.rows; r0 += 50) {
+        const n = Math.min(50, data.rows - r0);
+        const e = await model.embed({ x: data.x.subarray(r0 * D, (r0 + n) * D), rows: n });
+        serial.set(e.embeddings, r0 * model.embeddingDim);
+      }
+      const one = await model.embed(data);
+      setThreads(2);
+      const two = await model.embed(data);
+      expect(same(one.embeddings, serial)).toBe(true);
+      expect(same(two.embeddings, serial)).toBe(true);
+      expect(serial.every(Number.isFinite)).toBe(true);
     } finally {
       model.dispose();
     }

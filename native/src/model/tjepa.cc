@@ -1,6 +1,7 @@
 // T-JEPA baseline: parameters (two sets), activation arenas, the EMA target encoder, embedding.
 #include "model/tjepa.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -25,7 +26,9 @@ static void require_ops(const Backend& be) {
   if (!missing.empty()) throw Error(std::string("the '") + be.name + "' backend lacks ops T-JEPA needs: " + missing);
 }
 
-TJepa::TJepa(const TJepaConfig& cfg, const Backend& be) : cfg_(cfg), be_(be) {
+TJepa::TJepa(const TJepaConfig& cfg, const Backend& be) : TJepa(cfg, be, nullptr) {}
+
+TJepa::TJepa(const TJepaConfig& cfg, const Backend& be, const TJepa* share) : cfg_(cfg), be_(be) {
   require_ops(be);
   if (cfg.nAux < 0 || cfg.nAux > 64) throw_range("Expected an integer between 0 and 64 for config.nAux but received " + std::to_string(cfg.nAux));
   D_ = cfg.D();
@@ -50,15 +53,23 @@ TJepa::TJepa(const TJepaConfig& cfg, const Backend& be) : cfg_(cfg), be_(be) {
   pred_aux_ = nA_ > 0 ? ps_.add("pred.aux_tokens", {nA_, dp_}, Init::Normal, 0.02f, false) : -1;
   pred_stack_.declare(ps_, "pred.encoder", cfg.layersP, dp_, cfg.headsP, cfg.ffp, cfg.dropoutP, Tail::LayerNorm);
   pred_head_ = ps_.add_linear("pred.head", dp_, C_);
-  ps_.allocate(&be);
-  ps_.initialise(cfg.seed);
+  if (share) {
+    ps_.share_values(share->ps_);
+  } else {
+    ps_.allocate(&be);
+    ps_.initialise(cfg.seed);
+  }
 
   // ---- target encoder: the same layout, starting as a copy of the context encoder ----
   tgt_tok_ = declare_tokenizer(tgt_, "tgt", cfg.cardinalities, C_);
   tgt_stack_.declare(tgt_, "tgt.encoder", cfg.layers, C_, cfg.heads, cfg.ff, cfg.dropout, Tail::EncoderTail);
-  tgt_.allocate(&be);
   if (tgt_.size() != ctx_floats_) throw Error("internal: target encoder layout differs from the context encoder");
-  be.copy_on_device(tgt_.values.data(), ps_.values.data(), ctx_floats_ * static_cast<int64_t>(sizeof(float)));
+  if (share) {
+    tgt_.share_values(share->tgt_);
+  } else {
+    tgt_.allocate(&be);
+    be.copy_on_device(tgt_.values.data(), ps_.values.data(), ctx_floats_ * static_cast<int64_t>(sizeof(float)));
+  }
 
   // ---- activations ----
   const int Bm = cfg.maxBatch;
@@ -133,7 +144,27 @@ void TJepa::target_forward(const float* xb, int B) {
   be_.index_select_forward(A(h_t), ht, idx_b, IndexDims{B * D_, B * T, C_});
 }
 
+static const int kReplicaRows = 64;  // as VarTJepa's embedding pieces
+
 void TJepa::embed(const float* x, int64_t B, float* out) {
+  if (be_.on_device || B <= kReplicaRows) {
+    embed_serial(x, B, out);
+    return;
+  }
+  const int T = num_threads();
+  while (static_cast<int>(replicas_.size()) < T) {
+    TJepaConfig rc = cfg_;
+    rc.maxBatch = kReplicaRows;
+    replicas_.emplace_back(new TJepa(rc, be_, this));
+  }
+  const int64_t DC = static_cast<int64_t>(D_) * C_;
+  parallel_pieces((B + kReplicaRows - 1) / kReplicaRows, T, [&](int64_t i, int part) {
+    const int64_t r0 = i * kReplicaRows, n = std::min<int64_t>(kReplicaRows, B - r0);
+    replicas_[static_cast<size_t>(part)]->embed_serial(x + r0 * D_, n, out + r0 * DC);
+  });
+}
+
+void TJepa::embed_serial(const float* x, int64_t B, float* out) {
   const int chunk = cfg_.maxBatch, DC = D_ * C_;
   for (int64_t r0 = 0; r0 < B; r0 += chunk) {
     const int Bc = static_cast<int>(B - r0 < chunk ? B - r0 : chunk);

@@ -12,6 +12,7 @@
 // are uploaded into model-owned buffers and the host reads the loss and embeddings back by copy.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "engine/arena.h"
@@ -49,7 +50,9 @@ class TJepa {
   TJepaLoss train_step(const float* x, int B, const StepMasks& masks, const TJepaSchedule& sched);
   // Forward and (optionally) backward without any update; gradients left in params().grads.
   TJepaLoss loss_and_grad(const float* x, int B, const StepMasks& masks, const TJepaSchedule& sched, bool backward);
-  // Target-encoder output on the full row: out (B, D*C), the D feature tokens (CLS dropped).
+  // Target-encoder output on the full row: out (B, D*C), the D feature tokens (CLS dropped). On
+  // a host backend, calls of more than 64 rows run as 64-row pieces on per-thread inference
+  // replicas, as VarTJepa::embed does (the same bits).
   void embed(const float* x, int64_t B, float* out);
 
   const TJepaConfig& config() const { return cfg_; }
@@ -63,6 +66,10 @@ class TJepa {
   int embed_chunk() const { return cfg_.maxBatch; }
 
  private:
+  // an inference replica: base's parameters and target encoder (shared, read only), its own
+  // activations for cfg.maxBatch rows
+  TJepa(const TJepaConfig& cfg, const Backend& be, const TJepa* share);
+  void embed_serial(const float* x, int64_t B, float* out);
   void forward(const float* x, int B, const StepMasks& m, bool train, uint64_t noise_seed, double* loss);
   void backward(const float* x, int B, const StepMasks& m);
   // target encoder on all D features of B rows (xb in the backend's memory): fills A(h_t) (B*D, C)
@@ -97,6 +104,7 @@ class TJepa {
   DeviceArray<float> x_dev_;
   const float* xb_ = nullptr;
   std::vector<float> host_a_;
+  std::vector<std::unique_ptr<TJepa>> replicas_;  // embed's, one per thread, made on first use
   int cur_B_ = 0, cur_Mc_ = 0, cur_Mt_ = 0;
   StackScratch scratch_;
 };

@@ -2,9 +2,7 @@
 // loss heads, predictor, target posterior, auxiliary encoder, pooling, context encoder. Every
 // gradient buffer is zeroed (over the prefix in use) before ops accumulate into it.
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <exception>
 #include <cstring>
 
 #include "engine/error.h"
@@ -169,32 +167,22 @@ LossTerms VarTJepa::loss_and_grad_pieces(const float* x, int B, const StepMasks&
     train_replicas_.emplace_back(new VarTJepa(rc, be_, this, true));
   }
   std::vector<LossTerms> part(static_cast<size_t>(P));
-  std::vector<std::exception_ptr> failed(static_cast<size_t>(P));
-  std::atomic<int> next{0};
-  const int T = num_threads();
-  parallel_for(T, 1, [&](int64_t, int64_t) {
-    for (int i; (i = next.fetch_add(1)) < P;) {
-      try {
-        VarTJepa& rep = *train_replicas_[static_cast<size_t>(i)];
-        const int r0 = i * R, n = std::min(R, B - r0);
-        rep.piece_trg_.resize(static_cast<size_t>(K_) * n * Mt);
-        for (int k = 0; k < K_; ++k)
-          std::memcpy(rep.piece_trg_.data() + static_cast<size_t>(k) * n * Mt, m.trg + (static_cast<int64_t>(k) * B + r0) * Mt,
-                      static_cast<size_t>(n) * Mt * sizeof(int32_t));
-        StepMasks pm;
-        pm.Mc = Mc;
-        pm.Mt = Mt;
-        pm.ctx = m.ctx + static_cast<int64_t>(r0) * Mc;
-        pm.trg = rep.piece_trg_.data();
-        rep.noise_row0_ = r0;
-        part[static_cast<size_t>(i)] = rep.loss_and_grad(x + static_cast<int64_t>(r0) * D_, n, pm, sc, true);
-      } catch (...) {
-        failed[static_cast<size_t>(i)] = std::current_exception();
-      }
-    }
+  parallel_pieces(P, num_threads(), [&](int64_t pi, int) {
+    const int i = static_cast<int>(pi);
+    VarTJepa& rep = *train_replicas_[static_cast<size_t>(i)];
+    const int r0 = i * R, n = std::min(R, B - r0);
+    rep.piece_trg_.resize(static_cast<size_t>(K_) * n * Mt);
+    for (int k = 0; k < K_; ++k)
+      std::memcpy(rep.piece_trg_.data() + static_cast<size_t>(k) * n * Mt, m.trg + (static_cast<int64_t>(k) * B + r0) * Mt,
+                  static_cast<size_t>(n) * Mt * sizeof(int32_t));
+    StepMasks pm;
+    pm.Mc = Mc;
+    pm.Mt = Mt;
+    pm.ctx = m.ctx + static_cast<int64_t>(r0) * Mc;
+    pm.trg = rep.piece_trg_.data();
+    rep.noise_row0_ = r0;
+    part[static_cast<size_t>(i)] = rep.loss_and_grad(x + static_cast<int64_t>(r0) * D_, n, pm, sc, true);
   });
-  for (auto& e : failed)
-    if (e) std::rethrow_exception(e);
   // the step's loss terms and gradient: piece values weighted by rows / B, added in piece order
   std::vector<float> w(static_cast<size_t>(P));
   std::vector<const float*> g(static_cast<size_t>(P));

@@ -1,7 +1,5 @@
 // Var-T-JEPA inference: the deterministic embedding with uncertainty (MODEL.md section 7).
 #include <algorithm>
-#include <atomic>
-#include <exception>
 #include <cmath>
 #include <cstring>
 #include <utility>
@@ -141,32 +139,17 @@ void VarTJepa::embed_parallel(const float* x, int64_t B, const EmbedOutput& out,
     replicas_.emplace_back(new VarTJepa(rc, be_, this));
   }
   const int64_t pieces = (B + kReplicaRows - 1) / kReplicaRows, DC = static_cast<int64_t>(D_) * C_;
-  std::atomic<int64_t> next{0};
-  std::vector<std::exception_ptr> failed(static_cast<size_t>(T));
-  // one part per replica; a part takes pieces until none is left, so a thread the OS holds up
-  // leaves its share to the others
-  parallel_for(T, 1, [&](int64_t p0, int64_t p1) {
-    for (int64_t p = p0; p < p1; ++p) {
-      try {
-        for (int64_t i; (i = next.fetch_add(1)) < pieces;) {
-          const int64_t r0 = i * kReplicaRows, n = std::min<int64_t>(kReplicaRows, B - r0);
-          EmbedOutput o{out.embeddings + r0 * DC, out.uncertainty + r0, out.uncertainty_p90 + r0,
-                        out.surprise ? out.surprise + r0 : nullptr,
-                        out.feature_uncertainty ? out.feature_uncertainty + r0 * D_ : nullptr,
-                        out.context_uncertainty ? out.context_uncertainty + r0 : nullptr,
-                        out.aux_uncertainty ? out.aux_uncertainty + r0 : nullptr};
-          EmbedViews v = views;
-          v.row_offset += r0;
-          replicas_[static_cast<size_t>(p)]->embed_serial(x + r0 * D_, n, o, v);
-        }
-      } catch (...) {
-        failed[static_cast<size_t>(p)] = std::current_exception();
-        next.store(pieces);
-      }
-    }
+  parallel_pieces(pieces, T, [&](int64_t i, int part) {
+    const int64_t r0 = i * kReplicaRows, n = std::min<int64_t>(kReplicaRows, B - r0);
+    EmbedOutput o{out.embeddings + r0 * DC, out.uncertainty + r0, out.uncertainty_p90 + r0,
+                  out.surprise ? out.surprise + r0 : nullptr,
+                  out.feature_uncertainty ? out.feature_uncertainty + r0 * D_ : nullptr,
+                  out.context_uncertainty ? out.context_uncertainty + r0 : nullptr,
+                  out.aux_uncertainty ? out.aux_uncertainty + r0 : nullptr};
+    EmbedViews v = views;
+    v.row_offset += r0;
+    replicas_[static_cast<size_t>(part)]->embed_serial(x + r0 * D_, n, o, v);
   });
-  for (auto& e : failed)
-    if (e) std::rethrow_exception(e);
 }
 
 void VarTJepa::embed_serial(const float* x, int64_t B, const EmbedOutput& out, const EmbedViews& views) {
