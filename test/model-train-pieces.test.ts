@@ -5,6 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { getThreads, setThreads } from '../lib/index';
+import { TJepa } from '../lib/model/tjepa';
 import { VarTJepa } from '../lib/model/vartjepa';
 import { TINY_OPTIONS, TINY_SCHEMA, tinyData } from './helpers/tiny-model';
 
@@ -93,5 +94,28 @@ describe('training steps in pieces', () => {
   it('names a bad trainPieceRows', () => {
     expect(() => new VarTJepa(TINY_SCHEMA, { ...OPTS, trainPieceRows: -1 })).toThrow('trainPieceRows');
     expect(() => new VarTJepa(TINY_SCHEMA, { ...OPTS, trainPieceRows: 1.5 })).toThrow('trainPieceRows');
+  });
+
+  it('runs T-JEPA steps in pieces too: the one-pass loss and gradient, the same bits on 1 and 2 threads', async () => {
+    const TJ = {
+      d: 8, layers: 2, heads: 2, ff: 16, dropout: 0, dp: 4, layersP: 1, headsP: 2, ffp: 8, dropoutP: 0,
+      masks: 2, ctxMin: 0.2, ctxMax: 0.4, trgMin: 0.2, trgMax: 0.6, batchSize: 14, seed: 3, nAux: 2,
+    };
+    const run = async (pieceRows: number, threads: number) => {
+      setThreads(threads);
+      const model = new TJepa(TINY_SCHEMA, { ...TJ, trainPieceRows: pieceRows });
+      try {
+        const loss = await model.lossAndGrad(data, model.masksAt(0, data.rows), { lr: 0, momentum: 0.996, noiseSeed: 99 }, true);
+        return { loss, grads: model.exportGradients() };
+      } finally {
+        model.dispose();
+      }
+    };
+    const one = await run(0, 2), a = await run(4, 1), b = await run(4, 2);
+    expect(Math.abs(a.loss.loss - one.loss.loss)).toBeLessThanOrEqual(1e-5 * Math.abs(one.loss.loss));
+    expect(maxRel(a.grads, one.grads)).toBeLessThan(1e-5);
+    expect(Buffer.from(a.grads.buffer).equals(Buffer.from(one.grads.buffer))).toBe(false);
+    expect(Buffer.from(b.grads.buffer).equals(Buffer.from(a.grads.buffer))).toBe(true);
+    expect(b.loss).toEqual(a.loss);
   });
 });

@@ -139,7 +139,7 @@ export class TJepa {
       dp: o.dp, layersP: o.layersP, headsP: o.headsP, ffp: o.ffp, dropoutP: o.dropoutP, nAux: o.nAux,
       masks: o.masks, ctxMin: o.ctxMin, ctxMax: o.ctxMax, trgMin: o.trgMin, trgMax: o.trgMax,
       posBase: o.posBase, predPosBase: o.predPosBase,
-      maxBatch: o.batchSize, seed: o.seed, beta1: o.beta1, beta2: o.beta2, eps: o.eps,
+      maxBatch: o.batchSize, trainPieceRows: o.trainPieceRows, seed: o.seed, beta1: o.beta1, beta2: o.beta2, eps: o.eps,
       weightDecay: o.weightDecay, clipNorm: o.clipNorm, isa: o.isa,
       device: o.device, deviceIndex: o.deviceIndex,
     });

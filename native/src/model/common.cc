@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "engine/error.h"
+#include "engine/threadpool.h"
 
 namespace vj {
 
@@ -88,6 +89,37 @@ void clip_and_adamw(const Backend& be, ParamSet& ps, const ModelConfig& cfg, dou
     be.scale_inplace(ps.grads.data(), static_cast<float>(cfg.clipNorm / (grad_norm + 1e-6)), ps.size());
   AdamwHparams h{lr, cfg.beta1, cfg.beta2, cfg.eps, cfg.weightDecay, static_cast<int>(step)};
   be.adamw_update(ps.values.data(), ps.m.data(), ps.v.data(), ps.grads.data(), ps.decay_mask.data(), h, ps.size());
+}
+
+int piece_rows(const ModelConfig& cfg) {
+  const int cap = (cfg.maxBatch + 15) / 16;
+  return cfg.trainPieceRows > cap ? cfg.trainPieceRows : cap;
+}
+
+StepMasks piece_masks(const StepMasks& m, int K, int B, int r0, int n, std::vector<int32_t>& trg) {
+  trg.resize(static_cast<size_t>(K) * n * m.Mt);
+  for (int k = 0; k < K; ++k)
+    std::memcpy(trg.data() + static_cast<size_t>(k) * n * m.Mt, m.trg + (static_cast<int64_t>(k) * B + r0) * m.Mt,
+                static_cast<size_t>(n) * m.Mt * sizeof(int32_t));
+  StepMasks pm;
+  pm.Mc = m.Mc;
+  pm.Mt = m.Mt;
+  pm.ctx = m.ctx + static_cast<int64_t>(r0) * m.Mc;
+  pm.trg = trg.data();
+  return pm;
+}
+
+double sum_piece_grads(const Backend& be, ParamSet& out, const std::vector<const float*>& g, const std::vector<float>& w) {
+  float* dst = out.grads.data();
+  const size_t P = g.size();
+  parallel_for(out.size(), 1 << 14, [&](int64_t j0, int64_t j1) {
+    for (int64_t j = j0; j < j1; ++j) {
+      float s = w[0] * g[0][j];
+      for (size_t i = 1; i < P; ++i) s += w[i] * g[i][j];
+      dst[j] = s;
+    }
+  });
+  return std::sqrt(be.sum_squares(dst, out.size()));
 }
 
 }  // namespace vj

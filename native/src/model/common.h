@@ -54,6 +54,17 @@ void encoder_input_backward(const Backend& be, ParamSet& ps, const TokParams& t,
 // Throws a RangeError unless 1 <= B <= maxBatch and the mask sizes fit the config.
 void check_step_sizes(const ModelConfig& cfg, int B, int Mc, int Mt);
 
+// A step run in pieces (ModelConfig::trainPieceRows): rows per piece, at most 16 pieces of a
+// full batch (each piece keeps a gradient copy), fixed per model so the arithmetic never depends
+// on the thread count; a step of more rows than this runs in pieces.
+int piece_rows(const ModelConfig& cfg);
+// The masks of rows [r0, r0 + n) of a step's masks m (B rows, K target sets, k-major); the
+// piece's target lists are gathered into trg.
+StepMasks piece_masks(const StepMasks& m, int K, int B, int r0, int n, std::vector<int32_t>& trg);
+// out.grads = sum_i w[i] * g[i], added in
+// piece order for every element (host memory), and the gradient norm of the result.
+double sum_piece_grads(const Backend& be, ParamSet& out, const std::vector<const float*>& g, const std::vector<float>& w);
+
 // One optimiser step on ps with gradient norm grad_norm (MODEL.md section 6): throws (without
 // updating) when the loss or gradient is not finite, clips to cfg.clipNorm, then AdamW at 1-based
 // step `step`.

@@ -28,7 +28,7 @@ static void require_ops(const Backend& be) {
 
 TJepa::TJepa(const TJepaConfig& cfg, const Backend& be) : TJepa(cfg, be, nullptr) {}
 
-TJepa::TJepa(const TJepaConfig& cfg, const Backend& be, const TJepa* share) : cfg_(cfg), be_(be) {
+TJepa::TJepa(const TJepaConfig& cfg, const Backend& be, const TJepa* share, bool with_grads) : cfg_(cfg), be_(be) {
   require_ops(be);
   if (cfg.nAux < 0 || cfg.nAux > 64) throw_range("Expected an integer between 0 and 64 for config.nAux but received " + std::to_string(cfg.nAux));
   D_ = cfg.D();
@@ -54,7 +54,7 @@ TJepa::TJepa(const TJepaConfig& cfg, const Backend& be, const TJepa* share) : cf
   pred_stack_.declare(ps_, "pred.encoder", cfg.layersP, dp_, cfg.headsP, cfg.ffp, cfg.dropoutP, Tail::LayerNorm);
   pred_head_ = ps_.add_linear("pred.head", dp_, C_);
   if (share) {
-    ps_.share_values(share->ps_);
+    ps_.share_values(share->ps_, with_grads);
   } else {
     ps_.allocate(&be);
     ps_.initialise(cfg.seed);

@@ -68,7 +68,9 @@ class TJepa {
  private:
   // an inference replica: base's parameters and target encoder (shared, read only), its own
   // activations for cfg.maxBatch rows
-  TJepa(const TJepaConfig& cfg, const Backend& be, const TJepa* share);
+  TJepa(const TJepaConfig& cfg, const Backend& be, const TJepa* share, bool with_grads = false);
+  // loss_and_grad with backward over pieces of rows on train_replicas_ (ModelConfig::trainPieceRows)
+  TJepaLoss loss_and_grad_pieces(const float* x, int B, const StepMasks& m, const TJepaSchedule& sc);
   void embed_serial(const float* x, int64_t B, float* out);
   void forward(const float* x, int B, const StepMasks& m, bool train, uint64_t noise_seed, double* loss);
   void backward(const float* x, int B, const StepMasks& m);
@@ -105,6 +107,8 @@ class TJepa {
   const float* xb_ = nullptr;
   std::vector<float> host_a_;
   std::vector<std::unique_ptr<TJepa>> replicas_;  // embed's, one per thread, made on first use
+  std::vector<std::unique_ptr<TJepa>> train_replicas_;  // loss_and_grad_pieces', one per piece
+  std::vector<int32_t> piece_trg_;                      // a piece's target masks (K, rows, Mt)
   int cur_B_ = 0, cur_Mc_ = 0, cur_Mt_ = 0;
   StackScratch scratch_;
 };

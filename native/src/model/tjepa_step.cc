@@ -1,7 +1,9 @@
 // T-JEPA training step (MODEL.md section 10): forward pass of the context encoder, the target
 // encoder and the predictor, the latent MSE of Eq. 56, the backward pass into the context encoder
 // and the predictor, the optimiser step shared with Var-T-JEPA, and the EMA target update.
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "engine/threadpool.h"
 #include "model/tjepa.h"
@@ -108,6 +110,8 @@ void TJepa::backward(const float* x, int B, const StepMasks& m) {
 
 TJepaLoss TJepa::loss_and_grad(const float* x, int B, const StepMasks& m, const TJepaSchedule& sc, bool with_backward) {
   check_step_sizes(cfg_, B, m.Mc, m.Mt);
+  if (with_backward && !be_.on_device && cfg_.trainPieceRows > 0 && B > piece_rows(cfg_))
+    return loss_and_grad_pieces(x, B, m, sc);
   TJepaLoss L;
   forward(x, B, m, true, sc.noiseSeed, &L.loss);
   check_backend(be_, "forward pass");
@@ -115,6 +119,39 @@ TJepaLoss TJepa::loss_and_grad(const float* x, int B, const StepMasks& m, const 
   ps_.grads.zero();
   backward(x, B, m);
   L.gradNorm = std::sqrt(be_.sum_squares(ps_.grads.data(), ps_.size()));
+  return L;
+}
+
+// As VarTJepa::loss_and_grad_pieces: the latent MSE is a mean over rows (K * Mt tokens each), so
+// the step's loss and gradient are the piece means weighted by rows / B. The target encoder is
+// shared read-only; dropout takes a stream per piece.
+TJepaLoss TJepa::loss_and_grad_pieces(const float* x, int B, const StepMasks& m, const TJepaSchedule& sc) {
+  const int R = piece_rows(cfg_), P = (B + R - 1) / R;
+  while (static_cast<int>(train_replicas_.size()) < P) {
+    TJepaConfig rc = cfg_;
+    rc.maxBatch = R;
+    rc.trainPieceRows = 0;
+    train_replicas_.emplace_back(new TJepa(rc, be_, this, true));
+  }
+  std::vector<TJepaLoss> part(static_cast<size_t>(P));
+  parallel_pieces(P, num_threads(), [&](int64_t i, int) {
+    TJepa& rep = *train_replicas_[static_cast<size_t>(i)];
+    const int r0 = static_cast<int>(i) * R, n = std::min(R, B - r0);
+    TJepaSchedule ps = sc;
+    if (r0 > 0) ps.noiseSeed ^= 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(r0);  // dropout: a stream per piece
+    part[static_cast<size_t>(i)] =
+        rep.loss_and_grad(x + static_cast<int64_t>(r0) * D_, n, piece_masks(m, K_, B, r0, n, rep.piece_trg_), ps, true);
+  });
+  std::vector<float> w(static_cast<size_t>(P));
+  std::vector<const float*> g(static_cast<size_t>(P));
+  TJepaLoss L;
+  for (int i = 0; i < P; ++i) {
+    const double wi = static_cast<double>(std::min(R, B - i * R)) / B;
+    w[static_cast<size_t>(i)] = static_cast<float>(wi);
+    g[static_cast<size_t>(i)] = train_replicas_[static_cast<size_t>(i)]->ps_.grads.data();
+    L.loss += wi * part[static_cast<size_t>(i)].loss;
+  }
+  L.gradNorm = sum_piece_grads(be_, ps_, g, w);
   return L;
 }
 

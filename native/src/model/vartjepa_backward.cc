@@ -136,8 +136,7 @@ void VarTJepa::backward(const float* x, int B, const StepMasks& m, const StepSch
 
 LossTerms VarTJepa::loss_and_grad(const float* x, int B, const StepMasks& m, const StepSchedule& sc, bool with_backward) {
   check_step_sizes(cfg_, B, m.Mc, m.Mt);
-  if (with_backward && !be_.on_device && cfg_.trainPieceRows > 0 && B > cfg_.trainPieceRows &&
-      B > (cfg_.maxBatch + 15) / 16)
+  if (with_backward && !be_.on_device && cfg_.trainPieceRows > 0 && B > piece_rows(cfg_))
     return loss_and_grad_pieces(x, B, m, sc);
   LossTerms L;
   forward(x, B, m, true, sc.noiseSeed, &L);
@@ -155,11 +154,7 @@ LossTerms VarTJepa::loss_and_grad(const float* x, int B, const StepMasks& m, con
 // piece and the ops inside serial: no barrier per op. Each piece draws the reparameterisation
 // noise at its own rows of the step (the same noise as one pass) and dropout from its own stream.
 LossTerms VarTJepa::loss_and_grad_pieces(const float* x, int B, const StepMasks& m, const StepSchedule& sc) {
-  // at most kMaxPieces pieces of a full batch (each keeps a gradient copy); larger batches take
-  // larger pieces. Fixed per model, so the arithmetic never depends on the thread count.
-  constexpr int kMaxPieces = 16;
-  const int R = std::max(cfg_.trainPieceRows, (cfg_.maxBatch + kMaxPieces - 1) / kMaxPieces);
-  const int P = (B + R - 1) / R, Mc = m.Mc, Mt = m.Mt;
+  const int R = piece_rows(cfg_), P = (B + R - 1) / R;
   while (static_cast<int>(train_replicas_.size()) < P) {
     ModelConfig rc = cfg_;
     rc.maxBatch = R;
@@ -167,21 +162,12 @@ LossTerms VarTJepa::loss_and_grad_pieces(const float* x, int B, const StepMasks&
     train_replicas_.emplace_back(new VarTJepa(rc, be_, this, true));
   }
   std::vector<LossTerms> part(static_cast<size_t>(P));
-  parallel_pieces(P, num_threads(), [&](int64_t pi, int) {
-    const int i = static_cast<int>(pi);
+  parallel_pieces(P, num_threads(), [&](int64_t i, int) {
     VarTJepa& rep = *train_replicas_[static_cast<size_t>(i)];
-    const int r0 = i * R, n = std::min(R, B - r0);
-    rep.piece_trg_.resize(static_cast<size_t>(K_) * n * Mt);
-    for (int k = 0; k < K_; ++k)
-      std::memcpy(rep.piece_trg_.data() + static_cast<size_t>(k) * n * Mt, m.trg + (static_cast<int64_t>(k) * B + r0) * Mt,
-                  static_cast<size_t>(n) * Mt * sizeof(int32_t));
-    StepMasks pm;
-    pm.Mc = Mc;
-    pm.Mt = Mt;
-    pm.ctx = m.ctx + static_cast<int64_t>(r0) * Mc;
-    pm.trg = rep.piece_trg_.data();
+    const int r0 = static_cast<int>(i) * R, n = std::min(R, B - r0);
     rep.noise_row0_ = r0;
-    part[static_cast<size_t>(i)] = rep.loss_and_grad(x + static_cast<int64_t>(r0) * D_, n, pm, sc, true);
+    part[static_cast<size_t>(i)] =
+        rep.loss_and_grad(x + static_cast<int64_t>(r0) * D_, n, piece_masks(m, K_, B, r0, n, rep.piece_trg_), sc, true);
   });
   // the step's loss terms and gradient: piece values weighted by rows / B, added in piece order
   std::vector<float> w(static_cast<size_t>(P));
@@ -200,16 +186,8 @@ LossTerms VarTJepa::loss_and_grad_pieces(const float* x, int B, const StepMasks&
     L.klSy += wi * t.klSy;
   }
   L.total = sc.aRec * L.rec + sc.aGen * L.gen + sc.aSx * L.klSx + sc.aZ * L.klZ + sc.aSy * L.klSy;
-  float* out = ps_.grads.data();
-  parallel_for(ps_.size(), 1 << 14, [&](int64_t j0, int64_t j1) {
-    for (int64_t j = j0; j < j1; ++j) {
-      float s = w[0] * g[0][j];
-      for (int i = 1; i < P; ++i) s += w[static_cast<size_t>(i)] * g[static_cast<size_t>(i)][j];
-      out[j] = s;
-    }
-  });
   cur_B_ = 0;  // last_noise() of a pieced step: nothing on this model (see the replicas)
-  L.gradNorm = std::sqrt(be_.sum_squares(ps_.grads.data(), ps_.size()));
+  L.gradNorm = sum_piece_grads(be_, ps_, g, w);
   return L;
 }
 

@@ -98,13 +98,13 @@ ModelConfig parse_config(Napi::Object o, bool variational) {
   c.trgMax = get_num(o, "trgMax", 0, 1);
   if (variational) {
     c.pool = get_int(o, "pool", 1, 256);
-    c.trainPieceRows = get_int(o, "trainPieceRows", 0, 1 << 20);
     c.logvarMin = get_num(o, "logvarMin", -100, 0);
     c.logvarMax = get_num(o, "logvarMax", 0, 100);
   }
   c.posBase = get_num(o, "posBase", 1, 1e9);
   c.predPosBase = get_num(o, "predPosBase", 1, 1e9);
   c.maxBatch = get_int(o, "maxBatch", 1, 1 << 20);
+  c.trainPieceRows = get_int(o, "trainPieceRows", 0, 1 << 20);
   c.seed = static_cast<uint64_t>(integer(o.Get("seed"), 0, (int64_t(1) << 53) - 1, "config.seed"));
   c.beta1 = get_num(o, "beta1", 0, 0.999999);
   c.beta2 = get_num(o, "beta2", 0, 0.999999);
