@@ -8,7 +8,8 @@ import { expectClose } from './helpers/tolerance';
 // Odd sizes next to aligned ones. The fast GEMM tiles C in 6-row x 64-column (avx512) or
 // 6 x 16 (avx2) register tiles and reduces in chunks of 256 (avx512) or 128 (avx2): the shapes
 // cover ragged row and column tiles, several reduction chunks (K = 300 forward, M = 300 for
-// dweight), small M (1, 4), and both ways of splitting work across threads.
+// dweight), small M (1, 4), both ways of splitting work across threads, and more than 8 column
+// vectors (the bias gradient's groups).
 const SHAPES = [
   { M: 1, K: 1, N: 1 },
   { M: 1, K: 64, N: 192 },
@@ -24,6 +25,12 @@ const SHAPES = [
   { M: 40, K: 150, N: 13 },
   { M: 300, K: 256, N: 64 },
   { M: 300, K: 64, N: 256 },
+  // more than 8 vectors of columns (the bias gradient sums groups of 8 vectors): whole vectors in
+  // a group that is not the last, with a ragged or whole last vector
+  { M: 9, K: 8, N: 176 },
+  { M: 5, K: 6, N: 240 },
+  { M: 3, K: 5, N: 88 },
+  { M: 6, K: 4, N: 150 },
 ];
 
 describe.each(availableIsas())('linear on %s vs scalar reference', (isa) => {

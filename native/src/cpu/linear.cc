@@ -53,7 +53,7 @@ static void bias_grad(float* dbias, const float* dout, int M, int N) {
       const int blk = (int)(t / ngrp), g = (int)(t % ngrp);
       const int m0 = blk * BLOCK, m1 = M - m0 < BLOCK ? M : m0 + BLOCK;
       const int v0 = g * G, nv = nvec - v0 < G ? nvec - v0 : G;
-      const int ntail = N - (v0 + nv - 1) * W;  // width of the last vector
+      const int ntail = v0 + nv == nvec ? N - (nvec - 1) * W : W;  // width of the group's last vector
       vf s[G];
       const float* rows = dout + (int64_t)m0 * N + v0 * W;
       if (ntail == W) {
