@@ -9,14 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { TJepa, VarTJepa } from '../lib';
 import { TINY_OPTIONS, TINY_SCHEMA, tinyData } from './helpers/tiny-model';
-
-function expectBitEqual(a: Float32Array, b: Float32Array, what: string) {
-  expect(a.length, `${what} length`).toBe(b.length);
-  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  let first = -1;
-  for (let i = 0; i < ua.length && first < 0; i++) if (ua[i] !== ub[i]) first = i;
-  expect(first, `${what}: first differing element ${first}: ${a[first]} vs ${b[first]}`).toBe(-1);
-}
+import { expectSameBits } from './helpers/op-compare';
 
 const OPTIONS = { ...TINY_OPTIONS, dropout: 0.1, dropoutP: 0.1, device: 'cpu' as const };
 
@@ -48,20 +41,20 @@ describe('Var-T-JEPA through the device paths (staged on the CPU)', () => {
   it('uses the staged backend', () => {
     expect(staged.stats().deviceReason).toMatch(/staged device paths/);
     expect(plain.stats().deviceReason).not.toMatch(/staged/);
-    expectBitEqual(staged.exportParameters(), plain.exportParameters(), 'initial parameters');
+    expectSameBits(staged.exportParameters(), plain.exportParameters(), 'initial parameters');
   });
 
   it('trains bit-identically (losses, gradients, noise, parameters, optimiser state)', async () => {
     const a = await plain.fit(data, { epochs: 2 });
     const b = await staged.fit(data, { epochs: 2 });
     expect(b.history.map((h) => h.loss)).toEqual(a.history.map((h) => h.loss));
-    expectBitEqual(staged.exportParameters(), plain.exportParameters(), 'parameters');
+    expectSameBits(staged.exportParameters(), plain.exportParameters(), 'parameters');
     const sa = plain.exportOptimizerState(), sb = staged.exportOptimizerState();
-    expectBitEqual(sb.m, sa.m, 'AdamW m');
-    expectBitEqual(sb.v, sa.v, 'AdamW v');
+    expectSameBits(sb.m, sa.m, 'AdamW m');
+    expectSameBits(sb.v, sa.v, 'AdamW v');
     const na = plain.lastNoise(), nb = staged.lastNoise();
-    for (const k of ['epsSx', 'epsZ', 'epsSw'] as const) expectBitEqual(nb[k], na[k], k);
-    expectBitEqual(staged.exportGradients(), plain.exportGradients(), 'gradients');
+    for (const k of ['epsSx', 'epsZ', 'epsSw'] as const) expectSameBits(nb[k], na[k], k);
+    expectSameBits(staged.exportGradients(), plain.exportGradients(), 'gradients');
   });
 
   it('embeds bit-identically, with and without context views', async () => {
@@ -72,7 +65,7 @@ describe('Var-T-JEPA through the device paths (staged on the CPU)', () => {
           expect(b[k]).toBeUndefined();
           continue;
         }
-        expectBitEqual(b[k]!, a[k]!, `${JSON.stringify(opts)} ${k}`);
+        expectSameBits(b[k]!, a[k]!, `${JSON.stringify(opts)} ${k}`);
       }
     }
   });
@@ -83,16 +76,16 @@ describe('Var-T-JEPA through the device paths (staged on the CPU)', () => {
     observed[2 * 5] = 0;
     const a = await plain.generate({ x, rows }, observed, { draws: 3, seed: 4 });
     const b = await staged.generate({ x, rows }, observed, { draws: 3, seed: 4 });
-    expectBitEqual(b.values, a.values, 'values');
-    expectBitEqual(b.probs, a.probs, 'probs');
+    expectSameBits(b.values, a.values, 'values');
+    expectSameBits(b.probs, a.probs, 'probs');
   });
 
   it('round-trips parameters and optimiser state through the device copies', () => {
     const p = plain.exportParameters(), s = plain.exportOptimizerState();
     staged.importParameters(p.map((v) => v * 0.5));
     staged.importOptimizerState({ ...s, m: s.m.map((v) => v + 1) });
-    expectBitEqual(staged.exportParameters(), p.map((v) => v * 0.5), 'imported parameters');
-    expectBitEqual(staged.exportOptimizerState().m, s.m.map((v) => v + 1), 'imported m');
+    expectSameBits(staged.exportParameters(), p.map((v) => v * 0.5), 'imported parameters');
+    expectSameBits(staged.exportOptimizerState().m, s.m.map((v) => v + 1), 'imported m');
   });
 });
 
@@ -107,11 +100,11 @@ describe('T-JEPA through the device paths (staged on the CPU)', () => {
       const a = await plain.fit(data, { epochs: 2 });
       const b = await staged.fit(data, { epochs: 2 });
       expect(b.history.map((h) => h.loss)).toEqual(a.history.map((h) => h.loss));
-      expectBitEqual(staged.exportParameters(), plain.exportParameters(), 'parameters (trained and EMA target)');
-      expectBitEqual(staged.exportGradients(), plain.exportGradients(), 'gradients');
-      expectBitEqual(staged.exportOptimizerState().v, plain.exportOptimizerState().v, 'AdamW v');
+      expectSameBits(staged.exportParameters(), plain.exportParameters(), 'parameters (trained and EMA target)');
+      expectSameBits(staged.exportGradients(), plain.exportGradients(), 'gradients');
+      expectSameBits(staged.exportOptimizerState().v, plain.exportOptimizerState().v, 'AdamW v');
       const ea = await plain.embed(data), eb = await staged.embed(data);
-      expectBitEqual(eb.embeddings, ea.embeddings, 'embeddings');
+      expectSameBits(eb.embeddings, ea.embeddings, 'embeddings');
     } finally {
       plain.dispose();
       staged.dispose();

@@ -7,24 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { guarded, guardedCopy, uniform } from './helpers/buffers';
 import { gradCheck } from './helpers/gradcheck';
 import { availableIsas, binding, callOp } from './helpers/native';
-
-function expectBitEqual(a: Float32Array, b: Float32Array, what: string) {
-  expect(a.length, `${what} length`).toBe(b.length);
-  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  let first = -1;
-  for (let i = 0; i < ua.length && first < 0; i++) if (ua[i] !== ub[i]) first = i;
-  expect(first, `${what}: first differing element ${first}: ${a[first]} vs ${b[first]}`).toBe(-1);
-}
-
-function withThreads<T>(n: number, f: () => T): T {
-  const before = binding().info().threads;
-  binding().setThreads(n);
-  try {
-    return f();
-  } finally {
-    binding().setThreads(before);
-  }
-}
+import { expectSameBits, withThreads } from './helpers/op-compare';
 
 const ints = (n: number, hi: number, seed: number) => Int32Array.from(uniform(n, seed, 0, 1), (u) => Math.min(hi - 1, Math.floor(u * hi)));
 
@@ -40,23 +23,23 @@ describe.each(availableIsas())('fill and scale on %s vs scalar reference', (isa)
     callOp(isa, 'fill_forward', { out: out.view }, { n, value: -2.5 });
     out.checkGuards('out');
     expect(ref.every((v) => v === -2.5)).toBe(true);
-    expectBitEqual(out.view, ref, 'fill out');
+    expectSameBits(out.view, ref, 'fill out');
 
     const inp = uniform(n, 1), dout = uniform(n, 2), init = uniform(n, 3);
     const sref = new Float32Array(n);
     callOp('scalar', 'scale_forward', { out: sref, inp }, { n, a: 2 });
-    expectBitEqual(sref, inp.map((v) => 2 * v), 'scale_forward = 2 inp');
+    expectSameBits(sref, inp.map((v) => 2 * v), 'scale_forward = 2 inp');
     const sout = guarded(n);
     callOp(isa, 'scale_forward', { out: sout.view, inp }, { n, a: 2 });
     sout.checkGuards('out');
-    expectBitEqual(sout.view, sref, 'scale out');
+    expectSameBits(sout.view, sref, 'scale out');
 
     const dref = init.slice();
     callOp('scalar', 'scale_backward', { dinp: dref, dout }, { n, a: -0.75 });
     const dfast = guardedCopy(init);
     callOp(isa, 'scale_backward', { dinp: dfast.view, dout }, { n, a: -0.75 });
     dfast.checkGuards('dinp');
-    expectBitEqual(dfast.view, dref, 'scale dinp');
+    expectSameBits(dfast.view, dref, 'scale dinp');
   });
 });
 
@@ -89,7 +72,7 @@ describe.each(availableIsas())('concat_rows on %s vs scalar reference', (isa) =>
     const out = guardedCopy(base);
     callOp(isa, 'concat_rows_forward', { out: out.view, inp }, d);
     out.checkGuards('out');
-    expectBitEqual(out.view, ref, 'out');
+    expectSameBits(out.view, ref, 'out');
 
     const dout = uniform(d.B * d.T * d.C, 3), init = uniform(inpLen(d), 4, -0.5, 0.5);
     const dref = init.slice();
@@ -97,7 +80,7 @@ describe.each(availableIsas())('concat_rows on %s vs scalar reference', (isa) =>
     const dfast = guardedCopy(init);
     callOp(isa, 'concat_rows_backward', { dinp: dfast.view, dout }, d);
     dfast.checkGuards('dinp');
-    expectBitEqual(dfast.view, dref, 'dinp');
+    expectSameBits(dfast.view, dref, 'dinp');
   });
 });
 
@@ -137,7 +120,7 @@ describe.each(availableIsas())('predictor_input on %s vs scalar reference', (isa
     const out = guarded(n);
     callOp(isa, 'predictor_input_forward', { seq: out.view, ...x }, d);
     out.checkGuards('seq');
-    expectBitEqual(out.view, ref, 'seq');
+    expectSameBits(out.view, ref, 'seq');
 
     const dseq = uniform(n, 20);
     const init = { dcx: uniform(d.B * d.Mc * d.C, 21, -0.5, 0.5), dcz: uniform(d.B * d.C, 22, -0.5, 0.5), dmask: uniform(d.C, 23, -0.5, 0.5) };
@@ -147,14 +130,14 @@ describe.each(availableIsas())('predictor_input on %s vs scalar reference', (isa
     callOp(isa, 'predictor_input_backward', { dcx: g.dcx.view, dcz: g.dcz.view, dmask: g.dmask.view, dseq }, d);
     for (const k of ['dcx', 'dcz', 'dmask'] as const) {
       g[k].checkGuards(k);
-      expectBitEqual(g[k].view, r[k], k);
+      expectSameBits(g[k].view, r[k], k);
     }
     // each gradient alone (the others null)
     for (const k of ['dcx', 'dcz', 'dmask'] as const) {
       const one = guardedCopy(init[k]);
       callOp(isa, 'predictor_input_backward', { [k]: one.view, dseq }, d);
       one.checkGuards(k);
-      expectBitEqual(one.view, r[k], `${k} alone`);
+      expectSameBits(one.view, r[k], `${k} alone`);
     }
   });
 });
@@ -169,7 +152,7 @@ describe('glue backward passes', () => {
       callOp(isa, 'scale_backward', { dinp: ds, dout }, { n, a: 3 });
       const once = ds.slice();
       callOp(isa, 'scale_backward', { dinp: ds, dout }, { n, a: 3 });
-      expectBitEqual(ds, once.map((v) => 2 * v), `${isa} scale dinp`);
+      expectSameBits(ds, once.map((v) => 2 * v), `${isa} scale dinp`);
 
       const c = { B: 5, n: 2, T: 6, t0: 3, C: 7, shared: 1 };
       const dc = new Float32Array(inpLen(c)), dcout = uniform(c.B * c.T * c.C, 2);
@@ -267,7 +250,7 @@ describe('glue ops: determinism and bad input', () => {
         return [dc, g.dcx, g.dcz, g.dmask, seq, s];
       };
       const one = withThreads(1, run), two = withThreads(2, run);
-      one.forEach((a, i) => expectBitEqual(a, two[i], `${isa} output ${i}`));
+      one.forEach((a, i) => expectSameBits(a, two[i], `${isa} output ${i}`));
     }
   });
 

@@ -7,6 +7,7 @@ import { guarded, guardedCopy, rng, uniform } from './helpers/buffers';
 import { gradCheck } from './helpers/gradcheck';
 import { availableIsas, binding, callOp } from './helpers/native';
 import { expectClose } from './helpers/tolerance';
+import { expectSameBits, withThreads } from './helpers/op-compare';
 
 // A gather copies and the scatter-add adds in row order on every backend: results are exact.
 const EXACT = { atol: 0, rtol: 0 };
@@ -14,25 +15,6 @@ const EXACT = { atol: 0, rtol: 0 };
 function randomIndices(n: number, hi: number, seed: number): Int32Array {
   const r = rng(seed);
   return Int32Array.from({ length: n }, () => Math.floor(r() * hi));
-}
-
-/** Asserts a and b hold the same bits (a fast replacement for toEqual on large arrays). */
-function expectBitEqual(a: Float32Array, b: Float32Array, what: string) {
-  expect(a.length, `${what} length`).toBe(b.length);
-  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  let first = -1;
-  for (let i = 0; i < ua.length && first < 0; i++) if (ua[i] !== ub[i]) first = i;
-  expect(first, `${what}: first differing element ${first}: ${a[first]} vs ${b[first]}`).toBe(-1);
-}
-
-function withThreads<T>(n: number, f: () => T): T {
-  const before = binding().info().threads;
-  binding().setThreads(n);
-  try {
-    return f();
-  } finally {
-    binding().setThreads(before);
-  }
 }
 
 // ---- index_select ---------------------------------------------------------------------------
@@ -86,8 +68,8 @@ describe.each(availableIsas())('index_select on %s vs scalar reference', (isa) =
       return { out, dinp };
     };
     const one = withThreads(1, run), two = withThreads(2, run);
-    expectBitEqual(two.out, one.out, 'out');
-    expectBitEqual(two.dinp, one.dinp, 'dinp');
+    expectSameBits(two.out, one.out, 'out');
+    expectSameBits(two.dinp, one.dinp, 'dinp');
   });
 });
 
@@ -270,7 +252,7 @@ describe.each(availableIsas())('tokenizer on %s vs scalar reference', (isa) => {
       return { out, ...g };
     };
     const one = withThreads(1, run), two = withThreads(2, run);
-    for (const k of Object.keys(one) as Array<keyof typeof one>) expectBitEqual(two[k], one[k], k);
+    for (const k of Object.keys(one) as Array<keyof typeof one>) expectSameBits(two[k], one[k], k);
   });
 });
 

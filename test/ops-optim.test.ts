@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { guardedCopy, rng, uniform } from './helpers/buffers';
 import { availableIsas, binding, callOp } from './helpers/native';
 import { expectClose } from './helpers/tolerance';
+import { withThreads } from './helpers/op-compare';
 
 const SIZES = [1, 5, 7, 13, 16, 64, 1000, 40_000];
 
@@ -24,16 +25,6 @@ const H: Hparams = { lr: 0.01, beta1: 0.8, beta2: 0.95, eps: 1e-6, weight_decay:
 function decayFlags(n: number, seed: number): Uint8Array {
   const r = rng(seed);
   return Uint8Array.from({ length: n }, () => (r() < 0.5 ? 1 : 0));
-}
-
-function withThreads<T>(n: number, f: () => T): T {
-  const before = binding().info().threads;
-  binding().setThreads(n);
-  try {
-    return f();
-  } finally {
-    binding().setThreads(before);
-  }
 }
 
 function bitEqual(a: Float32Array, b: Float32Array): boolean {
