@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import { guarded, guardedCopy, uniform } from './helpers/buffers';
 import { gradCheck } from './helpers/gradcheck';
-import { availableIsas, binding, callOp } from './helpers/native';
+import { availableIsas, callOp } from './helpers/native';
 import { expectSameBits, withThreads } from './helpers/op-compare';
 
 const ints = (n: number, hi: number, seed: number) => Int32Array.from(uniform(n, seed, 0, 1), (u) => Math.min(hi - 1, Math.floor(u * hi)));

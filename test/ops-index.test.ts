@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 import { guarded, guardedCopy, rng, uniform } from './helpers/buffers';
 import { gradCheck } from './helpers/gradcheck';
-import { availableIsas, binding, callOp } from './helpers/native';
+import { availableIsas, callOp } from './helpers/native';
 import { expectClose } from './helpers/tolerance';
 import { expectSameBits, withThreads } from './helpers/op-compare';
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { guardedCopy, rng, uniform } from './helpers/buffers';
-import { availableIsas, binding, callOp } from './helpers/native';
+import { availableIsas, callOp } from './helpers/native';
 import { expectClose } from './helpers/tolerance';
 import { withThreads } from './helpers/op-compare';
 

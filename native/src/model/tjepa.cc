@@ -55,6 +55,7 @@ TJepa::TJepa(const TJepaConfig& cfg, const Backend& be, const TJepa* share, bool
   pred_head_ = ps_.add_linear("pred.head", dp_, C_);
   if (share) {
     ps_.share_values(share->ps_, with_grads);
+    piece_replica_ = with_grads;
   } else {
     ps_.allocate(&be);
     ps_.initialise(cfg.seed);

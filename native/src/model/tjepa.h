@@ -109,6 +109,7 @@ class TJepa {
   std::vector<std::unique_ptr<TJepa>> replicas_;  // embed's, one per thread, made on first use
   std::vector<std::unique_ptr<TJepa>> train_replicas_;  // loss_and_grad_pieces', one per piece
   std::vector<int32_t> piece_trg_;                      // a piece's target masks (K, rows, Mt)
+  bool piece_replica_ = false;  // a training piece: its gradient norm is never read (the step sums first)
   int cur_B_ = 0, cur_Mc_ = 0, cur_Mt_ = 0;
   StackScratch scratch_;
 };

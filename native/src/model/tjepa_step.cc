@@ -118,7 +118,7 @@ TJepaLoss TJepa::loss_and_grad(const float* x, int B, const StepMasks& m, const 
   if (!with_backward) return L;
   ps_.grads.zero();
   backward(x, B, m);
-  L.gradNorm = std::sqrt(be_.sum_squares(ps_.grads.data(), ps_.size()));
+  if (!piece_replica_) L.gradNorm = std::sqrt(be_.sum_squares(ps_.grads.data(), ps_.size()));
   return L;
 }
 

@@ -84,6 +84,7 @@ VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be, const VarTJepa* sh
   dec_trg_.declare(ps_, "dec_trg", cfg.cardinalities, C_);
   if (share) {
     ps_.share_values(share->ps_, with_grads);
+    piece_replica_ = with_grads;
   } else {
     ps_.allocate(&be);
     ps_.initialise(cfg.seed);

@@ -170,6 +170,7 @@ class VarTJepa {
   std::vector<std::unique_ptr<VarTJepa>> train_replicas_;  // loss_and_grad_pieces', one per piece
   std::vector<int32_t> piece_trg_;  // a piece's target masks (K, rows, Mt)
   int64_t noise_row0_ = 0;          // the first row of this piece in its step: the noise is drawn there
+  bool piece_replica_ = false;      // a training piece: its gradient norm is never read (the step sums first)
 };
 
 }  // namespace vj

@@ -145,7 +145,7 @@ LossTerms VarTJepa::loss_and_grad(const float* x, int B, const StepMasks& m, con
   if (!with_backward) return L;
   ps_.grads.zero();
   backward(x, B, m, sc);
-  L.gradNorm = std::sqrt(be_.sum_squares(ps_.grads.data(), ps_.size()));
+  if (!piece_replica_) L.gradNorm = std::sqrt(be_.sum_squares(ps_.grads.data(), ps_.size()));
   return L;
 }
 
