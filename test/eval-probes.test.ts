@@ -170,6 +170,20 @@ describe('LinearProbe through the Probe API', () => {
     expect(s.predictProba(test.x, 300)).toEqual(p.predictProba(test.x));
   });
 
+  it('keeps the iterate with the lowest training loss when Adam leaves the minimum', async () => {
+    // lr 10 on shuffled labels: full-batch Adam overshoots and the loss ends far above its minimum
+    const y = shuffled(train.y, 9);
+    const p = new LinearProbe({ lr: 10, iterations: 60 });
+    const r = await p.fit(train.x, y);
+    const loss = r.history.loss;
+    const best = Math.min(...loss);
+    expect(loss[loss.length - 1]).toBeGreaterThan(best + 0.1); // the run does overshoot
+    const prob = p.predictProba(train.x);
+    let ce = 0;
+    for (let i = 0; i < y.length; i++) ce -= Math.log(prob[i * 3 + y[i]]);
+    expect(ce / y.length).toBeCloseTo(best, 4);
+  });
+
   it('names the argument on bad input', async () => {
     expect(() => new LinearProbe({ iterations: 0 })).toThrow(/for options.iterations but received 0/);
     const p = new LinearProbe();
