@@ -60,6 +60,16 @@ export interface VarTJepaOptions {
   logvarMin?: number;
   /** Log-variance clamp, upper bound, 0..100; default 10 [decision]. */
   logvarMax?: number;
+  /**
+   * Initial value of the two decoders' global log-variances (logvar_x, logvar_y, MODEL.md section
+   * 4), -30..30, or 'data': the log of the mean variance of the numeric training columns, set when
+   * {@link VarTJepa.fit} starts a model that has taken no step. From 0, AdamW moves a
+   * log-variance by at most about lr per step, so a short run ends far from the reconstruction
+   * error it should match (Adult, 10 epochs: -0.1, where 'data' starts at -4.1 and ends at -4.3),
+   * with the reconstruction terms weighted tens of times less than at the optimum. Default 0
+   * (MODEL.md) [decision]; bench/results/uncertainty.md (round 4) compares the two.
+   */
+  decoderLogvarInit?: number | 'data';
   /** Base of the encoders' sinusoidal feature-position table, >= 1; default 100 [decision]. */
   posBase?: number;
   /** Base of the predictor's sin-cos table, >= 1; default 10000. */
@@ -109,7 +119,7 @@ export const DEFAULT_OPTIONS: Readonly<Required<VarTJepaOptions>> = Object.freez
   dp: 16, layersP: 2, headsP: 4, ffp: 256, dropoutP: 0.002,
   pool: 4, masks: 4, ctxMin: 0.1, ctxMax: 0.3, trgMin: 0.1, trgMax: 0.6,
   aRec: 0.1, aGen: 1, aSx: 1e-4, aZ: 1e-6, aSy: 1e-5, annealSx: 15, annealZ: 15, annealSy: 15,
-  logvarMin: -10, logvarMax: 10, posBase: 100, predPosBase: 10000,
+  logvarMin: -10, logvarMax: 10, decoderLogvarInit: 0, posBase: 100, predPosBase: 10000,
   lr: 1e-3, warmup: 10, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, clipNorm: 1,
   batchSize: 512, trainPieceRows: 64, seed: 0, isa: 'auto', device: 'auto', deviceIndex: 0,
 });
@@ -136,14 +146,14 @@ export function preset(name: PresetName): Required<VarTJepaOptions> {
 }
 
 /** How one option is checked: an integer or number range, or the instruction-set or device enum. */
-export type Rule = ['int', number, number] | ['num', number, number] | ['isa'] | ['device'];
+export type Rule = ['int', number, number] | ['num', number, number] | ['isa'] | ['device'] | ['numOrData', number, number];
 export const RULES: Readonly<Record<keyof VarTJepaOptions, Rule>> = {
   d: ['int', 1, 4096], layers: ['int', 0, 64], heads: ['int', 1, 64], ff: ['int', 1, 65536], dropout: ['num', 0, 0.99],
   dp: ['int', 1, 4096], layersP: ['int', 0, 64], headsP: ['int', 1, 64], ffp: ['int', 1, 65536], dropoutP: ['num', 0, 0.99],
   pool: ['int', 1, 256], masks: ['int', 1, 64], ctxMin: ['num', 0, 1], ctxMax: ['num', 0, 1], trgMin: ['num', 0, 1], trgMax: ['num', 0, 1],
   aRec: ['num', 0, 1e6], aGen: ['num', 0, 1e6], aSx: ['num', 0, 1e6], aZ: ['num', 0, 1e6], aSy: ['num', 0, 1e6],
   annealSx: ['num', 0, 1e6], annealZ: ['num', 0, 1e6], annealSy: ['num', 0, 1e6],
-  logvarMin: ['num', -100, 0], logvarMax: ['num', 0, 100], posBase: ['num', 1, 1e9], predPosBase: ['num', 1, 1e9],
+  logvarMin: ['num', -100, 0], logvarMax: ['num', 0, 100], decoderLogvarInit: ['numOrData', -30, 30], posBase: ['num', 1, 1e9], predPosBase: ['num', 1, 1e9],
   lr: ['num', 0, 10], warmup: ['num', 0, 1e6], beta1: ['num', 0, 0.999999], beta2: ['num', 0, 0.999999], eps: ['num', 1e-30, 1],
   weightDecay: ['num', 0, 10], clipNorm: ['num', 0, 1e9], batchSize: ['int', 1, 65536], trainPieceRows: ['int', 0, 65536], seed: ['int', 0, Number.MAX_SAFE_INTEGER],
   isa: ['isa'], device: ['device'], deviceIndex: ['int', 0, 1023],
@@ -171,6 +181,10 @@ export function resolveFields(rules: Readonly<Record<string, Rule>>, defaults: R
     if (rule[0] === 'int') out[key] = integer(p, v, rule[1], rule[2]);
     else if (rule[0] === 'num') out[key] = number(p, v, rule[1], rule[2]);
     else if (rule[0] === 'device') out[key] = oneOf(p, v, DEVICE_OPTIONS);
+    else if (rule[0] === 'numOrData') {
+      if (v !== 'data' && typeof v !== 'number') throw invalid(p, `'data' or a number in [${rule[1]}, ${rule[2]}]`, v, 'type');
+      out[key] = v === 'data' ? v : number(p, v, rule[1], rule[2]);
+    }
     else out[key] = oneOf(p, v, ['auto', 'scalar', 'avx2', 'avx512'] as const);
   }
   return out;

@@ -6,7 +6,7 @@ import { conflict, oneOf } from '../validate';
 import { checkSharedFields, DEFAULT_OPTIONS, PRESET_NAMES, PRESETS, resolveFields, RULES, type PresetName, type Rule, type VarTJepaOptions } from './options';
 
 /** The Var-T-JEPA options T-JEPA has no use for. */
-export const VARIATIONAL_OPTIONS = ['pool', 'aRec', 'aGen', 'aSx', 'aZ', 'aSy', 'annealSx', 'annealZ', 'annealSy', 'logvarMin', 'logvarMax'] as const;
+export const VARIATIONAL_OPTIONS = ['pool', 'aRec', 'aGen', 'aSx', 'aZ', 'aSy', 'annealSx', 'annealZ', 'annealSy', 'logvarMin', 'logvarMax', 'decoderLogvarInit'] as const;
 type Variational = (typeof VARIATIONAL_OPTIONS)[number];
 
 /** Options of {@link TJepa}: those of {@link VarTJepaOptions} without the variational ones, plus: */

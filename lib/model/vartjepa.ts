@@ -241,6 +241,8 @@ export class VarTJepa {
   private steps = 0;
   /** Epochs completed so far (across fit calls). */
   private epochsDone = 0;
+  /** decoderLogvarInit 'data': fit sets the decoders' log-variances before the first step. */
+  private logvarFromData: boolean;
 
   constructor(schema: ModelSchema, options?: VarTJepaOptions) {
     this.cards = cardinalities(schema);
@@ -258,6 +260,38 @@ export class VarTJepa {
       weightDecay: o.weightDecay, clipNorm: o.clipNorm, isa: o.isa,
       device: o.device, deviceIndex: o.deviceIndex,
     });
+    this.logvarFromData = o.decoderLogvarInit === 'data';
+    if (typeof o.decoderLogvarInit === 'number' && o.decoderLogvarInit !== 0) this.setDecoderLogvars(o.decoderLogvarInit);
+  }
+
+  /** Sets logvar_x and logvar_y, the two decoders' global log-variances. */
+  private setDecoderLogvars(value: number): void {
+    const params = this.n.exportParams();
+    for (const e of this.n.paramTable()) if (e.name === 'dec_ctx.logvar' || e.name === 'dec_trg.logvar') params[e.offset] = value;
+    this.n.importParams(params);
+  }
+
+  /**
+   * decoderLogvarInit 'data': the log of the mean variance of the numeric columns of `data` (at
+   * most 100,000 rows, evenly spaced), or null without numeric features.
+   */
+  private dataLogvar(data: TableData): number | null {
+    const D = this.features;
+    const num = [...this.cards.keys()].filter((j) => this.cards[j] === 0);
+    if (num.length === 0) return null;
+    const stride = Math.max(1, Math.floor(data.rows / 100000));
+    let total = 0;
+    for (const j of num) {
+      let n = 0, mean = 0, m2 = 0;
+      for (let r = 0; r < data.rows; r += stride) {
+        const v = data.x[r * D + j];
+        const d0 = v - mean;
+        mean += d0 / ++n;
+        m2 += d0 * (v - mean);
+      }
+      total += m2 / n;
+    }
+    return Math.log(Math.max(total / num.length, 1e-8));
   }
 
   /** Rebuilds a model (fresh parameters) from {@link getConfig}'s JSON. */
@@ -347,6 +381,7 @@ export class VarTJepa {
     checkTable(batch, this.schema, this.cards, 'batch');
     const loss = await this.serial(() => this.n.trainStep(batch.x, batch.rows, masks.ctx, masks.trg, masks.ctxSize, masks.trgSize, schedule));
     this.steps = loss.step;
+    this.logvarFromData = false;
     const { step: _s, ...terms } = loss;
     void _s;
     return terms;
@@ -379,6 +414,11 @@ export class VarTJepa {
     const stepsPerEpoch = Math.ceil(rows / B);
     // without resume, `epochs` more epochs; with resume, up to `epochs` epochs in all
     const resumed = options.resume === undefined ? undefined : await this.resumeFrom(options.resume, rows, stepsPerEpoch, options.epochs);
+    if (!resumed && this.logvarFromData && this.steps === 0) {
+      const v = this.dataLogvar(data);
+      if (v !== null) await this.serial(async () => this.setDecoderLogvars(v));
+    }
+    this.logvarFromData = false;
     const startEpoch = this.epochsDone;
     const lastEpoch = resumed ? resumed.training.targetEpochs! : startEpoch + (options.epochs ?? 50);
     const fitStart = resumed?.training.fitStart ?? startEpoch;
@@ -620,6 +660,7 @@ export class VarTJepa {
   /** Replaces all parameters (same layout; every value finite). */
   importParameters(params: Float32Array): void {
     this.n.importParams(params);
+    this.logvarFromData = false;
   }
 
   /** The reparameterisation noise of the last training forward pass (eps_sx, eps_z, eps_sw), for tests. */
