@@ -185,15 +185,19 @@ async function pretrain(kind, name, data, opts) {
   const { Ctor, label } = pretrainer(kind);
   const spec = DATASETS[name];
   const epochs = opts.epochs ?? DEFAULT_EPOCHS;
-  const model = new Ctor(data.schema, optionsFor(kind, spec.preset, epochs, opts.batch));
+  // opts.model: option overrides; opts.select false: no online model selection (every epoch runs)
+  const model = new Ctor(data.schema, { ...optionsFor(kind, spec.preset, epochs, opts.batch), ...(opts.model ?? {}) });
   const t0 = Date.now();
+  const select = opts.select ?? true;
   const fit = await model.fit(
     { x: data.train.x, rows: data.train.rows },
     {
       epochs,
-      probeEvery: Math.max(1, Math.min(5, Math.round(epochs / 10))),
-      labels: data.train.y,
-      validation: { data: { x: data.validation.x, rows: data.validation.rows }, labels: data.validation.y },
+      ...(select ? {
+        probeEvery: Math.max(1, Math.min(5, Math.round(epochs / 10))),
+        labels: data.train.y,
+        validation: { data: { x: data.validation.x, rows: data.validation.rows }, labels: data.validation.y },
+      } : {}),
       onEpoch: (e) => {
         // Var-T-JEPA reports the ELBO total and a selective probe score; T-JEPA its latent MSE
         const sel = e.probe?.selectiveAccuracy;
