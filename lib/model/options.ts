@@ -65,7 +65,7 @@ export interface VarTJepaOptions {
    * 4), -30..30, or 'data': the log of the mean variance of the numeric training columns, set when
    * {@link VarTJepa.fit} starts a model that has taken no step. From 0, AdamW moves a
    * log-variance by at most about lr per step, so a short run ends far from the reconstruction
-   * error it should match (Adult, 10 epochs: -0.1, where 'data' starts at -4.1 and ends at -4.3),
+   * error it should match (Adult, 10 epochs: -0.37, where 'data' starts at -4.1 and ends at -4.3),
    * with the reconstruction terms weighted tens of times less than at the optimum. Default 0
    * (MODEL.md) [decision]; bench/results/uncertainty.md (round 4) compares the two.
    */
