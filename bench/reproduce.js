@@ -15,6 +15,8 @@
 //   --rows N    at most N rows per dataset (a seeded subsample before the split)
 //   --seeds N   downstream seeds (default 5)
 //   --batch N   pretraining batch size instead of the preset's (marked in the table)
+//   --patience N  online model selection stops after N probes (every 5 epochs) without a better
+//               validation score (default 3, fit's default; marked in the table when given)
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -53,7 +55,7 @@ const DROPS = [0.1, 0.2, 0.5];
 
 // ---- command line ----
 function parseArgs(argv) {
-  const o = { datasets: [], epochs: null, batch: null, rows: null, seeds: 5, kinds: ['varjepa', 'tjepa'], kindsGiven: false, force: false };
+  const o = { datasets: [], epochs: null, batch: null, rows: null, patience: null, seeds: 5, kinds: ['varjepa', 'tjepa'], kindsGiven: false, force: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (name) => {
@@ -65,12 +67,13 @@ function parseArgs(argv) {
     else if (a === '--batch') o.batch = num('batch');
     else if (a === '--rows') o.rows = num('rows');
     else if (a === '--seeds') o.seeds = num('seeds');
+    else if (a === '--patience') o.patience = num('patience');
     else if (a === '--force') o.force = true;
     else if (a === '--kinds') {
       o.kinds = String(argv[++i] ?? '').split(',').filter(Boolean);
       o.kindsGiven = true;
       for (const k of o.kinds) if (!['varjepa', 'tjepa'].includes(k)) throw new RangeError(`Unknown kind '${k}' in --kinds; choose from varjepa, tjepa`);
-    } else if (a.startsWith('-')) throw new RangeError(`Unknown option ${a}; options: --epochs N, --batch N, --rows N, --seeds N, --kinds varjepa,tjepa, --force`);
+    } else if (a.startsWith('-')) throw new RangeError(`Unknown option ${a}; options: --epochs N, --batch N, --rows N, --seeds N, --patience N, --kinds varjepa,tjepa, --force`);
     else if (!DATASETS[a]) throw new RangeError(`Unknown dataset '${a}'; choose from: ${Object.keys(DATASETS).join(', ')}`);
     else o.datasets.push(a);
   }
@@ -195,6 +198,7 @@ async function pretrain(kind, name, data, opts) {
       epochs,
       ...(select ? {
         probeEvery: Math.max(1, Math.min(5, Math.round(epochs / 10))),
+        ...(opts.patience ? { patience: opts.patience } : {}),
         labels: data.train.y,
         validation: { data: { x: data.validation.x, rows: data.validation.rows }, labels: data.validation.y },
       } : {}),
@@ -208,7 +212,9 @@ async function pretrain(kind, name, data, opts) {
     },
   );
   const seconds = (Date.now() - t0) / 1000;
-  return { model, label, pretrain: { epochsRun: fit.epochs, epochCap: epochs, stoppedEarly: !!fit.stoppedEarly, bestEpoch: fit.best?.epoch ?? null, seconds } };
+  // the online probe's validation scores, epoch by epoch (accuracy; at 20% dropped for Var-T-JEPA)
+  const probes = fit.history.filter((e) => e.probe).map((e) => ({ epoch: e.epoch, accuracy: e.probe.accuracy, ...(e.probe.selectiveAccuracy === undefined ? {} : { selectiveAccuracy: e.probe.selectiveAccuracy }) }));
+  return { model, label, pretrain: { epochsRun: fit.epochs, epochCap: epochs, stoppedEarly: !!fit.stoppedEarly, bestEpoch: fit.best?.epoch ?? null, seconds, probes } };
 }
 
 async function embedAll(model, data) {
@@ -305,7 +311,10 @@ async function runDataset(name, opts) {
 
 // ---- output ----
 function settingsOf(opts) {
-  return { epochs: opts.epochs ?? DEFAULT_EPOCHS, reduced: opts.epochs !== null, schedule: 'compressed-v1', batch: opts.batch, rows: opts.rows, seeds: opts.seeds, kinds: [...opts.kinds].sort(), splitSeed: SPLIT_SEED, pretrainSeed: PRETRAIN_SEED };
+  const s = { epochs: opts.epochs ?? DEFAULT_EPOCHS, reduced: opts.epochs !== null, schedule: 'compressed-v1', batch: opts.batch, rows: opts.rows, seeds: opts.seeds, kinds: [...opts.kinds].sort(), splitSeed: SPLIT_SEED, pretrainSeed: PRETRAIN_SEED };
+  // only when given, so that runs made before the option existed keep their settings
+  if (opts.patience) s.patience = opts.patience;
+  return s;
 }
 
 const f3 = (v) => (v === undefined || v === null ? '–' : v.toFixed(3).replace(/^0\./, '.'));
@@ -354,7 +363,7 @@ function renderMarkdown(db) {
     ...names.map((n) => {
       const { result: r, settings: s } = db.datasets[n];
       const pre = (k) => (r[k] ? `${r[k].pretrain.epochsRun}/${r[k].pretrain.epochCap} (${r[k].pretrain.bestEpoch ?? '–'}), ${r[k].pretrain.seconds.toFixed(0)} s` : '–');
-      const set = `${s.reduced ? `**reduced**: ${s.epochs} epochs` : `<= ${s.epochs} epochs`}${s.batch ? `, **batch ${s.batch}**` : ''}, ${s.seeds} seeds${s.rows ? `, rows <= ${s.rows}` : ''}`;
+      const set = `${s.reduced ? `**reduced**: ${s.epochs} epochs` : `<= ${s.epochs} epochs`}${s.batch ? `, **batch ${s.batch}**` : ''}${s.patience ? `, patience ${s.patience}` : ''}, ${s.seeds} seeds${s.rows ? `, rows <= ${s.rows}` : ''}`;
       return `| ${DATASETS[n].title} | ${r.rows.train}/${r.rows.validation}/${r.rows.test} | ${r.features} | ${r.rawDim} | ${r.varjepa?.embedDim ?? r.tjepa?.embedDim ?? '–'} | ${pre('varjepa')} | ${pre('tjepa')} | ${r.varjepa ? r.varjepa.mlp.probeEpochs.join(', ') : '–'} | ${(r.seconds / 60).toFixed(1)} min | ${set} |`;
     }),
     '',

@@ -6,9 +6,10 @@
 // dropping the q% highest-scoring rows, on the validation rows and on the test rows. The score is
 // chosen on validation, never on test. Writes bench/results/selective-<dataset>.{json,md}.
 //   node bench/selective.js adult [--epochs 10] [--seeds 3] [--views 8] [--seed S]
-//       [--model '{"decoderLogvarInit":"data"}'] [--select 0] [--tag NAME]
+//       [--model '{"decoderLogvarInit":"data"}'] [--select 0] [--patience N] [--tag NAME]
 // --seed: the pretraining seed (default 0); --model: option overrides; --select 0: pretrain every
-// epoch without online model selection; --tag: names the cache and the output files
+// epoch without online model selection; --patience: probes without improvement before the
+// online selection stops (default 3); --tag: names the cache and the output files
 // (selective-<dataset>-<tag>.{json,md}); required with --seed, --model or --select.
 // Scores (all unsupervised, from the model alone):
 //   std-mean, std-p90        the posterior standard deviations of section 7 (full-row context)
@@ -88,18 +89,18 @@ async function main() {
   const cacheDir = path.join(__dirname, 'results', 'cache');
   fs.mkdirSync(cacheDir, { recursive: true });
   const tag = textArg('tag'), modelJson = textArg('model');
-  const pretrainSeed = arg('seed', undefined), select = arg('select', 1) !== 0;
-  if (!tag && (modelJson || pretrainSeed !== undefined || !select)) throw new Error('--seed, --model and --select 0 need a --tag');
+  const pretrainSeed = arg('seed', undefined), select = arg('select', 1) !== 0, patience = arg('patience', undefined);
+  if (!tag && (modelJson || pretrainSeed !== undefined || !select || patience !== undefined)) throw new Error('--seed, --model, --select 0 and --patience need a --tag');
   const overrides = { ...(modelJson ? JSON.parse(modelJson) : {}), ...(pretrainSeed !== undefined ? { seed: pretrainSeed } : {}) };
   const suffix = tag ? `-${tag}` : '';
   const cache = path.join(cacheDir, `${name}-varjepa-${epochs}ep${suffix}.safetensors`);
-  let model;
+  let model, pre = null;
   if (fs.existsSync(cache)) {
     model = await VarTJepa.load(cache);
     log(`loaded ${cache}`);
   } else {
     log(`${name}: pretraining ${epochs} epochs`);
-    ({ model } = await pretrain('varjepa', name, data, { epochs, seeds, model: overrides, select }));
+    ({ model, pretrain: pre } = await pretrain('varjepa', name, data, { epochs, seeds, model: overrides, select, patience }));
     await model.save(cache);
   }
   const trainE = await model.embed({ x: data.train.x, rows: data.train.rows }, { featureUncertainty: true });
@@ -134,7 +135,7 @@ async function main() {
   const best = Object.entries(res).sort((a, b) => mean(b[1].validation[0.2]) - mean(a[1].validation[0.2]))[0][0];
   lines.push(`Chosen on validation (+20%): **${best}**, which gives ${pts(res[best].test[0.2], res[best].test.base)} points on test.`);
   const out = path.join(__dirname, 'results', `selective-${name}${suffix}`);
-  fs.writeFileSync(`${out}.json`, JSON.stringify({ dataset: name, epochs, seeds, pretrainSeed: pretrainSeed ?? 0, select, overrides, date: new Date().toISOString(), results: res }, null, 1) + '\n');
+  fs.writeFileSync(`${out}.json`, JSON.stringify({ dataset: name, epochs, seeds, pretrainSeed: pretrainSeed ?? 0, select, ...(patience !== undefined ? { patience } : {}), overrides, ...(pre ? { pretrain: pre } : {}), date: new Date().toISOString(), results: res }, null, 1) + '\n');
   fs.writeFileSync(`${out}.md`, lines.join('\n') + '\n');
   console.log(lines.join('\n'));
 }
