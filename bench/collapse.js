@@ -10,7 +10,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { VarTJepa, simTable, LinearProbe, MlpProbe, accuracy } = require('../dist/cjs/index.js');
+const { VarTJepa, simTable, LinearProbe, MlpProbe, accuracy, embeddingSpread } = require('../dist/cjs/index.js');
 const { DEMO_MODEL } = require('../dist/cjs/commands/demo.js');
 
 const VARIANTS = {
@@ -23,17 +23,7 @@ const PROBE_SEEDS = 3;
 const log = (...a) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
 const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
 
-function spread(e) {
-  let s = 0;
-  for (let k = 0; k < e.dim; k++) {
-    let m = 0, q = 0;
-    for (let r = 0; r < e.rows; r++) m += e.embeddings[r * e.dim + k];
-    m /= e.rows;
-    for (let r = 0; r < e.rows; r++) q += (e.embeddings[r * e.dim + k] - m) ** 2;
-    s += Math.sqrt(q / e.rows);
-  }
-  return s / e.dim;
-}
+const spread = (e) => embeddingSpread(e.embeddings, e.rows, e.dim);
 
 async function mlp(a, b, yTrain, yTest, classes, standardize) {
   const acc = [];

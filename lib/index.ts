@@ -18,7 +18,7 @@ export { LinearProbe, selectiveAccuracy } from './eval/linear-probe';
 export type { LinearProbeOptions } from './eval/linear-probe';
 export { simTable } from './sim';
 export type { SimOptions, SimTable } from './sim';
-export { spearman, pearson } from './eval/metrics';
+export { spearman, pearson, embeddingSpread } from './eval/metrics';
 export * from './data';
 // T-JEPA baseline (MODEL.md section 10)
 export { TJepa } from './model/tjepa';

@@ -7,7 +7,7 @@ import { DEMO_MODEL } from '../lib/commands/demo';
 import { LinearProbe, selectiveAccuracy } from '../lib/eval/linear-probe';
 import { accuracy } from '../lib/eval/metrics-classification';
 import { MlpProbe } from '../lib/eval/mlp-probe';
-import { spearman } from '../lib/eval/metrics';
+import { embeddingSpread, spearman } from '../lib/eval/metrics';
 import { VarTJepa, type LossTerms } from '../lib/model/vartjepa';
 import { simTable } from '../lib/sim';
 import { TINY_OPTIONS, TINY_SCHEMA, tinyData } from './helpers/tiny-model';
@@ -59,18 +59,7 @@ describe('Var-T-JEPA on the SIM-like table', () => {
   });
 });
 
-// mean over embedding dimensions of the standard deviation over rows
-function spread(e: { embeddings: Float32Array; rows: number; dim: number }): number {
-  let s = 0;
-  for (let k = 0; k < e.dim; k++) {
-    let m = 0, q = 0;
-    for (let r = 0; r < e.rows; r++) m += e.embeddings[r * e.dim + k];
-    m /= e.rows;
-    for (let r = 0; r < e.rows; r++) q += (e.embeddings[r * e.dim + k] - m) ** 2;
-    s += Math.sqrt(q / e.rows);
-  }
-  return s / e.dim;
-}
+const spread = (e: { embeddings: Float32Array; rows: number; dim: number }) => embeddingSpread(e.embeddings, e.rows, e.dim);
 
 describe('Var-T-JEPA without its reconstruction terms (Table 1 row G)', () => {
   // With every weight 0 there is no loss at all (above). The nearest objective with something to

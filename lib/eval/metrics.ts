@@ -38,3 +38,26 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return pearson(ranks(a), ranks(b));
 }
+
+/**
+ * The mean over embedding dimensions of the standard deviation over rows: how spread out a set of
+ * embeddings is (near 0 when they have collapsed toward a constant).
+ *
+ * @example
+ * const e = await model.embed(data);
+ * embeddingSpread(e.embeddings, e.rows, e.dim);
+ */
+export function embeddingSpread(embeddings: ArrayLike<number>, rows: number, dim: number): number {
+  if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`Expected rows to be a positive integer but received ${rows}`);
+  if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`Expected dim to be a positive integer but received ${dim}`);
+  if (embeddings.length !== rows * dim) throw new RangeError(`Expected embeddings of length rows * dim = ${rows * dim} but received ${embeddings.length}`);
+  let total = 0;
+  for (let k = 0; k < dim; k++) {
+    let m = 0, q = 0;
+    for (let r = 0; r < rows; r++) m += embeddings[r * dim + k];
+    m /= rows;
+    for (let r = 0; r < rows; r++) q += (embeddings[r * dim + k] - m) ** 2;
+    total += Math.sqrt(q / rows);
+  }
+  return total / dim;
+}
