@@ -87,13 +87,12 @@ async function runSeed(seed, views, draws) {
             raw[i] += e2;
             cn[i]++;
           } else {
-            let p = 0;
-            for (let r = 0; r < draws; r++) p += g.probs[(r * N + i) * g.probsPerRow + g.categoryOffsets[j] + test.x[i * D + j]] / draws;
-            nll[i] -= Math.log(p + 1e-9);
+            // the draws' mean class probabilities, once: the true class's gives the NLL, all the entropy
             const C = sim.schema.features[j].categories;
             for (let c = 0; c < C; c++) {
               let pc = 0;
               for (let r = 0; r < draws; r++) pc += g.probs[(r * N + i) * g.probsPerRow + g.categoryOffsets[j] + c] / draws;
+              if (c === test.x[i * D + j]) nll[i] -= Math.log(pc + 1e-9);
               if (pc > 0) ent[i] -= pc * Math.log(pc);
             }
             cc[i]++;

@@ -55,7 +55,7 @@ const SIM_ROWS = 6000;
 // [decision] probes without improvement before the online selection stops; fit's default is 3
 const FULL_PATIENCE = 6;
 const REDUCED_PATIENCE = 3;
-const patienceOf = (opts) => opts.patience ?? (opts.epochs === null || opts.epochs === undefined ? FULL_PATIENCE : REDUCED_PATIENCE);
+const patienceOf = (opts) => opts.patience ?? (opts.epochs == null ? FULL_PATIENCE : REDUCED_PATIENCE);
 const DROPS = [0.1, 0.2, 0.5];
 
 // ---- command line ----
@@ -318,7 +318,8 @@ async function runDataset(name, opts) {
 function settingsOf(opts) {
   const s = { epochs: opts.epochs ?? DEFAULT_EPOCHS, reduced: opts.epochs !== null, schedule: 'compressed-v1', batch: opts.batch, rows: opts.rows, seeds: opts.seeds, kinds: [...opts.kinds].sort(), splitSeed: SPLIT_SEED, pretrainSeed: PRETRAIN_SEED };
   // recorded only when not fit's default 3, so that runs made before the option keep their settings
-  if (patienceOf(opts) !== REDUCED_PATIENCE) s.patience = patienceOf(opts);
+  const patience = patienceOf(opts);
+  if (patience !== REDUCED_PATIENCE) s.patience = patience;
   return s;
 }
 
