@@ -15,6 +15,7 @@
 //   std-mean, std-p90        the posterior standard deviations of section 7 (full-row context)
 //   mix-mean, mix-p90        the same for the mixture over `views` random context views of half the row
 //   surprise                 mean KL_sy of the features outside each view
+//   rel-surprise             the same per feature, divided by the feature's mean over (up to 2,000) training rows
 //   std-num, std-cat         mean posterior std over the numeric / the categorical features only
 //   std-z                    per feature, the posterior std as a z-score over the training rows, averaged
 //   sx-std, z-std            the posterior std of the other latents, s_x (context tokens) and z, full-row context
@@ -22,7 +23,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { VarTJepa, MlpProbe, accuracy, selectiveAccuracy, aurc } = require('../dist/cjs/index.js');
+const { VarTJepa, MlpProbe, accuracy, selectiveAccuracy, aurc, surpriseReference, relativeSurprise } = require('../dist/cjs/index.js');
 const { loadData, pretrain } = require('./reproduce.js');
 
 function arg(name, dflt) {
@@ -66,14 +67,17 @@ function zScored(fu, rows, D, ref, refRows) {
   return out;
 }
 
-async function scores(model, part, data, trainFu) {
+const REFERENCE_ROWS = 2000;
+
+async function scores(model, part, data, trainFu, reference) {
   const D = data.schema.features.length;
   const isNum = (j) => data.schema.features[j].kind === 'numeric';
   const e = await model.embed({ x: data[part].x, rows: data[part].rows }, { featureUncertainty: true, latentUncertainty: true });
-  const v = await model.embed({ x: data[part].x, rows: data[part].rows }, { views: arg('views', 8), viewFraction: 0.5, latentUncertainty: true });
+  const v = await model.embed({ x: data[part].x, rows: data[part].rows }, { ...viewOptions(), latentUncertainty: true, featureSurprise: true });
   const rows = data[part].rows;
   const s = {
     'std-mean': e.uncertainty, 'std-p90': e.uncertaintyP90, 'mix-mean': v.uncertainty, 'mix-p90': v.uncertaintyP90, surprise: v.surprise,
+    'rel-surprise': relativeSurprise(v, reference),
     'sx-std': e.contextUncertainty, 'z-std': e.auxUncertainty, 'sx-std-views': v.contextUncertainty, 'z-std-views': v.auxUncertainty,
     'std-z': zScored(e.featureUncertainty, rows, D, trainFu, trainFu.length / D),
   };
@@ -81,6 +85,8 @@ async function scores(model, part, data, trainFu) {
   if ([...Array(D).keys()].some((j) => !isNum(j))) s['std-cat'] = featureMean(e.featureUncertainty, rows, D, (j) => !isNum(j));
   return { emb: e.embeddings, s };
 }
+
+const viewOptions = () => ({ views: arg('views', 8), viewFraction: 0.5 });
 
 async function main() {
   const name = process.argv[2] || 'adult';
@@ -104,8 +110,10 @@ async function main() {
     await model.save(cache);
   }
   const trainE = await model.embed({ x: data.train.x, rows: data.train.rows }, { featureUncertainty: true });
-  const val = await scores(model, 'validation', data, trainE.featureUncertainty);
-  const test = await scores(model, 'test', data, trainE.featureUncertainty);
+  const refRows = Math.min(REFERENCE_ROWS, data.train.rows), D = data.schema.features.length;
+  const reference = surpriseReference(await model.embed({ x: data.train.x.subarray(0, refRows * D), rows: refRows }, { ...viewOptions(), featureSurprise: true }));
+  const val = await scores(model, 'validation', data, trainE.featureUncertainty, reference);
+  const test = await scores(model, 'test', data, trainE.featureUncertainty, reference);
   model.dispose();
   const res = {};
   for (let seed = 0; seed < seeds; seed++) {
@@ -135,6 +143,8 @@ async function main() {
   const best = Object.entries(res).sort((a, b) => mean(b[1].validation[0.2]) - mean(a[1].validation[0.2]))[0][0];
   lines.push(`Chosen on validation (+20%): **${best}**, which gives ${pts(res[best].test[0.2], res[best].test.base)} points on test.`);
   const out = path.join(__dirname, 'results', `selective-${name}${suffix}`);
+  // a cached model has no pretraining record: keep the one an earlier run of this tag wrote
+  if (!pre && fs.existsSync(`${out}.json`)) pre = JSON.parse(fs.readFileSync(`${out}.json`, 'utf8')).pretrain ?? null;
   fs.writeFileSync(`${out}.json`, JSON.stringify({ dataset: name, epochs, seeds, pretrainSeed: pretrainSeed ?? 0, select, ...(patience !== undefined ? { patience } : {}), overrides, ...(pre ? { pretrain: pre } : {}), date: new Date().toISOString(), results: res }, null, 1) + '\n');
   fs.writeFileSync(`${out}.md`, lines.join('\n') + '\n');
   console.log(lines.join('\n'));

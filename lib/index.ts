@@ -19,6 +19,8 @@ export type { LinearProbeOptions } from './eval/linear-probe';
 export { simTable } from './sim';
 export type { SimOptions, SimTable } from './sim';
 export { spearman, pearson, embeddingSpread } from './eval/metrics';
+export { surpriseReference, relativeSurprise } from './eval/surprise';
+export type { FeatureSurprise } from './eval/surprise';
 export * from './data';
 // T-JEPA baseline (MODEL.md section 10)
 export { TJepa } from './model/tjepa';

@@ -1,7 +1,8 @@
 // Embedding with seeded random context views (MODEL.md section 7 [decision]): the full-row path is
 // unchanged by the option, the views are reproducible and independent of chunking, and the per-row
 // surprise equals KL_sy of the float64 reference forward pass (means instead of samples) on the
-// same views, and so do the posterior spreads of s_x and z (latentUncertainty).
+// same views, and so do the posterior spreads of s_x and z (latentUncertainty) and each feature's
+// surprise (featureSurprise).
 import { describe, expect, it } from 'vitest';
 
 import { VarTJepa } from '../lib/model/vartjepa';
@@ -64,6 +65,15 @@ describe('embed with context views', () => {
         expect(Buffer.from(b[k]!.buffer).equals(Buffer.from(a[k]!.buffer)), k).toBe(true);
         expect(a[k]!.every(Number.isFinite), k).toBe(true);
       }
+      // per-feature surprise: asking for it leaves the rest alone, and 150 rows in one call (pieces
+      // of 64 rows on the threads) give what chunks of 40 rows (one thread) give
+      const f = await model.embed(data, { ...opts, featureSurprise: true });
+      expect(Buffer.from(f.surprise!.buffer).equals(Buffer.from(a.surprise!.buffer))).toBe(true);
+      const many = tinyData(150, 6);
+      const p = await model.embed(many, { ...opts, featureSurprise: true });
+      const q = await model.embed(many, { ...opts, featureSurprise: true, chunkRows: 40 });
+      expect(Buffer.from(q.featureSurprise!.buffer).equals(Buffer.from(p.featureSurprise!.buffer))).toBe(true);
+      expect(p.featureSurprise!.every((v) => Number.isNaN(v) || v >= 0)).toBe(true);
       expect(Buffer.from(c.embeddings.buffer).equals(Buffer.from(a.embeddings.buffer))).toBe(false);
       expect(a.surprise!.every((v) => v >= 0)).toBe(true);
     } finally {
@@ -79,7 +89,7 @@ describe('embed with context views', () => {
       const data = tinyData(4, 9);
       const V = 2, fraction = 0.4, seed = 5;
       const Mc = Math.round(D * fraction);
-      const e = await model.embed(data, { views: V, viewFraction: fraction, viewSeed: seed, latentUncertainty: true });
+      const e = await model.embed(data, { views: V, viewFraction: fraction, viewSeed: seed, latentUncertainty: true, featureSurprise: true });
       const o = model.options;
       const config = { d: o.d, layers: o.layers, heads: o.heads, ff: o.ff, dp: o.dp, layersP: o.layersP, headsP: o.headsP, ffp: o.ffp, pool: o.pool, masks: 1, logvarMin: o.logvarMin, logvarMax: o.logvarMax, posBase: o.posBase, predPosBase: o.predPosBase };
       const params = model.exportParameters();
@@ -87,6 +97,7 @@ describe('embed with context views', () => {
       const near = (got: number, want: number, what: string) => expect(Math.abs(got - want), `${what}: native ${got} reference ${want}`).toBeLessThanOrEqual(1e-4 + 1e-4 * want);
       for (let r = 0; r < data.rows; r++) {
         let sum = 0, sxStd = 0, zStd = 0;
+        const featSum = new Array<number>(D).fill(0), featN = new Array<number>(D).fill(0);
         for (let v = 0; v < V; v++) {
           const ctx = viewOf(seed, r, v, Mc);
           const trg = Array.from({ length: D }, (_, j) => j).filter((j) => !ctx.includes(j));
@@ -98,12 +109,22 @@ describe('embed with context views', () => {
             config,
           });
           sum += ref.klSy;
+          trg.forEach((j, u) => {
+            featSum[j] += ref.klSyQueries[u];
+            featN[j]++;
+          });
           sxStd += ref.sxStd[0];
           zStd += ref.zStd[0];
         }
         // the posterior spreads of s_x and z on the same views (latentUncertainty)
         near(e.contextUncertainty![r], sxStd / V, `row ${r} context uncertainty`);
         near(e.auxUncertainty![r], zStd / V, `row ${r} aux uncertainty`);
+        // each feature's surprise: its KL_sy over the views that left it out, NaN if none did
+        for (let j = 0; j < D; j++) {
+          const got = e.featureSurprise![r * D + j];
+          if (featN[j] === 0) expect(got, `row ${r} feature ${j}`).toBeNaN();
+          else near(got, featSum[j] / featN[j], `row ${r} feature ${j} surprise`);
+        }
         const want = sum / V;
         expect(Math.abs(e.surprise![r] - want), `row ${r}: native ${e.surprise![r]} reference ${want}`).toBeLessThanOrEqual(1e-4 + 1e-4 * want);
       }
@@ -121,6 +142,8 @@ describe('embed with context views', () => {
       await expect(model.embed(data, { views: 2, viewFraction: 1.5 })).rejects.toThrow(/options\.viewFraction/);
       await expect(model.embed(data, { views: 2, viewSeed: 0.5 })).rejects.toThrow(/options\.viewSeed/);
       await expect(model.embed(data, { views: 1001 })).rejects.toThrow(/options\.views/);
+      await expect(model.embed(data, { featureSurprise: true })).rejects.toThrow(/options\.views > 0 with options\.featureSurprise/);
+      await expect(model.embed(data, { views: 2, featureSurprise: 1 as unknown as boolean })).rejects.toThrow(/options\.featureSurprise/);
     } finally {
       model.dispose();
     }

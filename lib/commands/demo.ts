@@ -3,6 +3,7 @@
 // it), how well the uncertainty tracks the rows' ambiguity, and throughput.
 import { LinearProbe, selectiveAccuracy } from '../eval/linear-probe';
 import { spearman } from '../eval/metrics';
+import { relativeSurprise, surpriseReference } from '../eval/surprise';
 import { VarTJepa, type FitProgress } from '../model/vartjepa';
 import type { VarTJepaOptions } from '../model/options';
 import { Progress, formatSeconds } from '../progress';
@@ -32,7 +33,12 @@ export interface DemoReport {
   uncertaintyAmbiguitySpearman: number;
   /** Context views used for the surprise. */
   surpriseViews: number;
+  /** Training rows whose per-feature surprise is the reference of the relative surprise. */
+  surpriseReferenceRows: number;
+  /** Spearman of the relative surprise (each feature's surprise over its training mean) with the ambiguity. */
   surpriseAmbiguitySpearman: number;
+  /** The same for the plain surprise (the mean KL_sy over the left-out features). */
+  plainSurpriseAmbiguitySpearman: number;
   probeAccuracyDropSurprise20: number;
   firstLoss: number;
   lastLoss: number;
@@ -49,6 +55,8 @@ export const DEMO_MODEL: VarTJepaOptions = {
 export const DEMO_EPOCHS = 50;
 /** Context views of half the row behind the demo's surprise (VarTJepa.embed with views). */
 export const DEMO_VIEWS = 16;
+/** Training rows that give each feature's typical surprise (the relative surprise's reference). */
+export const DEMO_REFERENCE_ROWS = 1000;
 
 export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const progress = new Progress({ quiet: options.quiet });
@@ -85,10 +93,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     const embTest = await model.embed(test, { onProgress: (d, t) => progress.update(`embed ${Progress.bar(d / t)} ${d}/${t}`) });
     const embedSeconds = (Date.now() - te) / 1000;
     progress.done();
-    // the surprise of the test rows: how badly 16 random halves of each row predict the rest
-    const viewed = await model.embed(test, { views: DEMO_VIEWS, viewFraction: 0.5, onProgress: (d, t) => progress.update(`surprise ${Progress.bar(d / t)} ${d}/${t}`) });
+    // the surprise of the test rows: how badly 16 random halves of each row predict the rest,
+    // each feature's measured against its mean over training rows (the relative surprise)
+    const views = { views: DEMO_VIEWS, viewFraction: 0.5, featureSurprise: true };
+    const refRows = Math.min(DEMO_REFERENCE_ROWS, train.rows);
+    const reference = surpriseReference(await model.embed({ x: train.x.subarray(0, refRows * D), rows: refRows }, views));
+    const viewed = await model.embed(test, { ...views, onProgress: (d, t) => progress.update(`surprise ${Progress.bar(d / t)} ${d}/${t}`) });
     progress.done();
-    const surprise = viewed.surprise as Float32Array;
+    const surprise = relativeSurprise(viewed, reference);
     const probe = LinearProbe.fit(embTrain.embeddings, train.rows, train.labels, sim.classes);
     const pred = probe.predict(embTest.embeddings, test.rows);
     const raw = LinearProbe.fit(train.x, train.rows, train.labels, sim.classes);
@@ -106,7 +118,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       chance: 1 / sim.classes,
       uncertaintyAmbiguitySpearman: spearman(embTest.uncertainty, test.amb),
       surpriseViews: DEMO_VIEWS,
+      surpriseReferenceRows: refRows,
       surpriseAmbiguitySpearman: spearman(surprise, test.amb),
+      plainSurpriseAmbiguitySpearman: spearman(viewed.surprise as Float32Array, test.amb),
       probeAccuracyDropSurprise20: selectiveAccuracy(pred, test.labels, surprise, 0.2),
       firstLoss: first,
       lastLoss: last,
@@ -125,7 +139,7 @@ export function formatDemo(r: DemoReport): string {
     `embedding: ${r.embedRowsPerSec.toFixed(0)} rows/s`,
     `linear probe on embeddings (test): ${pct(r.probeAccuracy)} (chance ${pct(r.chance)}, raw features ${pct(r.rawProbeAccuracy)})`,
     `  dropping the 20% most uncertain rows (posterior std): ${pct(r.probeAccuracyDrop20)}`,
-    `  dropping the 20% most surprising rows (${r.surpriseViews} context views): ${pct(r.probeAccuracyDropSurprise20)}`,
-    `row ambiguity vs surprise: Spearman ${r.surpriseAmbiguitySpearman.toFixed(3)}; vs posterior std: ${r.uncertaintyAmbiguitySpearman.toFixed(3)}`,
+    `  dropping the 20% most surprising rows (relative surprise, ${r.surpriseViews} context views): ${pct(r.probeAccuracyDropSurprise20)}`,
+    `row ambiguity vs relative surprise: Spearman ${r.surpriseAmbiguitySpearman.toFixed(3)} (plain surprise ${r.plainSurpriseAmbiguitySpearman.toFixed(3)}); vs posterior std: ${r.uncertaintyAmbiguitySpearman.toFixed(3)}`,
   ].join('\n');
 }

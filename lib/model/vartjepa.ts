@@ -128,6 +128,12 @@ export interface Embedding {
   contextUncertainty?: Float32Array;
   /** With `latentUncertainty: true`: per row, the mean posterior standard deviation of z. */
   auxUncertainty?: Float32Array;
+  /**
+   * With `views` > 0 and `featureSurprise: true`: (rows, D) row-major, each feature's KL_sy in
+   * nats averaged over the views that left it out (NaN where no view did): the per-feature parts
+   * of `surprise`.
+   */
+  featureSurprise?: Float32Array;
 }
 
 /** Options of {@link VarTJepa.embed}. */
@@ -149,6 +155,8 @@ export interface EmbedOptions {
   featureUncertainty?: boolean;
   /** Also return `contextUncertainty` and `auxUncertainty`, the posterior spread of s_x and z; default false. */
   latentUncertainty?: boolean;
+  /** Also return `featureSurprise`, the surprise of each feature of each row (needs `views` > 0); default false. */
+  featureSurprise?: boolean;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -186,7 +194,7 @@ export interface VarTJepaConfig {
 interface NativeModel {
   trainStep(x: Float32Array, rows: number, ctx: Int32Array, trg: Int32Array, ctxSize: number, trgSize: number, schedule: object): Promise<LossTerms & { step: number }>;
   lossAndGrad(x: Float32Array, rows: number, ctx: Int32Array, trg: Int32Array, ctxSize: number, trgSize: number, schedule: object, backward: boolean): Promise<LossTerms & { step: number }>;
-  embed(x: Float32Array, rows: number, embeddings: Float32Array, uncertainty: Float32Array, uncertaintyP90: Float32Array, views?: number, viewFraction?: number, viewSeed?: number, rowOffset?: number, surprise?: Float32Array, featureUncertainty?: Float32Array, contextUncertainty?: Float32Array, auxUncertainty?: Float32Array): Promise<void>;
+  embed(x: Float32Array, rows: number, embeddings: Float32Array, uncertainty: Float32Array, uncertaintyP90: Float32Array, views?: number, viewFraction?: number, viewSeed?: number, rowOffset?: number, surprise?: Float32Array, featureUncertainty?: Float32Array, contextUncertainty?: Float32Array, auxUncertainty?: Float32Array, featureSurprise?: Float32Array): Promise<void>;
   generate(x: Float32Array, observed: Uint8Array, rows: number, draws: number, seed: number): Promise<{ values: Float32Array; probs: Float32Array }>;
   paramTable(): ParamEntry[];
   exportParams(): Float32Array;
@@ -567,6 +575,13 @@ export class VarTJepa {
     if (options.latentUncertainty !== undefined && typeof options.latentUncertainty !== 'boolean') {
       throw invalid('options.latentUncertainty', 'a boolean', options.latentUncertainty, 'type');
     }
+    if (options.featureSurprise !== undefined && typeof options.featureSurprise !== 'boolean') {
+      throw invalid('options.featureSurprise', 'a boolean', options.featureSurprise, 'type');
+    }
+    if (options.featureSurprise) {
+      if (!((options.views ?? 0) > 0)) throw new RangeError(`Expected options.views > 0 with options.featureSurprise but received ${options.views ?? 0}`);
+      out.featureSurprise = new Float32Array(data.rows * this.features);
+    }
     if (options.latentUncertainty) {
       out.contextUncertainty = new Float32Array(data.rows);
       out.auxUncertainty = new Float32Array(data.rows);
@@ -606,6 +621,11 @@ export class VarTJepa {
     if (fu !== undefined && (!(fu instanceof Float32Array) || fu.length < data.rows * D)) {
       throw invalid('out.featureUncertainty', `a Float32Array of at least ${data.rows * D} values`, fu, 'type');
     }
+    const fs = out.featureSurprise;
+    if (fs !== undefined && (!(fs instanceof Float32Array) || fs.length < data.rows * D)) {
+      throw invalid('out.featureSurprise', `a Float32Array of at least ${data.rows * D} values`, fs, 'type');
+    }
+    if (fs !== undefined && views === 0) throw new RangeError('Expected options.views > 0 with out.featureSurprise but received 0');
     for (const [name, arr] of [['out.contextUncertainty', out.contextUncertainty], ['out.auxUncertainty', out.auxUncertainty]] as const) {
       if (arr !== undefined && (!(arr instanceof Float32Array) || arr.length < data.rows)) throw invalid(name, `a Float32Array of at least ${data.rows} values`, arr, 'type');
     }
@@ -614,7 +634,7 @@ export class VarTJepa {
       const n = Math.min(chunk, data.rows - r0);
       const x = data.x.subarray(r0 * D, (r0 + n) * D);
       await this.serial(() =>
-        this.n.embed(x, n, out.embeddings.subarray(r0 * dim, (r0 + n) * dim), out.uncertainty.subarray(r0, r0 + n), out.uncertaintyP90.subarray(r0, r0 + n), views, viewFraction, viewSeed, r0, out.surprise?.subarray(r0, r0 + n), fu?.subarray(r0 * D, (r0 + n) * D), out.contextUncertainty?.subarray(r0, r0 + n), out.auxUncertainty?.subarray(r0, r0 + n)),
+        this.n.embed(x, n, out.embeddings.subarray(r0 * dim, (r0 + n) * dim), out.uncertainty.subarray(r0, r0 + n), out.uncertaintyP90.subarray(r0, r0 + n), views, viewFraction, viewSeed, r0, out.surprise?.subarray(r0, r0 + n), fu?.subarray(r0 * D, (r0 + n) * D), out.contextUncertainty?.subarray(r0, r0 + n), out.auxUncertainty?.subarray(r0, r0 + n), fs?.subarray(r0 * D, (r0 + n) * D)),
       );
       options.onProgress?.(r0 + n, data.rows);
     }

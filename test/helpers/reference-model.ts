@@ -63,6 +63,8 @@ export interface RefLoss {
   klSx: number;
   klZ: number;
   klSy: number;
+  /** KL_sy of each query, in the order k, b, u (target u of mask k of row b). */
+  klSyQueries: number[];
   /** Per row: the mean posterior standard deviation exp(logvar / 2) of s_x (context tokens x d) and of z (d). */
   sxStd: number[];
   zStd: number[];
@@ -450,6 +452,7 @@ export function referenceLoss(inp: RefInputs): RefLoss {
   // KL_sy (Eq. 26): KL(q(s_w_j) || p(s_y_j)) at each query, j = the query's target feature.
   const mask = p.get('pred.mask_token', [cfg.dp]);
   let klSySum = 0;
+  const klSyQueries: number[] = [];
   for (let k = 0; k < K; k++) {
     for (let b = 0; b < B; b++) {
       const cz = p.linear('pred.z', z[b]);
@@ -464,7 +467,9 @@ export function referenceLoss(inp: RefInputs): RefLoss {
         const muP = p.linear('pred.head_mu', hq);
         const lvP = clampLogvar(p.linear('pred.head_logvar', hq));
         const j = targets[u];
-        klSySum += gaussianKl(muSw[b][j], lvSw[b][j], muP, lvP);
+        const kl = gaussianKl(muSw[b][j], lvSw[b][j], muP, lvP);
+        klSyQueries.push(kl);
+        klSySum += kl;
       });
     }
   }
@@ -492,6 +497,7 @@ export function referenceLoss(inp: RefInputs): RefLoss {
     klSx: klSxSum / (B * Mc),
     klZ: klZSum / B,
     klSy: klSySum / (K * B * Mt),
+    klSyQueries,
     sxStd: lvSx.map((toks) => toks.flat().reduce((acc, lv) => acc + Math.exp(0.5 * lv), 0) / (Mc * d)),
     zStd: lvZ.map((lv) => lv.reduce((acc, v) => acc + Math.exp(0.5 * v), 0) / d),
   };

@@ -39,6 +39,9 @@ struct EmbedOutput {
   // same context (averaged over the views with views): s_x over the context tokens and d, and z
   float* context_uncertainty = nullptr;
   float* aux_uncertainty = nullptr;
+  // (B, D) with context views, or null: feature j's KL_sy averaged over the views that left it out
+  // (NaN where no view left it out); surprise is the mean over each view's left-out features
+  float* feature_surprise = nullptr;
 };
 
 // Context views of the embedding (MODEL.md section 7, [decision]): views = 0 encodes the full row;
@@ -108,7 +111,8 @@ class VarTJepa {
   // adds each row's mean posterior std of s_x (Mc tokens) and of z into cu / au (B) (overwrites
   // when first), after context_encoder_forward and pool_aux_forward on the deterministic path
   void latent_stds(int B, int Mc, float* cu, float* au, bool first);
-  void view_surprise(int B, int Mc, int Mt, const int32_t* ctx, int32_t* trg, uint8_t* in_view, float* surprise, bool first);
+  void view_surprise(int B, int Mc, int Mt, const int32_t* ctx, int32_t* trg, uint8_t* in_view, float* surprise, bool first,
+                     float* feat, float* feat_n);
   // an inference replica: base's parameters (shared, read only), its own activations for
   // cfg.maxBatch rows, no gradients or optimiser state
   VarTJepa(const ModelConfig& cfg, const Backend& be, const VarTJepa* share, bool with_grads = false);

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -68,9 +69,10 @@ static void row_stats(float* sd, int B, int D, int C, float* mean, float* p90, f
 }
 
 // The predictor on one context view: targets = the features outside the view (K = 1); adds each
-// row's mean KL_sy per target token to surprise (B) (overwrites when first).
+// row's mean KL_sy per target token to surprise (B) (overwrites when first); with feat, also
+// adds each target's KL_sy to feat (B, D) and one to its count in feat_n (B, D).
 void VarTJepa::view_surprise(int B, int Mc, int Mt, const int32_t* ctx, int32_t* trg, uint8_t* in_view, float* surprise,
-                             bool first) {
+                             bool first, float* feat, float* feat_n) {
   for (int b = 0; b < B; ++b) {
     std::fill(in_view, in_view + D_, 0);
     for (int t = 0; t < Mc; ++t) in_view[ctx[static_cast<int64_t>(b) * Mc + t]] = 1;
@@ -92,9 +94,17 @@ void VarTJepa::view_surprise(int B, int Mc, int Mt, const int32_t* ctx, int32_t*
   const float* kl = host(A(loss_sy), Nq, host_a_);
   for (int b = 0; b < B; ++b) {
     double s = 0;
-    for (int u = 0; u < Mt; ++u) s += kl[static_cast<int64_t>(b) * Mt + u];
+    for (int u = 0; u < Mt; ++u) {
+      const int64_t i = static_cast<int64_t>(b) * Mt + u;
+      s += kl[i];
+      if (feat) {
+        const int64_t f = static_cast<int64_t>(b) * D_ + trg[i];
+        feat[f] += kl[i];
+        feat_n[f] += 1.f;
+      }
+    }
     const float v = static_cast<float>(s / Mt);
-    surprise[b] = first ? v : surprise[b] + v;
+    if (surprise) surprise[b] = first ? v : surprise[b] + v;
   }
 }
 
@@ -145,7 +155,8 @@ void VarTJepa::embed_parallel(const float* x, int64_t B, const EmbedOutput& out,
                   out.surprise ? out.surprise + r0 : nullptr,
                   out.feature_uncertainty ? out.feature_uncertainty + r0 * D_ : nullptr,
                   out.context_uncertainty ? out.context_uncertainty + r0 : nullptr,
-                  out.aux_uncertainty ? out.aux_uncertainty + r0 : nullptr};
+                  out.aux_uncertainty ? out.aux_uncertainty + r0 : nullptr,
+                  out.feature_surprise ? out.feature_surprise + r0 * D_ : nullptr};
     EmbedViews v = views;
     v.row_offset += r0;
     replicas_[static_cast<size_t>(part)]->embed_serial(x + r0 * D_, n, o, v);
@@ -168,6 +179,7 @@ void VarTJepa::embed_serial(const float* x, int64_t B, const EmbedOutput& out, c
   std::vector<int32_t> trg(static_cast<size_t>(chunk) * (Mt > 0 ? Mt : 1));
   std::vector<uint8_t> in_view(static_cast<size_t>(D_));
   std::vector<int32_t> ctx(static_cast<size_t>(chunk) * Mc);
+  std::vector<float> feat_n;  // (chunk, D) views that left each feature out, with feature_surprise
   if (V == 0)
     for (int b = 0; b < chunk; ++b)
       for (int j = 0; j < D_; ++j) ctx[static_cast<size_t>(b) * D_ + j] = j;  // context = the full row
@@ -197,6 +209,11 @@ void VarTJepa::embed_serial(const float* x, int64_t B, const EmbedOutput& out, c
       });
     } else {
       float *m2 = view_m2_.data(), *var = view_var_.data();
+      float* fs = out.feature_surprise ? out.feature_surprise + r0 * D_ : nullptr;  // NaN throughout when Mt = 0
+      if (fs) {
+        std::fill(fs, fs + static_cast<int64_t>(Bc) * D_, 0.f);
+        feat_n.assign(static_cast<size_t>(Bc) * D_, 0.f);
+      }
       for (int v = 0; v < V; ++v) {
         draw_views(ctx.data(), Bc, D_, Mc, views.seed, views.row_offset + r0, v);
         context_encoder_forward(xc, Bc, Mc, ctx.data(), nullptr, false, false, noise, 0);
@@ -205,7 +222,8 @@ void VarTJepa::embed_serial(const float* x, int64_t B, const EmbedOutput& out, c
           latent_stds(Bc, Mc, out.context_uncertainty ? out.context_uncertainty + r0 : nullptr,
                       out.aux_uncertainty ? out.aux_uncertainty + r0 : nullptr, v == 0);
         target_forward(xc, Bc, false, false, noise, 0);
-        if (out.surprise && Mt > 0) view_surprise(Bc, Mc, Mt, ctx.data(), trg.data(), in_view.data(), out.surprise + r0, v == 0);
+        if ((out.surprise || fs) && Mt > 0) view_surprise(Bc, Mc, Mt, ctx.data(), trg.data(), in_view.data(),
+                                                   out.surprise ? out.surprise + r0 : nullptr, v == 0, fs, feat_n.data());
         // Welford: running mean of mu_sw (in emb), sum of squared deviations (m2), sum of var_sw
         const float* mu = host(A(mu_sw), n, host_a_);
         const float* lv = host(A(lv_sw), n, host_b_);
@@ -226,6 +244,9 @@ void VarTJepa::embed_serial(const float* x, int64_t B, const EmbedOutput& out, c
           }
         });
       }
+      if (fs)
+        for (int64_t i = 0; i < static_cast<int64_t>(Bc) * D_; ++i)
+          fs[i] = feat_n[static_cast<size_t>(i)] > 0.f ? fs[i] / feat_n[static_cast<size_t>(i)] : std::numeric_limits<float>::quiet_NaN();
       const float invV = 1.f / static_cast<float>(V);
       parallel_for(n, 4096, [&](int64_t i0, int64_t i1) {
         for (int64_t i = i0; i < i1; ++i) sd[i] = std::sqrt((var[i] + m2[i]) * invV);

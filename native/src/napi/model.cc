@@ -136,9 +136,9 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
   }
 
   // embed(x, rows, embeddings, uncertainty, uncertaintyP90[, views, viewFraction, viewSeed,
-  // rowOffset[, surprise[, featureUncertainty[, contextUncertainty[, auxUncertainty]]]]]) ->
-  // Promise<undefined>: writes into the caller's arrays (rows * D * d, rows, rows, rows, rows * D,
-  // rows, rows), so batch after batch allocates nothing.
+  // rowOffset[, surprise[, featureUncertainty[, contextUncertainty[, auxUncertainty[,
+  // featureSurprise]]]]]]) -> Promise<undefined>: writes into the caller's arrays (rows * D * d,
+  // rows, rows, rows, rows * D, rows, rows, rows * D), so batch after batch allocates nothing.
   // views 0 (default) encodes the full row.
   Napi::Value Embed(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -166,6 +166,8 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
         if (info.Length() > 11 && !info[11].IsUndefined())
           out.context_uncertainty = typed<float>(info[11], rows, "contextUncertainty");
         if (info.Length() > 12 && !info[12].IsUndefined()) out.aux_uncertainty = typed<float>(info[12], rows, "auxUncertainty");
+        if (info.Length() > 13 && !info[13].IsUndefined())
+          out.feature_surprise = typed<float>(info[13], rows * D, "featureSurprise");
       }
       VarTJepa* m = &mdl;
       Worker* w = new Worker(
@@ -176,6 +178,7 @@ class VarTJepaNative : public Napi::ObjectWrap<VarTJepaNative> {
       if (out.feature_uncertainty) w->keep(info[10]);
       if (out.context_uncertainty) w->keep(info[11]);
       if (out.aux_uncertainty) w->keep(info[12]);
+      if (out.feature_surprise) w->keep(info[13]);
       Napi::Promise p = w->promise();
       w->Queue();
       return p;
