@@ -415,7 +415,7 @@ async function main() {
   fs.writeFileSync(path.join(dir, 'reproduce.md'), renderMarkdown(db));
 }
 
-module.exports = { parseArgs, loadData, corruptMnist, subsample, pretrainer, optionsFor, pretrain, renderMarkdown, DATASETS };
+module.exports = { parseArgs, loadData, corruptMnist, subsample, pretrainer, optionsFor, pretrain, renderMarkdown, DATASETS, PAPER };
 
 if (require.main === module) {
   main().catch((e) => {
