@@ -10,7 +10,8 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { VarTJepa, simTable, LinearProbe, MlpProbe, accuracy, embeddingSpread } = require('../dist/cjs/index.js');
+const { VarTJepa, simTable, LinearProbe, accuracy, embeddingSpread } = require('../dist/cjs/index.js');
+const { mlpOverSeeds } = require('./mlp-seeds.js');
 const { DEMO_MODEL } = require('../dist/cjs/commands/demo.js');
 
 const VARIANTS = {
@@ -21,20 +22,12 @@ const VARIANTS = {
 };
 const PROBE_SEEDS = 3;
 const log = (...a) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
-const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
 
 const spread = (e) => embeddingSpread(e.embeddings, e.rows, e.dim);
 
-async function mlp(a, b, yTrain, yTest, classes, standardize) {
-  const acc = [];
-  for (let seed = 0; seed < PROBE_SEEDS; seed++) {
-    const p = new MlpProbe({ seed, standardize });
-    await p.fit(a.embeddings, yTrain, { classes, validation: { x: b.embeddings, y: yTest } });
-    acc.push(accuracy(await p.predict(b.embeddings), yTest));
-    p.dispose();
-  }
-  return mean(acc);
-}
+// the MLP probe stops early on the test rows themselves (no validation split here)
+const mlp = async (a, b, yTrain, yTest, classes, standardize) =>
+  (await mlpOverSeeds({ train: a.embeddings, validation: b.embeddings, test: b.embeddings }, { train: yTrain, validation: yTest, test: yTest }, classes, { seeds: PROBE_SEEDS, standardize })).mean;
 
 async function main() {
   const i = process.argv.indexOf('--epochs');

@@ -9,7 +9,8 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { rawFeatures, MlpProbe, accuracy, selectiveAccuracy } = require('../dist/cjs/index.js');
+const { rawFeatures } = require('../dist/cjs/index.js');
+const { mlpOverSeeds } = require('./mlp-seeds.js');
 const { loadData, pretrain } = require('./reproduce.js');
 
 const LEAVE_OUT = [[], ['date'], ['day'], ['date', 'day'], ['period']];
@@ -25,19 +26,8 @@ function columns(data, part, keep) {
   return rawFeatures(pick(data, part, keep), { features: keep.map((j) => data.schema.features[j]) }).x;
 }
 
-async function mlpSeeds(f, data, unc) {
-  const acc = [], drop20 = [];
-  for (let seed = 0; seed < SEEDS; seed++) {
-    const probe = new MlpProbe({ seed });
-    await probe.fit(f.train, data.train.y, { classes: data.classes, validation: { x: f.validation, y: data.validation.y } });
-    const pred = await probe.predict(f.test);
-    acc.push(accuracy(pred, data.test.y));
-    if (unc) drop20.push(selectiveAccuracy(pred, data.test.y, unc, 0.2));
-    probe.dispose();
-  }
-  const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
-  return { accuracy: acc, mean: mean(acc), ...(unc ? { dropped20: mean(drop20) } : {}) };
-}
+const mlpSeeds = (f, data, uncertainty) =>
+  mlpOverSeeds(f, { train: data.train.y, validation: data.validation.y, test: data.test.y }, data.classes, { seeds: SEEDS, uncertainty });
 
 async function main() {
   const data = await loadData('electricity', {});

@@ -9,28 +9,19 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { VarTJepa, MlpProbe, accuracy, selectiveAccuracy, rawFeatures } = require('../dist/cjs/index.js');
+const { VarTJepa, rawFeatures } = require('../dist/cjs/index.js');
+const { mlpOverSeeds } = require('./mlp-seeds.js');
 const { loadData, DATASETS, PAPER } = require('./reproduce.js');
 
 const SEEDS = 5;
-const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
 const log = (...a) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
 
-async function probeBothWays(f, data, unc) {
-  const out = {};
-  for (const standardize of [true, false]) {
-    const acc = [], drop20 = [];
-    for (let seed = 0; seed < SEEDS; seed++) {
-      const probe = new MlpProbe({ seed, standardize });
-      await probe.fit(f.train, data.train.y, { classes: data.classes, validation: { x: f.validation, y: data.validation.y } });
-      const pred = await probe.predict(f.test);
-      probe.dispose();
-      acc.push(accuracy(pred, data.test.y));
-      if (unc) drop20.push(selectiveAccuracy(pred, data.test.y, unc, 0.2));
-    }
-    out[standardize ? 'zscored' : 'asIs'] = { accuracy: acc, mean: mean(acc), ...(unc ? { dropped20: mean(drop20) } : {}) };
-  }
-  return out;
+async function probeBothWays(f, data, uncertainty) {
+  const y = { train: data.train.y, validation: data.validation.y, test: data.test.y };
+  return {
+    zscored: await mlpOverSeeds(f, y, data.classes, { seeds: SEEDS, standardize: true, uncertainty }),
+    asIs: await mlpOverSeeds(f, y, data.classes, { seeds: SEEDS, standardize: false, uncertainty }),
+  };
 }
 
 async function main() {
