@@ -142,7 +142,7 @@ describe('embed with context views', () => {
       await expect(model.embed(data, { views: 2, viewFraction: 1.5 })).rejects.toThrow(/options\.viewFraction/);
       await expect(model.embed(data, { views: 2, viewSeed: 0.5 })).rejects.toThrow(/options\.viewSeed/);
       await expect(model.embed(data, { views: 1001 })).rejects.toThrow(/options\.views/);
-      await expect(model.embed(data, { featureSurprise: true })).rejects.toThrow(/options\.views > 0 with options\.featureSurprise/);
+      await expect(model.embed(data, { featureSurprise: true })).rejects.toThrow(/options\.views > 0 with featureSurprise/);
       await expect(model.embed(data, { views: 2, featureSurprise: 1 as unknown as boolean })).rejects.toThrow(/options\.featureSurprise/);
     } finally {
       model.dispose();

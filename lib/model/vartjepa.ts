@@ -578,10 +578,7 @@ export class VarTJepa {
     if (options.featureSurprise !== undefined && typeof options.featureSurprise !== 'boolean') {
       throw invalid('options.featureSurprise', 'a boolean', options.featureSurprise, 'type');
     }
-    if (options.featureSurprise) {
-      if (!((options.views ?? 0) > 0)) throw new RangeError(`Expected options.views > 0 with options.featureSurprise but received ${options.views ?? 0}`);
-      out.featureSurprise = new Float32Array(data.rows * this.features);
-    }
+    if (options.featureSurprise) out.featureSurprise = new Float32Array(data.rows * this.features);
     if (options.latentUncertainty) {
       out.contextUncertainty = new Float32Array(data.rows);
       out.auxUncertainty = new Float32Array(data.rows);
@@ -625,7 +622,7 @@ export class VarTJepa {
     if (fs !== undefined && (!(fs instanceof Float32Array) || fs.length < data.rows * D)) {
       throw invalid('out.featureSurprise', `a Float32Array of at least ${data.rows * D} values`, fs, 'type');
     }
-    if (fs !== undefined && views === 0) throw new RangeError('Expected options.views > 0 with out.featureSurprise but received 0');
+    if (fs !== undefined && views === 0) throw new RangeError('Expected options.views > 0 with featureSurprise (each feature\'s surprise needs context views) but received 0');
     for (const [name, arr] of [['out.contextUncertainty', out.contextUncertainty], ['out.auxUncertainty', out.auxUncertainty]] as const) {
       if (arr !== undefined && (!(arr instanceof Float32Array) || arr.length < data.rows)) throw invalid(name, `a Float32Array of at least ${data.rows} values`, arr, 'type');
     }
