@@ -61,7 +61,7 @@ async function main() {
     model.dispose();
   }
   const i = info();
-  const out = { date: new Date().toISOString(), isa: i.isa.inUse, sourceHash: i.binary.sourceHash, config: 'adult (d 64, L 8, H 4, ff 256, dp 16, Lp 2, K 4, batch 512, D 14: 6 numeric, 8 categorical)', steps, results, memory };
+  const out = { date: new Date().toISOString(), isa: i.isa.inUse, sourceHash: i.binary.sourceHash, config: 'adult (d 64, L 8, H 4, ff 256, dP 16, LP 2, K 4, batch 512, D 14: 6 numeric, 8 categorical)', steps, results, memory };
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'train.json'), JSON.stringify(out, null, 2) + '\n');

@@ -1,38 +1,59 @@
 /**
  * varjepa: Var-T-JEPA, a variational self-supervised representation learner for tables, on a
- * native C++ engine.
+ * native C++ engine. The exports, by concern: models, their options, training, model files,
+ * tables (the data layer), evaluation, and the installation.
  * @packageDocumentation
  */
-export { info, formatInfo } from './info';
-export type { VarjepaInfo } from './info';
-export { linear, setThreads, getThreads } from './ops';
-export type { Isa, LinearOptions } from './ops';
-export { VarTJepa } from './model/vartjepa';
-export { saveModel, loadModel, readModelFile, parseModelFile, MODEL_FORMAT, MAX_HEADER_BYTES, type SaveOptions, type ModelFile, type TrainingState } from './model/persist';
-export type { LossTerms, FitOptions, FitProgress, FitResult, EpochSummary, Embedding, EmbedOptions, Generation, ParamEntry, VarTJepaConfig } from './model/vartjepa';
-export { DEFAULT_OPTIONS, PRESETS, PRESET_NAMES, preset, resolveOptions } from './model/options';
-export type { VarTJepaOptions, PresetName, IsaOption, DeviceOption } from './model/options';
-export type { StepMaskSet } from './model/masks';
+
+// ---- models: Var-T-JEPA, the T-JEPA baseline, and loading either from a file ----------------
+export { VarTJepa, EMBED_DEFAULTS, GENERATE_DEFAULTS } from './model/vartjepa';
+export type {
+  Embedding, EmbedOptions, Generation, GenerateOptions, LossTerms, VarTJepaConfig, VarTJepaSchedule, VarTJepaScheduleSummary,
+  VarTJepaFitOptions, VarTJepaFitProgress, VarTJepaEpoch, VarTJepaFitResult,
+} from './model/vartjepa';
+export { TJepa } from './model/tjepa';
+export type {
+  TJepaEmbedding, TJepaLoss, TJepaConfig, TJepaSchedule, TJepaScheduleSummary,
+  TJepaFitOptions, TJepaFitProgress, TJepaEpoch, TJepaFitResult,
+} from './model/tjepa';
+export { loadModel, modelFromConfig } from './model/load';
+export type { Model } from './model/load';
+export type { ModelStats } from './model/shell';
 export type { ModelSchema, FeatureSpec, TableData } from './model/schema';
-export { LinearProbe, selectiveAccuracy } from './eval/linear-probe';
-export type { LinearProbeOptions } from './eval/linear-probe';
+
+// ---- options: defaults, the paper's Table 7 presets ---------------------------------------------
+export { VARTJEPA_DEFAULTS, TJEPA_DEFAULTS, PRESETS, PRESET_NAMES, preset, tjepaPreset } from './model/options';
+export type { SharedOptions, VarTJepaOptions, TJepaOptions, PresetName, IsaOption, DeviceOption } from './model/options';
+
+// ---- training: fit's options and reports (the same for both kinds), one step's masks ---------
+export { FIT_DEFAULTS } from './model/fit';
+export type { FitOptions, FitProgress, EpochSummary, FitResult, ProbeScore } from './model/fit';
+export type { StepMaskSet } from './model/masks';
+
+// ---- model files: reading one without building a model (save with model.save) -------------
+export { readModelFile } from './model/persist';
+export type { ModelFile, ModelConfig, ModelKind, SaveOptions, TrainingState, ParamEntry, OptimizerState } from './model/persist';
+
+// ---- tables: reading, preprocessing, splits, the streaming embed, the benchmark tables ------
+export * from './data';
 export { simTable } from './sim';
 export type { SimOptions, SimTable } from './sim';
+
+// ---- evaluation: probes, metrics, the raw-feature baseline, the surprise -------------------
+export { LinearProbe, LINEAR_PROBE_DEFAULTS } from './eval/linear-probe';
+export type { LinearProbeOptions } from './eval/linear-probe';
+export { MlpProbe, MLP_PROBE_DEFAULTS } from './eval/mlp-probe';
+export type { MlpProbeOptions } from './eval/mlp-probe';
+export type { Probe, ProbeFitOptions, ProbeFitResult } from './eval/probe';
+export { accuracy, macroF1, selectiveAccuracy, riskCoverage, aurc } from './eval/metrics-classification';
+export type { RiskCoverage, Labels } from './eval/metrics-classification';
 export { spearman, pearson, embeddingSpread } from './eval/metrics';
 export { surpriseReference, relativeSurprise } from './eval/surprise';
 export type { FeatureSurprise } from './eval/surprise';
-export * from './data';
-// T-JEPA baseline (MODEL.md section 10)
-export { TJepa } from './model/tjepa';
-export type { TJepaLoss, TJepaSchedule, TJepaFitOptions, TJepaFitProgress, TJepaFitResult, TJepaEpochSummary, TJepaConfig } from './model/tjepa';
-export { TJEPA_DEFAULT_OPTIONS, resolveTJepaOptions, tjepaPreset } from './model/tjepa-options';
-export type { TJepaOptions } from './model/tjepa-options';
-// evaluation: probes, metrics, raw-feature baseline
-export { MlpProbe, MLP_PROBE_DEFAULTS } from './eval/mlp-probe';
-export type { MlpProbeOptions } from './eval/mlp-probe';
-export { LINEAR_PROBE_DEFAULTS } from './eval/linear-probe';
-export type { Probe, ProbeFitOptions, ProbeFitResult } from './eval/probe';
-export { accuracy, macroF1, riskCoverage, aurc } from './eval/metrics-classification';
-export type { RiskCoverage, Labels } from './eval/metrics-classification';
 export { rawFeatures } from './eval/raw-features';
 export type { FeatureMatrix } from './eval/raw-features';
+
+// ---- the installation: what was loaded, threads ----------------------------------------------
+export { info, formatInfo } from './info';
+export type { VarjepaInfo } from './info';
+export { setThreads, getThreads } from './threads';

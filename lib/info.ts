@@ -13,6 +13,8 @@ export interface VarjepaInfo {
   simd: Record<string, boolean>;
   /** Instruction sets this CPU can run, and the one in use (VARJEPA_ISA overrides). */
   isa: { available: string[]; inUse: string };
+  /** The backend table's version (checked against the CUDA library's) and its op count. */
+  backend: { version: string; ops: number };
   threads: number;
   cuda: NativeInfo['cuda'];
 }
@@ -34,6 +36,7 @@ export function info(): VarjepaInfo {
     binary: { path, source, sourceHash: n.sourceHash, compiler: n.compiler, buildType: n.buildType },
     simd: n.simd,
     isa: { available: n.isaAvailable, inUse: n.isa },
+    backend: { version: n.backendVersion, ops: n.opCount },
     threads: n.threads,
     cuda: n.cuda,
   };
@@ -54,6 +57,7 @@ export function formatInfo(i: VarjepaInfo): string {
     `source hash   ${i.binary.sourceHash}`,
     `cpu simd      ${simd || 'none'}`,
     `isa           ${i.isa.inUse} (available: ${i.isa.available.join(', ')})`,
+    `backend       version ${i.backend.version}, ${i.backend.ops} ops`,
     `threads       ${i.threads}`,
     ...formatCuda(i.cuda),
   ].join('\n');
@@ -64,9 +68,5 @@ function formatCuda(c: VarjepaInfo['cuda']): string[] {
   if (c.library) lines.push(`cuda library  ${c.library} (architectures ${c.architectures ?? '?'}, runtime ${c.runtime ?? '?'})`);
   if (c.driver) lines.push(`cuda driver   ${c.driver}${c.devices !== undefined ? `, ${c.devices} device(s)` : ''}`);
   if (c.device) lines.push(`cuda device   ${c.device.index}: ${c.device.name}, compute capability ${c.device.computeCapability}, ${(c.device.memoryBytes / 2 ** 30).toFixed(1)} GiB`);
-  if (c.library) {
-    const on = (ok: boolean) => (ok ? 'CUDA' : 'CPU only');
-    lines.push(`cuda models   Var-T-JEPA: ${on(c.modelSupported)}, T-JEPA: ${on(c.tjepaSupported)}`);
-  }
   return lines;
 }

@@ -15,6 +15,8 @@ export interface NativeInfo {
   isaAvailable: string[];
   isa: string;
   opsProvided: number;
+  opCount: number;
+  backendVersion: string;
   threads: number;
   defaultThreads: number;
   cuda: {
@@ -29,10 +31,6 @@ export interface NativeInfo {
     runtime?: string;
     devices?: number;
     device?: { index: number; name: string; computeCapability: string; memoryBytes: number };
-    /** Whether the Var-T-JEPA model runs on CUDA (the op library always can). */
-    modelSupported: boolean;
-    /** Whether the T-JEPA baseline runs on CUDA yet (false: it uses the CPU). */
-    tjepaSupported: boolean;
   };
 }
 
@@ -43,7 +41,7 @@ export type OpBuffer = Float32Array | Int32Array | Uint8Array;
 export interface NativeBinding {
   info(): NativeInfo;
   setThreads(n: number): number;
-  linear(inp: Float32Array, weight: Float32Array, bias: Float32Array | null, M: number, K: number, N: number, isa?: string): Float32Array;
+  configFields(): unknown;
   callOp(isa: string, op: string, buffers: Record<string, OpBuffer | null | undefined>, dims: Record<string, number>): number | undefined;
   opNames(): string[];
   [key: string]: unknown;

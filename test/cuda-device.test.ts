@@ -13,8 +13,8 @@ import { callOp } from './helpers/native';
 
 const root = path.resolve(__dirname, '..');
 const schema = { features: [{ name: 'a', kind: 'numeric' as const }, { name: 'b', kind: 'numeric' as const }, { name: 'c', kind: 'categorical' as const, categories: 3 }] };
-const small = { d: 8, heads: 2, dp: 8, headsP: 2, ff: 16, ffp: 16, layers: 1, layersP: 1, batchSize: 4 };
-const CAUSE = /^device 'cuda' is not available: (no CUDA library|no NVIDIA driver|no CUDA device|could not start CUDA|.*out of (device )?memory|self-test failed|the CUDA backend loaded and passed its self-test .* does not run on the CUDA backend yet)/;
+const small = { d: 8, heads: 2, dP: 8, headsP: 2, ff: 16, ffP: 16, layers: 1, layersP: 1, batchSize: 4 };
+const CAUSE = /^device 'cuda' is not available: (no CUDA library|no NVIDIA driver|no CUDA device|could not start CUDA|.*out of (device )?memory|self-test failed)/;
 
 describe.skipIf(cudaStatus.model.ok)('device selection without a usable CUDA model backend', () => {
   it("device 'cuda' throws naming the cause and never falls back", () => {
@@ -73,8 +73,6 @@ describe('device options', () => {
   it('doctor reports CUDA: the library, architectures, or why it is unavailable', () => {
     const c = info().cuda;
     expect(typeof c.available).toBe('boolean');
-    expect(typeof c.modelSupported).toBe('boolean');
-    expect(typeof c.tjepaSupported).toBe('boolean');
     if (!c.available) expect(c.reason).toMatch(/^(no CUDA library|no NVIDIA driver|no CUDA device)/);
     if (c.library) expect(c.architectures).toBe('sm_80 sm_90 compute_90');
     const out = execFileSync(process.execPath, [path.join(root, 'bin', 'varjepa.js'), 'doctor'], { cwd: root }).toString();

@@ -1,7 +1,6 @@
 // Var-T-JEPA (a training step, the embedding with and without context views, generation) and
 // T-JEPA (a training epoch, the embedding) on device 'cuda' match the CPU backend.
-// Skipped, with the reason printed, where CUDA is unavailable or models do not run on it yet
-// (info().cuda.modelSupported).
+// Skipped, with the reason printed, where CUDA is unavailable.
 import { describe, expect, it } from 'vitest';
 
 import { TJepa, VarTJepa } from '../lib';
@@ -19,7 +18,7 @@ const schema = {
     { name: 'e', kind: 'categorical' as const, categories: ['p', 'q'] },
   ],
 };
-const options = { d: 16, heads: 2, ff: 32, layers: 2, dp: 8, headsP: 2, ffp: 16, layersP: 1, batchSize: 32, seed: 3, dropout: 0.1, dropoutP: 0.1 };
+const options = { d: 16, heads: 2, ff: 32, layers: 2, dP: 8, headsP: 2, ffP: 16, layersP: 1, batchSize: 32, seed: 3, dropout: 0.1, dropoutP: 0.1 };
 // 32 rows (a, b, c, d, e): numeric values and category codes
 const table = { rows: 32, x: Float32Array.from({ length: 32 * 5 }, (_, k) => {
   const i = Math.floor(k / 5), j = k % 5;

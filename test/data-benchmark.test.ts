@@ -4,7 +4,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
-import { BENCHMARK_DATASETS, BenchmarkDatasetName, benchmarkDataDirs, DataError, loadBenchmarkDataset } from '../lib/data';
+import { BENCHMARK_DATASETS, BenchmarkDatasetName, DataError, loadBenchmarkDataset } from '../lib/data';
+import { benchmarkDataDirs } from '../lib/data/benchmark-datasets';
 import { locateBenchmarkFile, siblingDataDir } from '../lib/data/benchmark-datasets';
 
 const dirs = benchmarkDataDirs();

@@ -7,7 +7,8 @@ import * as path from 'path';
 import { Readable } from 'stream';
 import * as zlib from 'zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fitPreprocessor, parseDecimal, RawTable, readTable, tableFromArrow, tableFromColumns, tableFromRows, takeRows } from '../lib/data';
+import { fitPreprocessor, RawTable, readTable, tableFromArrow, tableFromColumns, tableFromRows } from '../lib/data';
+import { parseDecimal, takeRows } from '../lib/data/sources';
 import * as root from '../lib';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'varjepa-input-'));

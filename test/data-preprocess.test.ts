@@ -1,6 +1,7 @@
 // Schema inference, preprocessing fitted on training rows only, the JSON round trip, and splits.
 import { describe, expect, it } from 'vitest';
-import { fitPreprocessor, prepareTable, Preprocessor, splitRows, splitTable, tableFromColumns, UNSEEN_CATEGORY } from '../lib/data';
+import { fitPreprocessor, Preprocessor, splitRows, tableFromColumns, UNSEEN_CATEGORY } from '../lib/data';
+import { prepareTable, splitTable } from '../lib/data/split';
 
 const f32 = (xs: number[]) => Array.from(Float32Array.from(xs));
 

@@ -25,11 +25,9 @@ function projection(D: number, dim: number, seed = 1): Embedder & { calls: Array
   return {
     embeddingDim: dim,
     calls,
-    async embedBatch(x, rows, missing) {
+    async embedInto({ x, rows, missing }, { embeddings, uncertainty, uncertaintyP90 }) {
       calls.push({ rows, masked: !!missing });
-      const embeddings = new Float32Array(rows * dim);
-      const uncertainty = new Float32Array(rows);
-      const uncertaintyP90 = new Float32Array(rows);
+      embeddings.fill(0);
       for (let i = 0; i < rows; i++) {
         let gaps = 0;
         for (let j = 0; j < D; j++) {
@@ -42,7 +40,6 @@ function projection(D: number, dim: number, seed = 1): Embedder & { calls: Array
         uncertainty[i] = 0.1 + gaps / D;
         uncertaintyP90[i] = 0.2 + gaps / D;
       }
-      return { embeddings, uncertainty, uncertaintyP90 };
     },
   };
 }
@@ -59,7 +56,8 @@ async function expected(dim: number) {
   const table = await readTable(Buffer.from(csv));
   const prep = fitPreprocessor(table);
   const enc = prep.transform(table);
-  const all = await projection(3, dim).embedBatch(enc.x, enc.rows, enc.missing);
+  const all = { embeddings: new Float32Array(enc.rows * dim), uncertainty: new Float32Array(enc.rows), uncertaintyP90: new Float32Array(enc.rows) };
+  await projection(3, dim).embedInto(enc, all);
   return { prep, ...all };
 }
 
@@ -172,16 +170,36 @@ describe('embedStream', () => {
     const inner = projection(3, 2);
     const watching: Embedder = {
       embeddingDim: 2,
-      async embedBatch(x, rows, missing) {
-        consumed += rows;
+      async embedInto(batch, out) {
+        consumed += batch.rows;
         ahead = Math.max(ahead, produced - consumed);
-        return inner.embedBatch(x, rows, missing);
+        return inner.embedInto(batch, out);
       },
     };
     const res = await embedStream(source, watching, path.join(dir, 'bounded.f32'), { preprocessor: want.prep, batchSize: 500 });
     expect(res.rows).toBe(total);
     // Stream buffers (generator, gzip/UTF-8 check, csv-parse, ~5k short rows here) plus one batch, never the input.
     expect(ahead).toBeLessThan(total / 4);
+  });
+
+  it('writes every batch through one set of output buffers, each call seeing exactly its rows', async () => {
+    const want = await expected(2);
+    const inner = projection(3, 2);
+    const seen: Array<{ buffer: ArrayBufferLike; rows: number; lengths: number[] }> = [];
+    const recording: Embedder = {
+      embeddingDim: 2,
+      async embedInto(batch, out) {
+        seen.push({ buffer: out.embeddings.buffer, rows: batch.rows, lengths: [out.embeddings.length, out.uncertainty.length, out.uncertaintyP90.length] });
+        return inner.embedInto(batch, out);
+      },
+    };
+    const res = await embedStream(csvPath, recording, path.join(dir, 'reuse.f32'), { preprocessor: want.prep, batchSize: 10 });
+    expect(res.batches).toBe(6);  // 53 rows: five of 10, then 3
+    expect(new Set(seen.map((s) => s.buffer)).size).toBe(1);
+    expect(seen.map((s) => s.lengths)).toEqual(seen.map((s) => [s.rows * 2, s.rows, s.rows]));
+    expect(seen.map((s) => s.rows)).toEqual([10, 10, 10, 10, 10, 3]);
+    const back = await readF32Embeddings(path.join(dir, 'reuse.f32'));
+    expect(Array.from(back.embeddings)).toEqual(Array.from(want.embeddings));
   });
 
   it('checks its options and pins the messages', async () => {
@@ -199,7 +217,7 @@ describe('embedStream', () => {
     await expect(embedStream(csvPath, emb, path.join(dir, 'x.csv'))).rejects.toThrow(
       new TypeError('Expected a fitted Preprocessor or its JSON form (the embedder carries none) for options.preprocessor but received undefined'),
     );
-    await expect(embedStream(csvPath, { embeddingDim: 0, embedBatch: emb.embedBatch }, path.join(dir, 'x.csv'), { preprocessor: want.prep })).rejects.toThrow(
+    await expect(embedStream(csvPath, { embeddingDim: 0, embedInto: emb.embedInto }, path.join(dir, 'x.csv'), { preprocessor: want.prep })).rejects.toThrow(
       new RangeError('Expected an integer between 1 and 1048576 for embedder.embeddingDim but received 0 (number)'),
     );
     expect(fs.existsSync(path.join(dir, 'x.csv'))).toBe(false);

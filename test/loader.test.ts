@@ -57,7 +57,8 @@ describe('loader', () => {
     const code = `
       const { parentPort, workerData } = require('worker_threads');
       const b = require(workerData);
-      const out = b.linear(new Float32Array([1, 2, 3]), new Float32Array([1, 1, 1, 2, 0, 0]), null, 1, 3, 2);
+      const out = new Float32Array(2);
+      b.callOp('auto', 'linear_forward', { out, inp: new Float32Array([1, 2, 3]), weight: new Float32Array([1, 1, 1, 2, 0, 0]) }, { M: 1, K: 3, N: 2 });
       parentPort.postMessage({ hash: b.info().sourceHash, out: Array.from(out) });
     `;
     const run = () =>
@@ -72,50 +73,56 @@ describe('loader', () => {
   });
 });
 
+// The op runner's linear_forward (out (M, N) = inp (M, K) . weight (N, K)^T + bias) as the probe
+// of the boundary: every typed array checked for type, length and detachment, named in the error.
 describe('typed-array boundary', () => {
   const b = () => native().binding;
+  const linear = (inp: unknown, weight: unknown, bias: unknown, M: number, K: number, N: number, out: unknown = new Float32Array(Math.max(M * N, 0))) => {
+    b().callOp('scalar', 'linear_forward', { out, inp, weight, bias } as never, { M, K, N });
+    return out as Float32Array;
+  };
 
-  it('reads inputs in place and returns a new Float32Array', () => {
+  it('reads inputs and writes outputs in place', () => {
     const inp = new Float32Array([1, 2, 3, 4, 5, 6]);
     const w = new Float32Array([1, 0, 0, 0, 1, 0]);
-    const out = b().linear(inp, w, new Float32Array([10, 20]), 2, 3, 2);
-    expect(out).toBeInstanceOf(Float32Array);
-    expect(Array.from(out)).toEqual([11, 22, 14, 25]);
-    // zero-copy on the way in: a subarray view is read at its own offset
+    expect(Array.from(linear(inp, w, new Float32Array([10, 20]), 2, 3, 2))).toEqual([11, 22, 14, 25]);
+    // zero-copy: a subarray view is read and written at its own offset
     const whole = new Float32Array([99, 1, 2, 3, 4, 5, 6]);
-    expect(Array.from(b().linear(whole.subarray(1), w, null, 2, 3, 2))).toEqual([1, 2, 4, 5]);
+    const outWhole = new Float32Array([7, 0, 0, 0, 0, 8]);
+    linear(whole.subarray(1), w, null, 2, 3, 2, outWhole.subarray(1, 5));
+    expect(Array.from(outWhole)).toEqual([7, 1, 2, 4, 5, 8]);
   });
 
   it('rejects a wrong type with a TypeError naming the argument', () => {
-    expect(() => b().linear(new Float64Array(6) as never, new Float32Array(6), null, 2, 3, 2)).toThrow(
-      new TypeError('Expected a Float32Array for inp but received Float64Array of length 6'),
+    expect(() => linear(new Float64Array(6), new Float32Array(6), null, 2, 3, 2)).toThrow(
+      new TypeError('Expected a Float32Array for buffers.inp but received Float64Array of length 6'),
     );
-    expect(() => b().linear(new Float32Array(6), [1, 2] as never, null, 2, 3, 2)).toThrow(
-      new TypeError('Expected a Float32Array for weight but received Array'),
+    expect(() => linear(new Float32Array(6), [1, 2], null, 2, 3, 2)).toThrow(
+      new TypeError('Expected a Float32Array for buffers.weight but received Array'),
     );
   });
 
   it('rejects a wrong length with a RangeError naming the argument', () => {
-    expect(() => b().linear(new Float32Array(6), new Float32Array(6), new Float32Array(3), 2, 3, 2)).toThrow(
-      new RangeError('Expected a Float32Array of length 2 for bias but received length 3'),
+    expect(() => linear(new Float32Array(6), new Float32Array(6), new Float32Array(3), 2, 3, 2)).toThrow(
+      new RangeError('Expected a Float32Array of length 2 for buffers.bias but received length 3'),
     );
-    expect(() => b().linear(new Float32Array(6), new Float32Array(6), null, 0, 3, 2)).toThrow(
-      new RangeError('Expected an integer between 1 and 16777216 for M but received 0 (number)'),
+    expect(() => linear(new Float32Array(6), new Float32Array(6), null, 0, 3, 2)).toThrow(
+      new RangeError('Expected an integer between 1 and 16777216 for dims.M but received 0 (number)'),
     );
   });
 
   it('rejects a detached buffer with a TypeError and the process survives', () => {
     const inp = new Float32Array(6);
     structuredClone(inp.buffer, { transfer: [inp.buffer] });
-    expect(() => b().linear(inp, new Float32Array(6), null, 2, 3, 2)).toThrow(
-      new TypeError('Expected an attached Float32Array for inp but its ArrayBuffer is detached'),
+    expect(() => linear(inp, new Float32Array(6), null, 2, 3, 2)).toThrow(
+      new TypeError('Expected an attached Float32Array for buffers.inp but its ArrayBuffer is detached'),
     );
-    expect(b().linear(new Float32Array([2]), new Float32Array([3]), null, 1, 1, 1)[0]).toBe(6);
+    expect(linear(new Float32Array([2]), new Float32Array([3]), null, 1, 1, 1)[0]).toBe(6);
   });
 
   it('carries the JavaScript call site in native error stacks', () => {
     function callSiteMarker() {
-      return b().linear(new Float32Array(1), new Float32Array(2), null, 1, 1, 1);
+      return linear(new Float32Array(1), new Float32Array(2), null, 1, 1, 1);
     }
     let stack = '';
     try {
@@ -131,7 +138,7 @@ describe('typed-array boundary', () => {
       const b = require(${JSON.stringify(native().path)});
       let n = 0;
       for (const bad of [[null, 1], [new Float32Array(1), 'x'], [undefined, undefined]]) {
-        try { b.linear(bad[0], bad[1], null, 1, 1, 1); } catch (e) { n++; }
+        try { b.callOp('scalar', 'linear_forward', { out: new Float32Array(1), inp: bad[0], weight: bad[1] }, { M: 1, K: 1, N: 1 }); } catch (e) { n++; }
       }
       try { b.callOp('avx9', 'linear_forward', {}, {}); } catch (e) { n++; }
       try { b.callOp('scalar', 'nope', {}, {}); } catch (e) { n++; }

@@ -75,7 +75,7 @@ describe('embedding on inference replicas', () => {
 
   it('embeds T-JEPA rows with the bits of the single-model path, on 1 and 2 threads', async () => {
     const model = new TJepa(TINY_SCHEMA, {
-      d: 8, layers: 2, heads: 2, ff: 16, dropout: 0, dp: 4, layersP: 1, headsP: 2, ffp: 8, dropoutP: 0,
+      d: 8, layers: 2, heads: 2, ff: 16, dropout: 0, dP: 4, layersP: 1, headsP: 2, ffP: 8, dropoutP: 0,
       masks: 2, ctxMin: 0.2, ctxMax: 0.4, trgMin: 0.2, trgMax: 0.6, batchSize: 6, seed: 3,
     });
     try {

@@ -91,7 +91,7 @@ describe('embed with context views', () => {
       const Mc = Math.round(D * fraction);
       const e = await model.embed(data, { views: V, viewFraction: fraction, viewSeed: seed, latentUncertainty: true, featureSurprise: true });
       const o = model.options;
-      const config = { d: o.d, layers: o.layers, heads: o.heads, ff: o.ff, dp: o.dp, layersP: o.layersP, headsP: o.headsP, ffp: o.ffp, pool: o.pool, masks: 1, logvarMin: o.logvarMin, logvarMax: o.logvarMax, posBase: o.posBase, predPosBase: o.predPosBase };
+      const config = { d: o.d, layers: o.layers, heads: o.heads, ff: o.ff, dP: o.dP, layersP: o.layersP, headsP: o.headsP, ffP: o.ffP, pool: o.pool, masks: 1, logvarMin: o.logvarMin, logvarMax: o.logvarMax, posBase: o.posBase, predPosBase: o.predPosBase };
       const params = model.exportParameters();
       const table = model.parameterTable();
       const near = (got: number, want: number, what: string) => expect(Math.abs(got - want), `${what}: native ${got} reference ${want}`).toBeLessThanOrEqual(1e-4 + 1e-4 * want);

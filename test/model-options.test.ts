@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
 
-import { DEFAULT_OPTIONS, PRESET_NAMES, preset, resolveOptions } from '../lib/model/options';
+import { VARTJEPA_DEFAULTS, PRESET_NAMES, preset, resolveVarTJepaOptions } from '../lib/model/options';
 import { cardinalities } from '../lib/model/schema';
 
 describe('VarTJepa options', () => {
   it('defaults to the Adult row of Table 7', () => {
-    const o = resolveOptions(undefined);
-    expect(o).toEqual(DEFAULT_OPTIONS);
+    const o = resolveVarTJepaOptions(undefined);
+    expect(o).toEqual(VARTJEPA_DEFAULTS);
     expect([o.batchSize, o.lr, o.warmup, o.ctxMin, o.ctxMax, o.trgMin, o.trgMax, o.masks, o.d, o.layers, o.heads, o.ff]).toEqual([512, 1e-3, 10, 0.1, 0.3, 0.1, 0.6, 4, 64, 8, 4, 256]);
-    expect([o.dropout, o.dp, o.headsP, o.ffp, o.dropoutP, o.aSx, o.aZ, o.aSy, o.annealSx, o.aRec, o.aGen]).toEqual([0.001, 16, 4, 256, 0.002, 1e-4, 1e-6, 1e-5, 15, 0.1, 1]);
+    expect([o.dropout, o.dP, o.headsP, o.ffP, o.dropoutP, o.aSx, o.aZ, o.aSy, o.annealSx, o.aRec, o.aGen]).toEqual([0.001, 16, 4, 256, 0.002, 1e-4, 1e-6, 1e-5, 15, 0.1, 1]);
   });
 
   it('offers every Table 7 row as a preset', () => {
     expect(PRESET_NAMES).toEqual(['adult', 'covertype', 'electricity', 'credit_default', 'bank_marketing', 'mnist', 'sim']);
     expect(preset('covertype')).toMatchObject({ lr: 5e-4, heads: 8, ff: 64, annealSx: 60, annealSy: 20, aGen: 0.5 });
-    expect(preset('mnist')).toMatchObject({ batchSize: 256, dp: 32, ff: 128, annealZ: 100 });
+    expect(preset('mnist')).toMatchObject({ batchSize: 256, dP: 32, ff: 128, annealZ: 100 });
     expect(preset('sim')).toMatchObject({ layers: 16, heads: 2, trgMax: 0.8 });
     expect(() => preset('iris' as never)).toThrow(
       new RangeError("Expected one of 'adult', 'covertype', 'electricity', 'credit_default', 'bank_marketing', 'mnist', 'sim' for preset but received 'iris' (string)"),
@@ -37,21 +37,21 @@ describe('VarTJepa options', () => {
     [{ seed: -1 }, new RangeError(`Expected an integer between 0 and ${Number.MAX_SAFE_INTEGER} for options.seed but received -1 (number)`)],
     [{ isa: 'sse' }, new RangeError("Expected one of 'auto', 'scalar', 'avx2', 'avx512' for options.isa but received 'sse' (string)")],
     [{ d: 30, heads: 4 }, new RangeError('options.d (30) must be divisible by options.heads (4)')],
-    [{ dp: 10, headsP: 4 }, new RangeError('options.dp (10) must be divisible by options.headsP (4)')],
+    [{ dP: 10, headsP: 4 }, new RangeError('options.dP (10) must be divisible by options.headsP (4)')],
     [{ ctxMin: 0.5, ctxMax: 0.3 }, new RangeError('options.ctxMin (0.5) must not exceed options.ctxMax (0.3)')],
     [{ trgMin: 0.7 }, new RangeError('options.trgMin (0.7) must not exceed options.trgMax (0.6)')],
     [{ logvarMin: 0, logvarMax: 0 }, new RangeError('options.logvarMin (0) must be below options.logvarMax (0)')],
   ])('rejects %j', (opts, err) => {
-    expect(() => resolveOptions(opts as never)).toThrow(err);
+    expect(() => resolveVarTJepaOptions(opts as never)).toThrow(err);
   });
 
   it('accepts the boundaries', () => {
-    expect(resolveOptions({ heads: 1, d: 1, dropout: 0, masks: 64, ctxMin: 0, ctxMax: 1, lr: 0 })).toMatchObject({ heads: 1, d: 1, masks: 64 });
-    expect(resolveOptions({ heads: 64, d: 4096 })).toMatchObject({ heads: 64 });
+    expect(resolveVarTJepaOptions({ heads: 1, d: 1, dropout: 0, masks: 64, ctxMin: 0, ctxMax: 1, lr: 0 })).toMatchObject({ heads: 1, d: 1, masks: 64 });
+    expect(resolveVarTJepaOptions({ heads: 64, d: 4096 })).toMatchObject({ heads: 64 });
   });
 
   it('names unknown options', () => {
-    expect(() => resolveOptions({ hidden: 3 } as never)).toThrow(/Unknown option options.hidden; known options: d, layers/);
+    expect(() => resolveVarTJepaOptions({ hidden: 3 } as never)).toThrow(/Unknown option options.hidden; known options: d, layers/);
   });
 
   it('validates the schema', () => {

@@ -43,7 +43,7 @@ describe('Var-T-JEPA loss against the TypeScript reference', () => {
         epsSx: noise.epsSx,
         epsZ: noise.epsZ,
         epsSw: noise.epsSw,
-        config: { d: o.d, layers: o.layers, heads: o.heads, ff: o.ff, dp: o.dp, layersP: o.layersP, headsP: o.headsP, ffp: o.ffp, pool: o.pool, masks: o.masks, logvarMin: o.logvarMin, logvarMax: o.logvarMax, posBase: o.posBase, predPosBase: o.predPosBase },
+        config: { d: o.d, layers: o.layers, heads: o.heads, ff: o.ff, dP: o.dP, layersP: o.layersP, headsP: o.headsP, ffP: o.ffP, pool: o.pool, masks: o.masks, logvarMin: o.logvarMin, logvarMax: o.logvarMax, posBase: o.posBase, predPosBase: o.predPosBase },
       });
       for (const k of ['rec', 'gen', 'klSx', 'klZ', 'klSy'] as const) {
         // float32 native vs float64 reference

@@ -3,9 +3,10 @@
 // table, reproducibility, and option validation.
 import { describe, expect, it } from 'vitest';
 
-import { LinearProbe, selectiveAccuracy } from '../lib/eval/linear-probe';
+import { LinearProbe } from '../lib/eval/linear-probe';
+import { selectiveAccuracy } from '../lib/eval/metrics-classification';
 import { TJepa, type TJepaLoss } from '../lib/model/tjepa';
-import { resolveTJepaOptions, tjepaPreset } from '../lib/model/tjepa-options';
+import { resolveTJepaOptions, tjepaPreset } from '../lib/model/options';
 import { simTable } from '../lib/sim';
 import { rng } from './helpers/buffers';
 import { binding } from './helpers/native';
@@ -14,7 +15,7 @@ import { TINY_SCHEMA, tinyData } from './helpers/tiny-model';
 
 // TINY_OPTIONS of the Var-T-JEPA tests without the pooling option, plus two auxiliary tokens
 const TINY = {
-  d: 8, layers: 2, heads: 2, ff: 16, dropout: 0, dp: 4, layersP: 1, headsP: 2, ffp: 8, dropoutP: 0,
+  d: 8, layers: 2, heads: 2, ff: 16, dropout: 0, dP: 4, layersP: 1, headsP: 2, ffP: 8, dropoutP: 0,
   masks: 2, ctxMin: 0.2, ctxMax: 0.4, trgMin: 0.2, trgMax: 0.6, batchSize: 6, seed: 3, nAux: 2,
 };
 
@@ -146,7 +147,7 @@ describe('T-JEPA training', () => {
     const nTrain = 1200;
     const train = { x: sim.x.slice(0, nTrain * D), rows: nTrain };
     const test = { x: sim.x.slice(nTrain * D), rows: sim.rows - nTrain };
-    const model = new TJepa(sim.schema, { d: 16, layers: 2, heads: 2, ff: 32, dp: 8, layersP: 1, headsP: 2, ffp: 32, ctxMin: 0.15, ctxMax: 0.5, trgMin: 0.15, trgMax: 0.8, warmup: 1, batchSize: 200, seed: 1 });
+    const model = new TJepa(sim.schema, { d: 16, layers: 2, heads: 2, ff: 32, dP: 8, layersP: 1, headsP: 2, ffP: 32, ctxMin: 0.15, ctxMax: 0.5, trgMin: 0.15, trgMax: 0.8, warmup: 1, batchSize: 200, seed: 1 });
     try {
       const res = await model.fit(train, { epochs: 4 });
       expect(res.history.length).toBe(4);

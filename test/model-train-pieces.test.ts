@@ -98,7 +98,7 @@ describe('training steps in pieces', () => {
 
   it('runs T-JEPA steps in pieces too: the one-pass loss and gradient, the same bits on 1 and 2 threads', async () => {
     const TJ = {
-      d: 8, layers: 2, heads: 2, ff: 16, dropout: 0, dp: 4, layersP: 1, headsP: 2, ffp: 8, dropoutP: 0,
+      d: 8, layers: 2, heads: 2, ff: 16, dropout: 0, dP: 4, layersP: 1, headsP: 2, ffP: 8, dropoutP: 0,
       masks: 2, ctxMin: 0.2, ctxMax: 0.4, trgMin: 0.2, trgMax: 0.6, batchSize: 14, seed: 3, nAux: 2,
     };
     const run = async (pieceRows: number, threads: number) => {

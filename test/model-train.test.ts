@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { DEMO_MODEL } from '../lib/commands/demo';
-import { LinearProbe, selectiveAccuracy } from '../lib/eval/linear-probe';
+import { LinearProbe } from '../lib/eval/linear-probe';
+import { selectiveAccuracy } from '../lib/eval/metrics-classification';
 import { accuracy } from '../lib/eval/metrics-classification';
 import { MlpProbe } from '../lib/eval/mlp-probe';
 import { embeddingSpread, spearman } from '../lib/eval/metrics';

@@ -6,8 +6,8 @@ const root = path.resolve(__dirname, '..');
 
 describe('package entry points', () => {
   it('loads with require()', () => {
-    const out = execFileSync(process.execPath, ['-e', `const v = require(${JSON.stringify(root)}); console.log(typeof v.info, v.linear(new Float32Array([2]), new Float32Array([4]), null, { M: 1, K: 1, N: 1 })[0])`], { cwd: root });
-    expect(out.toString().trim()).toBe('function 8');
+    const out = execFileSync(process.execPath, ['-e', `const v = require(${JSON.stringify(root)}); const m = new v.VarTJepa({ features: [{ name: 'a', kind: 'numeric' }, { name: 'b', kind: 'numeric' }] }, { d: 8, heads: 2, dP: 8, headsP: 2, layers: 1, layersP: 1 }); console.log(typeof v.info, m.embeddingDim); m.dispose()`], { cwd: root });
+    expect(out.toString().trim()).toBe('function 16');
   });
 
   it('loads with import', () => {

@@ -108,7 +108,7 @@ describe('reference math helpers', () => {
 // The whole loss on a tiny model
 
 const CFG: RefConfig = {
-  d: 8, layers: 1, heads: 2, ff: 12, dp: 4, layersP: 1, headsP: 2, ffp: 6, pool: 2, masks: 2,
+  d: 8, layers: 1, heads: 2, ff: 12, dP: 4, layersP: 1, headsP: 2, ffP: 6, pool: 2, masks: 2,
   logvarMin: -10, logvarMax: 10, posBase: 100, predPosBase: 10000,
 };
 const CARDS = new Int32Array([0, 3, 0, 4, 0]);

@@ -1,10 +1,11 @@
 // `varjepa demo`: the main job on a built-in table. Generates the SIM-like table, trains
 // Var-T-JEPA, embeds the rows, and reports linear-probe accuracy (with the raw features beside
 // it), how well the uncertainty tracks the rows' ambiguity, and throughput.
-import { LinearProbe, selectiveAccuracy } from '../eval/linear-probe';
+import { LinearProbe } from '../eval/linear-probe';
+import { selectiveAccuracy } from '../eval/metrics-classification';
 import { spearman } from '../eval/metrics';
 import { relativeSurprise, surpriseReference } from '../eval/surprise';
-import { VarTJepa, type FitProgress } from '../model/vartjepa';
+import { VarTJepa, type VarTJepaFitProgress as FitProgress } from '../model/vartjepa';
 import type { VarTJepaOptions } from '../model/options';
 import { Progress, formatSeconds } from '../progress';
 import { simTable } from '../sim';
@@ -46,7 +47,7 @@ export interface DemoReport {
 
 /** The demo's model: small enough to train in about a minute on two cores. */
 export const DEMO_MODEL: VarTJepaOptions = {
-  d: 32, layers: 2, heads: 4, ff: 64, dp: 16, layersP: 1, headsP: 4, ffp: 64,
+  d: 32, layers: 2, heads: 4, ff: 64, dP: 16, layersP: 1, headsP: 4, ffP: 64,
   ctxMin: 0.15, ctxMax: 0.5, trgMin: 0.15, trgMax: 0.8, aRec: 0.001, aGen: 0.1,
   aSx: 1e-6, aZ: 1e-6, aSy: 1e-5, annealSx: 5, annealZ: 5, annealSy: 5, warmup: 2, lr: 2e-3, batchSize: 256,
 };

@@ -3,7 +3,8 @@
 // test accuracy, macro-F1 and selective accuracy with the most uncertain rows dropped.
 import { readTable } from '../data/sources';
 import { splitRows } from '../data/split';
-import { LinearProbe, selectiveAccuracy } from '../eval/linear-probe';
+import { LinearProbe } from '../eval/linear-probe';
+import { selectiveAccuracy } from '../eval/metrics-classification';
 import { macroF1 } from '../eval/metrics-classification';
 import { openModel, UserError } from './table-model';
 import type { DeviceOption } from '../model/options';

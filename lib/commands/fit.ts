@@ -3,8 +3,7 @@
 // save the model with its preprocessor and history.
 import { prepareDataset } from '../data/split';
 import { preset, PRESET_NAMES, type PresetName } from '../model/options';
-import { saveModel } from '../model/persist';
-import { VarTJepa, type FitResult } from '../model/vartjepa';
+import { VarTJepa, type VarTJepaFitResult as FitResult } from '../model/vartjepa';
 import { Progress, formatSeconds } from '../progress';
 import { LinearProbe } from '../eval/linear-probe';
 import { writeReport, type ReportInput } from '../report/html';
@@ -67,7 +66,7 @@ export async function runFit(table: string, o: FitCommandOptions): Promise<FitCo
       },
     );
     progress.done();
-    await saveModel(model, o.out, { history: res.history, preprocessor: data.preprocessor.toJSON() });
+    await model.save(o.out, { history: res.history, preprocessor: data.preprocessor.toJSON() });
     if (o.report) {
       progress.update('writing the report', true);
       const input: ReportInput = {
@@ -108,7 +107,7 @@ export async function runFit(table: string, o: FitCommandOptions): Promise<FitCo
 export function formatFit(r: FitCommandReport): string {
   return [
     `trained on ${r.rows.train} rows (${r.rows.validation} validation, ${r.rows.test} test held out), ${r.features} features, ${r.epochs} epochs in ${r.seconds.toFixed(1)} s`,
-    `final loss ${r.finalLoss.toFixed(4)}${r.best ? `; best probe at epoch ${r.best.epoch}: ${(100 * r.best.accuracy).toFixed(1)}% (${(100 * r.best.selectiveAccuracy).toFixed(1)}% with the 20% most uncertain dropped)` : ''}`,
+    `final loss ${r.finalLoss.toFixed(4)}${r.best ? `; best probe at epoch ${r.best.epoch}: ${(100 * r.best.accuracy).toFixed(1)}% (${(100 * (r.best.selectiveAccuracy ?? r.best.accuracy)).toFixed(1)}% with the 20% most uncertain dropped)` : ''}`,
     `saved ${r.out}`,
   ].join('\n');
 }

@@ -1,6 +1,6 @@
 // Shared pieces of the CLI commands that read a table and a model file.
-import { loadModel, readModelFile } from '../model/persist';
-import type { VarTJepa } from '../model/vartjepa';
+import { readModelFile } from '../model/persist';
+import { VarTJepa } from '../model/vartjepa';
 import { DEVICE_OPTIONS, type DeviceOption } from '../model/options';
 import { Preprocessor } from '../data/preprocess';
 
@@ -14,7 +14,7 @@ export async function openModel(path: string, device?: DeviceOption): Promise<{ 
     throw new UserError(`The model file '${path}' has no preprocessor: it was not written by 'varjepa fit' (save it with { preprocessor })`);
   }
   const preprocessor = Preprocessor.fromJSON(file.preprocessor);
-  const model = await loadModel(path, device === undefined ? undefined : { device });
+  const model = await VarTJepa.load(path, device === undefined ? undefined : { device });
   return { model, preprocessor };
 }
 

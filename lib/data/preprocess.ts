@@ -9,60 +9,21 @@ import {
   inferTask,
   isInfinityText,
   listColumns,
-  MissingPolicy,
+  type MissingPolicy,
   PreprocessOptions,
   resolveOptions,
-  Scaling,
-  Task,
+  type Scaling,
+  type Task,
 } from './schema';
 import { parseDecimal, asTable, TableInput } from './sources';
-import { checkState } from './state';
+import { checkState, type CategoricalState, type FeatureState, type NumericState, type PreprocessorState, type TargetState } from './state';
 import { DataError, EncodedTable, RawColumn, RawTable, rowRef, Schema } from './types';
 import { integer, invalid } from '../validate';
 
 /** The name shown for code 0 in `categories` (reserved for unseen or missing values). */
 export const UNSEEN_CATEGORY = '<unseen or missing>';
 
-/** Fitted numeric feature. All numbers are finite. */
-export interface NumericState {
-  name: string;
-  kind: 'numeric';
-  min: number;
-  max: number;
-  mean: number;
-  std: number;
-  /** Quantile scaling: the fitted quantiles (ascending), at evenly spaced probabilities 0..1. */
-  quantiles?: number[];
-}
-
-/** Fitted categorical feature: categories[code]; categories[0] is UNSEEN_CATEGORY. */
-export interface CategoricalState {
-  name: string;
-  kind: 'categorical';
-  categories: string[];
-}
-
-export type FeatureState = NumericState | CategoricalState;
-
-/** Fitted target: its task and, for classification, its classes (index = label). */
-export interface TargetState {
-  name: string;
-  task: Task;
-  classes?: string[];
-}
-
-/** The JSON form of a fitted preprocessor. */
-export interface PreprocessorState {
-  format: 'varjepa-preprocessor';
-  version: 1;
-  scaling: Scaling;
-  missing: MissingPolicy;
-  missingValues: string[];
-  features: FeatureState[];
-  targets: TargetState[];
-  warnings: string[];
-  trainingRows: number;
-}
+export type { NumericState, CategoricalState, FeatureState, TargetState, PreprocessorState } from './state';
 
 function notNumeric(table: RawTable, col: RawColumn, r: number, t: string): DataError {
   if (isInfinityText(t)) return notFinite(table, col, r, t);

@@ -1,7 +1,50 @@
-// Checks a preprocessor's JSON form field by field before it is used (it comes back from disk
-// with a saved model, so it may be hand-edited, truncated or from another version).
-import type { PreprocessorState } from './preprocess';
+// A fitted preprocessor's JSON form: its types, and the check of every field before it is used
+// (it comes back from disk with a saved model, so it may be hand-edited, truncated or from
+// another version).
+import type { MissingPolicy, Scaling, Task } from './schema';
 import { DataError } from './types';
+
+/** Fitted numeric feature. All numbers are finite. */
+export interface NumericState {
+  name: string;
+  kind: 'numeric';
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+  /** Quantile scaling: the fitted quantiles (ascending), at evenly spaced probabilities 0..1. */
+  quantiles?: number[];
+}
+
+/** Fitted categorical feature: categories[code]; categories[0] is UNSEEN_CATEGORY. */
+export interface CategoricalState {
+  name: string;
+  kind: 'categorical';
+  categories: string[];
+}
+
+export type FeatureState = NumericState | CategoricalState;
+
+/** Fitted target: its task and, for classification, its classes (index = label). */
+export interface TargetState {
+  name: string;
+  task: Task;
+  classes?: string[];
+}
+
+/** The JSON form of a fitted preprocessor. */
+export interface PreprocessorState {
+  format: 'varjepa-preprocessor';
+  version: 1;
+  scaling: Scaling;
+  missing: MissingPolicy;
+  missingValues: string[];
+  features: FeatureState[];
+  targets: TargetState[];
+  warnings: string[];
+  trainingRows: number;
+}
+
 
 function bad(path: string, expected: string, v: unknown): DataError {
   const got = v === undefined ? 'undefined' : JSON.stringify(v)?.slice(0, 60) ?? String(v);

@@ -1,6 +1,6 @@
 // The streaming embed: read a table in batches, encode each with a fitted preprocessor, embed it
-// with the model, write the embeddings and uncertainties out. Memory holds one batch at a time,
-// however large the input.
+// with the model into one set of output buffers reused for every batch, write the embeddings and
+// uncertainties out. Memory holds one batch at a time, however large the input.
 import { Preprocessor, PreprocessorState } from './preprocess';
 import { listColumns } from './schema';
 import { readBatches, ReadOptions, TableInput } from './sources';
@@ -14,7 +14,7 @@ export interface EmbedStreamOptions extends ReadOptions {
   preprocessor?: Preprocessor | PreprocessorState;
   /** Output format; default: from the output file's extension (.csv, .jsonl, .f32, .arrow, .arrows). Required for a stream output. */
   format?: EmbeddingFormat;
-  /** Rows per embedBatch call, 1..65536; default 1024. */
+  /** Rows per embedInto call, 1..65536; default 1024. */
   batchSize?: number;
   /** Stops the run between batches; the output file is then removed. */
   signal?: AbortSignal;
@@ -36,25 +36,14 @@ export interface EmbedStreamResult {
 }
 
 function checkEmbedder(embedder: Embedder): number {
-  if (embedder === null || typeof embedder !== 'object') throw invalid('embedder', 'an object with embeddingDim and embedBatch()', embedder, 'type');
-  if (typeof embedder.embedBatch !== 'function') throw invalid('embedder.embedBatch', 'a function', embedder.embedBatch, 'type');
+  if (embedder === null || typeof embedder !== 'object') throw invalid('embedder', 'an object with embeddingDim and embedInto()', embedder, 'type');
+  if (typeof embedder.embedInto !== 'function') throw invalid('embedder.embedInto', 'a function', embedder.embedInto, 'type');
   return integer('embedder.embeddingDim', embedder.embeddingDim, 1, 1 << 20);
 }
 
-function checkResult(res: EmbedBatchResult, rows: number, d: number): void {
-  const want: Array<[keyof EmbedBatchResult, number]> = [
-    ['embeddings', rows * d],
-    ['uncertainty', rows],
-    ['uncertaintyP90', rows],
-  ];
-  if (res === null || typeof res !== 'object') throw new DataError('BAD_EMBEDDER_OUTPUT', `embedder.embedBatch() returned ${String(res)} instead of { embeddings, uncertainty, uncertaintyP90 }`);
-  for (const [key, n] of want) {
-    const v = res[key];
-    if (!(v instanceof Float32Array) || v.length !== n) {
-      const got = v instanceof Float32Array ? `a Float32Array of length ${v.length}` : typeof v;
-      throw new DataError('BAD_EMBEDDER_OUTPUT', `embedder.embedBatch() returned ${key} as ${got}; expected a Float32Array of length ${n} (${rows} rows${key === 'embeddings' ? ` x ${d}` : ''})`);
-    }
-  }
+/** The first `rows` rows of the reused output buffers. */
+function outputRows(buf: EmbedBatchResult, rows: number, d: number): EmbedBatchResult {
+  return { embeddings: buf.embeddings.subarray(0, rows * d), uncertainty: buf.uncertainty.subarray(0, rows), uncertaintyP90: buf.uncertaintyP90.subarray(0, rows) };
 }
 
 function resolvePreprocessor(options: EmbedStreamOptions, embedder: Embedder): Preprocessor {
@@ -97,6 +86,8 @@ export async function embedStream(source: TableInput, embedder: Embedder, output
 
   const batches = readBatches(source, { delimiter: options.delimiter, columns: options.columns }, batchSize);
   let writer: Awaited<ReturnType<typeof openEmbeddingWriter>> | null = null;
+  // one set of output buffers for every batch (a batch holds at most batchSize rows)
+  let buf: EmbedBatchResult | null = null;
   let rows = 0;
   let calls = 0;
   try {
@@ -114,9 +105,13 @@ export async function embedStream(source: TableInput, embedder: Embedder, output
       }
       if (batch.rows === 0) continue;
       const enc = prep.transform(batch);
-      const res = await embedder.embedBatch(enc.x, enc.rows, enc.missing);
-      checkResult(res, enc.rows, d);
-      await writer.write(res, enc.rows);
+      if (!buf || buf.uncertainty.length < enc.rows) {
+        const n = Math.max(enc.rows, batchSize);
+        buf = { embeddings: new Float32Array(n * d), uncertainty: new Float32Array(n), uncertaintyP90: new Float32Array(n) };
+      }
+      const out = outputRows(buf, enc.rows, d);
+      await embedder.embedInto({ x: enc.x, rows: enc.rows, missing: enc.missing }, out);
+      await writer.write(out, enc.rows);
       rows += enc.rows;
       calls++;
       options.onProgress?.(rows);

@@ -92,11 +92,15 @@ export interface EmbedBatchResult {
   uncertaintyP90: Float32Array;
 }
 
-/** The model side of the streaming embed (the trained model implements it). */
+/** The model side of the streaming embed (a VarTJepa is one). */
 export interface Embedder {
   readonly embeddingDim: number;
-  /** x (rows, D) as in EncodedTable.x; missing (rows, D) when the batch has missing cells. */
-  embedBatch(x: Float32Array, rows: number, missing?: Uint8Array): Promise<EmbedBatchResult>;
+  /**
+   * Embeds `batch.rows` rows of `batch.x` (rows, D) as in EncodedTable.x into `out`, arrays the
+   * caller owns and reuses for the next batch: embeddings (rows, embeddingDim), uncertainty and
+   * uncertaintyP90 (rows). `batch.missing` (rows, D) flags missing cells when the batch has any.
+   */
+  embedInto(batch: { x: Float32Array; rows: number; missing?: Uint8Array }, out: EmbedBatchResult): Promise<void>;
 }
 
 /** Machine-readable kinds of bad data. */
@@ -120,7 +124,6 @@ export type DataErrorCode =
   | 'NO_FEATURES'
   | 'BAD_VALUE'
   | 'BAD_STATE'
-  | 'BAD_EMBEDDER_OUTPUT'
   | 'DATA_NOT_FOUND'
   | 'OUTPUT_FAILED';
 

@@ -3,7 +3,8 @@
 import { native } from '../native';
 import { integer, invalid, number } from '../validate';
 import { accuracy } from './metrics-classification';
-import { abortError, argmaxRows, checkLabels, checkXY, type Probe, type ProbeFitOptions, type ProbeFitResult } from './probe';
+import { abortError } from '../abort';
+import { argmaxRows, checkLabels, checkXY, type Probe, type ProbeFitOptions, type ProbeFitResult } from './probe';
 
 /** Options of {@link LinearProbe}. */
 export interface LinearProbeOptions {
@@ -222,5 +223,3 @@ export class LinearProbe implements Probe {
   }
 }
 
-// one implementation of selective accuracy, in metrics-classification.ts; re-exported for existing imports
-export { selectiveAccuracy } from './metrics-classification';

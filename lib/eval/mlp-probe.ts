@@ -5,7 +5,8 @@
 import { native } from '../native';
 import type { IsaOption } from '../model/options';
 import { boolean, integer, invalid, number, oneOf } from '../validate';
-import { abortError, argmaxRows, checkLabels, checkXY, type Probe, type ProbeFitOptions, type ProbeFitResult } from './probe';
+import { abortError } from '../abort';
+import { argmaxRows, checkLabels, checkXY, type Probe, type ProbeFitOptions, type ProbeFitResult } from './probe';
 
 /** Options of {@link MlpProbe}. Each field: range, default (the paper's probe). */
 export interface MlpProbeOptions {

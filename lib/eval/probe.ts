@@ -76,15 +76,6 @@ export function checkLabels(y: Int32Array, features: number, options: ProbeFitOp
   return classes;
 }
 
-/** The error a probe's fit rejects with when its signal aborts. */
-export function abortError(signal: AbortSignal): Error {
-  const r = signal.reason;
-  if (r instanceof Error) return r;
-  const e = new Error(typeof r === 'string' ? r : 'The operation was aborted');
-  e.name = 'AbortError';
-  return e;
-}
-
 /** The index of the largest of each row's K probabilities (the first on ties). */
 export function argmaxRows(p: Float32Array, K: number): Int32Array {
   const rows = p.length / K;

@@ -3,10 +3,12 @@
 // each tensor name to { dtype: 'F32', shape, data_offsets: [begin, end] } (byte offsets into the
 // data area after the header) and holds `__metadata__`, a string -> string map; ours carries the
 // config, schema, package version, training history, preprocessor and checkpoint counters as JSON
-// strings. One tensor per parameter, named as in parameterTable(), so Python reads the weights with
-// `safetensors.numpy.load_file`. Checkpoints add the AdamW moments as `optim.m.<name>` and
-// `optim.v.<name>`. Saving is atomic (temporary file, fsync, rename, fsync of the directory);
-// loading validates the whole file before any model is built.
+// strings. The config names the model kind ('VarTJepa' or 'TJepa'). One tensor per parameter,
+// named as in parameterTable(), so Python reads the weights with `safetensors.numpy.load_file`.
+// Checkpoints add the AdamW moments as `optim.m.<name>` and `optim.v.<name>`. Saving is atomic
+// (temporary file, fsync, rename, fsync of the directory); loading validates the whole file
+// before any model is built. This file knows models only through PersistableModel: it builds
+// none (lib/model/load.ts picks the kind).
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -14,17 +16,60 @@ import * as nodePath from 'path';
 
 import { packageVersion } from '../native';
 import { invalid } from '../validate';
-import { VarTJepa, type EpochSummary, type LossTerms, type ParamEntry, type VarTJepaConfig } from './vartjepa';
-import type { DeviceOption } from './options';
+import type { ModelSchema } from './schema';
 
 /** Format tag written to `__metadata__.format`. */
 export const MODEL_FORMAT = 'varjepa.model';
-/** Version of the metadata layout written to `__metadata__.format_version`. */
-export const MODEL_FORMAT_VERSION = '1';
+/**
+ * Version of the metadata layout written to `__metadata__.format_version`. 2: the options dp and
+ * ffp are named dP and ffP; files of version 1 are read with those two keys renamed.
+ */
+export const MODEL_FORMAT_VERSION = '2';
 /** Headers above this size are refused as corrupt (bytes). */
 export const MAX_HEADER_BYTES = 100_000_000;
 
-/** Where a checkpoint stands inside {@link VarTJepa.fit}, so `fit({ resume })` continues exactly. */
+/** The model kinds a file can hold. */
+export type ModelKind = 'VarTJepa' | 'TJepa';
+export const MODEL_KINDS: readonly ModelKind[] = ['VarTJepa', 'TJepa'];
+
+/** JSON that rebuilds a model's architecture: `new <kind>(config.schema, config.options)`. */
+export interface ModelConfig<K extends ModelKind = ModelKind, O = Record<string, unknown>> {
+  kind: K;
+  /** Package version that made the config. */
+  version: string;
+  schema: ModelSchema;
+  options: O;
+}
+
+/** One named tensor in the flat parameter array. */
+export interface ParamEntry {
+  name: string;
+  offset: number;
+  size: number;
+  shape: number[];
+  /** Whether AdamW's weight decay applies. */
+  decay: boolean;
+}
+
+/** The optimiser state: AdamW moments (the flat layout), step and epoch counters. */
+export interface OptimizerState {
+  m: Float32Array;
+  v: Float32Array;
+  step: number;
+  epoch: number;
+}
+
+/** What saving and loading need of a model (both kinds give it). */
+export interface PersistableModel {
+  getConfig(): ModelConfig;
+  parameterTable(): ParamEntry[];
+  exportParameters(): Float32Array;
+  importParameters(params: Float32Array): void;
+  exportOptimizerState(): OptimizerState;
+  importOptimizerState(state: OptimizerState): void;
+}
+
+/** Where a checkpoint stands inside `fit`, so `fit({ resume })` continues exactly. */
 export interface TrainingState {
   /** Optimiser steps taken. */
   step: number;
@@ -39,16 +84,16 @@ export interface TrainingState {
   /** Optimiser steps per epoch and rows of the training table of that fit. */
   stepsPerEpoch?: number;
   rows?: number;
-  /** Row-weighted loss sums of the unfinished epoch so far. */
-  partial?: LossTerms;
+  /** Row-weighted loss sums of the unfinished epoch so far (the kind's loss terms). */
+  partial?: Record<string, number>;
 }
 
 /** Options of {@link saveModel}. */
 export interface SaveOptions {
   /** Also write the AdamW moments and the step/epoch counters (a checkpoint); default false. */
   optimizer?: boolean;
-  /** Training history to store (`__metadata__.history`); default none. */
-  history?: EpochSummary[];
+  /** Training history to store (`__metadata__.history`, any JSON array: fit's epoch summaries); default none. */
+  history?: unknown[];
   /** Preprocessor state (any JSON value) to store (`__metadata__.preprocessor`); default none. */
   preprocessor?: unknown;
   /** Fit position stored with the optimiser state (set by fit's checkpoints). */
@@ -58,10 +103,10 @@ export interface SaveOptions {
 /** A model file read and checked for structure, before any model is built. */
 export interface ModelFile {
   path: string;
-  config: VarTJepaConfig;
+  config: ModelConfig;
   /** Package version that wrote the file. */
   version: string;
-  history?: EpochSummary[];
+  history?: unknown[];
   preprocessor?: unknown;
   /** Present in checkpoints (files with optimiser state). */
   training?: TrainingState;
@@ -90,7 +135,7 @@ async function writeAll(fh: fs.promises.FileHandle, buf: Uint8Array): Promise<vo
 }
 
 /** The header JSON and the byte views of each tensor, in order. */
-function encode(model: VarTJepa, options: SaveOptions): { header: Buffer; chunks: Uint8Array[] } {
+function encode(model: PersistableModel, options: SaveOptions): { header: Buffer; chunks: Uint8Array[] } {
   const table = model.parameterTable();
   const params = model.exportParameters();
   const named: Array<[string, number[], Float32Array]> = table.map((e) => [e.name, e.shape, params.subarray(e.offset, e.offset + e.size)]);
@@ -147,11 +192,9 @@ function littleEndianBytes(a: Float32Array): Uint8Array {
  * Saves the model's parameters (and, with `optimizer`, its AdamW state) to a safetensors file.
  * The write is atomic: a temporary file next to `path` is written, fsynced and renamed over
  * `path`; on any error the temporary file is removed and an existing `path` is left untouched.
- *
- * @example
- * await saveModel(model, 'adult.safetensors', { history: result.history });
+ * Models call it from their `save`.
  */
-export async function saveModel(model: VarTJepa, path: string, options: SaveOptions = {}): Promise<void> {
+export async function saveModel(model: PersistableModel, path: string, options: SaveOptions = {}): Promise<void> {
   if (typeof path !== 'string' || path.length === 0) throw invalid('path', 'a non-empty string', path, 'type');
   if (typeof options !== 'object' || options === null) throw invalid('options', 'an object', options, 'type');
   const { header, chunks } = encode(model, options);
@@ -195,6 +238,14 @@ function parseJson(file: string, what: string, s: string): unknown {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The options renamed in format version 2 (old name -> new name). */
+const FORMAT_1_RENAMES: Readonly<Record<string, string>> = { dp: 'dP', ffp: 'ffP' };
+
+/** A copy of `o` with keys renamed, in the same order. */
+function renameKeys(o: Record<string, unknown>, renames: Readonly<Record<string, string>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [renames[k] ?? k, v]));
+}
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
 function readTensor(bytes: Uint8Array, begin: number, end: number): Float32Array {
@@ -215,8 +266,8 @@ function checkTraining(file: string, v: unknown): TrainingState {
   }
   if (v.partial !== undefined) {
     const p = v.partial;
-    if (!isObject(p) || !['rec', 'gen', 'klSx', 'klZ', 'klSy', 'total', 'gradNorm'].every((k) => typeof p[k] === 'number')) {
-      throw fileError(file, '__metadata__.training.partial must hold the seven loss terms as numbers');
+    if (!isObject(p) || Object.keys(p).length === 0 || !Object.values(p).every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      throw fileError(file, '__metadata__.training.partial must hold the loss terms as finite numbers');
     }
   }
   return v as unknown as TrainingState;
@@ -253,8 +304,14 @@ export function parseModelFile(bytes: Uint8Array, file: string): ModelFile {
     if (metadata[k] === undefined) throw fileError(file, `__metadata__.${k} is missing (not a varjepa model file?)`);
   }
   if (metadata.format !== MODEL_FORMAT) throw fileError(file, `__metadata__.format is '${metadata.format}', expected '${MODEL_FORMAT}'`);
-  const config = parseJson(file, '__metadata__.config', metadata.config) as VarTJepaConfig;
+  const formatVersion = metadata.format_version ?? '1';
+  if (formatVersion !== '1' && formatVersion !== MODEL_FORMAT_VERSION) {
+    throw fileError(file, `__metadata__.format_version is '${formatVersion}'; this varjepa reads versions 1 and ${MODEL_FORMAT_VERSION} (written by a newer varjepa?)`);
+  }
+  const config = parseJson(file, '__metadata__.config', metadata.config) as ModelConfig;
   if (!isObject(config)) throw fileError(file, '__metadata__.config is not a JSON object');
+  if (!MODEL_KINDS.includes(config.kind)) throw fileError(file, `__metadata__.config.kind is ${JSON.stringify(config.kind)}, expected one of ${MODEL_KINDS.map((k) => `'${k}'`).join(', ')}`);
+  if (formatVersion === '1' && isObject(config.options)) config.options = renameKeys(config.options, FORMAT_1_RENAMES);
   if (metadata.schema !== undefined && JSON.stringify(parseJson(file, '__metadata__.schema', metadata.schema)) !== JSON.stringify(config.schema)) {
     throw fileError(file, '__metadata__.schema does not match __metadata__.config.schema');
   }
@@ -301,7 +358,7 @@ export function parseModelFile(bytes: Uint8Array, file: string): ModelFile {
   }
   return {
     path: file, config, version: metadata.varjepa_version, tensors, metadata,
-    ...(history !== undefined ? { history: history as EpochSummary[] } : {}),
+    ...(history !== undefined ? { history: history as unknown[] } : {}),
     ...(preprocessor !== undefined ? { preprocessor } : {}),
     ...(training !== undefined ? { training } : {}),
   };
@@ -352,25 +409,20 @@ export function checkTensors(f: ModelFile, table: ParamEntry[], total: number): 
 }
 
 /**
- * Loads a model saved by {@link saveModel}. Everything is validated before the model is returned;
- * a corrupt, truncated or mismatched file gives an Error naming the file and the problem. A
- * checkpoint's optimiser state and step/epoch counters are restored too.
- *
- * @example
- * const model = await loadModel('adult.safetensors');
- * const { embeddings } = await model.embed(table);
- *
- * `place` moves the model between devices (the weights are the same on every device):
- * `loadModel(path, { device: 'cpu' })` loads a model saved from a CUDA run onto the CPU.
+ * Loads a file of the given kind: reads and checks it, builds the model with `build` (from the
+ * file's config, moved to `place`'s device when given) and restores its parameters (and a
+ * checkpoint's optimiser state). Everything is validated before the model is returned; a
+ * corrupt, truncated or mismatched file gives an Error naming the file and the problem.
  */
-export async function loadModel(path: string, place?: { device?: DeviceOption; deviceIndex?: number }): Promise<VarTJepa> {
+export async function loadFile<M extends PersistableModel & { dispose(): void }>(path: string, kind: ModelKind | undefined, build: (config: ModelConfig) => M, place?: { device?: string; deviceIndex?: number }): Promise<M> {
   const f = await readModelFile(path);
-  let model: VarTJepa;
+  if (kind !== undefined && f.config.kind !== kind) throw fileError(path, `it holds a ${f.config.kind} model, not a ${kind} (load it with ${f.config.kind}.load or loadModel)`);
+  let model: M;
   try {
-    const options = { ...f.config.options };
+    const options = { ...(f.config.options as Record<string, unknown>) };
     if (place?.device !== undefined) options.device = place.device;
     if (place?.deviceIndex !== undefined) options.deviceIndex = place.deviceIndex;
-    model = VarTJepa.fromConfig({ ...f.config, options });
+    model = build({ ...f.config, options });
   } catch (err) {
     if (/^device 'cuda' is not available/.test((err as Error)?.message ?? '')) throw err;  // not the file's fault
     throw fileError(path, `__metadata__.config is invalid: ${(err as Error).message}`);
@@ -385,15 +437,16 @@ export async function loadModel(path: string, place?: { device?: DeviceOption; d
 }
 
 /** Writes a checked file's parameters (and optimiser state, if any) into a model built for its config. */
-export function restoreInto(model: VarTJepa, f: ModelFile): void {
+export function restoreInto(model: PersistableModel, f: ModelFile): void {
   const t = checkTensors(f, model.parameterTable(), model.exportParameters().length);
   model.importParameters(t.params);
   if (t.m && t.v && f.training) model.importOptimizerState({ m: t.m, v: t.v, step: f.training.step, epoch: f.training.epoch });
 }
 
 /** Why `config` cannot continue training `model` (undefined when it can). Differences in `isa`, `device`, `deviceIndex` and version are allowed. */
-export function configMismatch(model: VarTJepa, config: VarTJepaConfig): string | undefined {
+export function configMismatch(model: PersistableModel, config: ModelConfig): string | undefined {
   const mine = model.getConfig();
+  if (config.kind !== mine.kind) return `it holds a ${config.kind} model but this is a ${mine.kind}`;
   if (JSON.stringify(config.schema) !== JSON.stringify(mine.schema)) return 'its schema differs from the model\'s';
   const a = config.options as unknown as Record<string, unknown>;
   const b = mine.options as unknown as Record<string, unknown>;

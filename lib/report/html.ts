@@ -3,7 +3,7 @@
 // uncertainty histogram (`varjepa fit --report report.html`).
 import * as fs from 'fs';
 
-import type { EpochSummary } from '../model/vartjepa';
+import type { VarTJepaEpoch as EpochSummary } from '../model/vartjepa';
 import { riskCoverage as riskCoverageCurve } from '../eval/metrics-classification';
 import { histogram, lineChart } from './svg';
 
@@ -32,7 +32,7 @@ export function renderReport(r: ReportInput): string {
   const probe = probed.length
     ? lineChart('probe', 'linear-probe accuracy per evaluation', [
         { name: 'accuracy', xs: probed.map((h) => h.epoch), ys: probed.map((h) => h.probe!.accuracy) },
-        { name: '20% uncertain dropped', xs: probed.map((h) => h.epoch), ys: probed.map((h) => h.probe!.selectiveAccuracy) },
+        { name: '20% uncertain dropped', xs: probed.map((h) => h.epoch), ys: probed.map((h) => h.probe!.selectiveAccuracy ?? h.probe!.accuracy) },
       ], 'epoch')
     : '<p data-chart="probe">No probe evaluations (fit without a class target).</p>';
   let rc = '<p data-chart="risk-coverage">No labelled held-out rows.</p>';

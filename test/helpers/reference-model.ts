@@ -4,7 +4,7 @@
 // is taken as 0 (tests run with dropout 0). No code is shared with lib/ or native/.
 //
 // Dimension letters: B rows, D features, d width (C in native), Mc context tokens per row, Mt
-// target tokens per mask, K masks, P pooled tokens, dp predictor width.
+// target tokens per mask, K masks, P pooled tokens, dP predictor width.
 
 /** One parameter tensor in the flat parameter array. */
 export interface RefParam {
@@ -20,10 +20,10 @@ export interface RefConfig {
   layers: number;
   heads: number;
   ff: number;
-  dp: number;
+  dP: number;
   layersP: number;
   headsP: number;
-  ffp: number;
+  ffP: number;
   pool: number;
   masks: number;
   logvarMin: number;
@@ -354,7 +354,7 @@ function checkInputs(inp: RefInputs): void {
     if (!Number.isInteger(inp[k]) || inp[k] < 1) throw new RangeError(`reference: inputs.${k} is ${inp[k]}, expected an integer >= 1`);
   }
   if (cfg.d % cfg.heads !== 0) throw new RangeError(`reference: config.d ${cfg.d} is not divisible by config.heads ${cfg.heads}`);
-  if (cfg.dp % cfg.headsP !== 0) throw new RangeError(`reference: config.dp ${cfg.dp} is not divisible by config.headsP ${cfg.headsP}`);
+  if (cfg.dP % cfg.headsP !== 0) throw new RangeError(`reference: config.dP ${cfg.dP} is not divisible by config.headsP ${cfg.headsP}`);
   cards.forEach((c, j) => {
     if (c < 0) throw new RangeError(`reference: inputs.cards[${j}] is ${c}, expected 0 or a category count`);
   });
@@ -450,7 +450,7 @@ export function referenceLoss(inp: RefInputs): RefLoss {
   // (IV) predictor p(s_y | s_x, z), Eq. 42-46, one sequence per (k, b), k-major:
   // [pred.ctx(s_x_t) + pred.z(z) + pe_p[ctx_t] ; mask_token + pred.z(z) + pe_p[trg_u]] -> Lp blocks -> LN -> heads.
   // KL_sy (Eq. 26): KL(q(s_w_j) || p(s_y_j)) at each query, j = the query's target feature.
-  const mask = p.get('pred.mask_token', [cfg.dp]);
+  const mask = p.get('pred.mask_token', [cfg.dP]);
   let klSySum = 0;
   const klSyQueries: number[] = [];
   for (let k = 0; k < K; k++) {
@@ -459,9 +459,9 @@ export function referenceLoss(inp: RefInputs): RefLoss {
       const targets = Array.from({ length: Mt }, (_, u) => inp.trg[(k * B + b) * Mt + u]);
       const seq: Vec[] = [];
       for (let t = 0; t < Mc; t++) {
-        seq.push(add(p.linear('pred.ctx', sx[b][t]), cz, positionCode(inp.ctx[b * Mc + t], cfg.dp, cfg.predPosBase)));
+        seq.push(add(p.linear('pred.ctx', sx[b][t]), cz, positionCode(inp.ctx[b * Mc + t], cfg.dP, cfg.predPosBase)));
       }
-      for (const j of targets) seq.push(add(mask, cz, positionCode(j, cfg.dp, cfg.predPosBase)));
+      for (const j of targets) seq.push(add(mask, cz, positionCode(j, cfg.dP, cfg.predPosBase)));
       const h = transformerStack(p, 'pred.encoder', cfg.layersP, cfg.headsP, seq, 'norm').slice(Mc);
       h.forEach((hq, u) => {
         const muP = p.linear('pred.head_mu', hq);
@@ -573,12 +573,12 @@ export function referenceParamShapes(cfg: RefConfig, cards: ArrayLike<number>): 
   stack('trg.encoder', cfg.layers, d, cfg.ff, 'encoder');
   linear('trg.head_mu', d, d);
   linear('trg.head_logvar', d, d);
-  linear('pred.ctx', d, cfg.dp);
-  linear('pred.z', d, cfg.dp);
-  add1('pred.mask_token', [cfg.dp]);
-  stack('pred.encoder', cfg.layersP, cfg.dp, cfg.ffp, 'norm');
-  linear('pred.head_mu', cfg.dp, d);
-  linear('pred.head_logvar', cfg.dp, d);
+  linear('pred.ctx', d, cfg.dP);
+  linear('pred.z', d, cfg.dP);
+  add1('pred.mask_token', [cfg.dP]);
+  stack('pred.encoder', cfg.layersP, cfg.dP, cfg.ffP, 'norm');
+  linear('pred.head_mu', cfg.dP, d);
+  linear('pred.head_logvar', cfg.dP, d);
   decoder('dec_ctx');
   decoder('dec_trg');
   return out;

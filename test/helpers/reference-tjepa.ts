@@ -17,7 +17,7 @@ export interface RefTJepaInputs {
   ctx: Int32Array;
   /** (K, B, Mt), k-major */
   trg: Int32Array;
-  config: Pick<RefConfig, 'd' | 'layers' | 'heads' | 'dp' | 'layersP' | 'headsP' | 'masks' | 'posBase' | 'predPosBase'> & { nAux: number };
+  config: Pick<RefConfig, 'd' | 'layers' | 'heads' | 'dP' | 'layersP' | 'headsP' | 'masks' | 'posBase' | 'predPosBase'> & { nAux: number };
 }
 
 type Vec = number[];
@@ -27,7 +27,7 @@ export function referenceTJepaLoss(inp: RefTJepaInputs): number {
   const { config: cfg, cards, rows: B, ctxSize: Mc, trgSize: Mt } = inp;
   const D = cards.length;
   const p = new Params(inp.params, inp.table);
-  const fullCfg = { ...cfg, ff: 0, ffp: 0, pool: 0, logvarMin: 0, logvarMax: 0 } as RefConfig;
+  const fullCfg = { ...cfg, ff: 0, ffP: 0, pool: 0, logvarMin: 0, logvarMax: 0 } as RefConfig;
   const value = (b: number, j: number) => inp.x[b * D + j];
   const encode = (prefix: string, b: number, feats: number[]): Vec[] => {
     const seq = [p.get(`${prefix}.cls`, [cfg.d]), ...feats.map((j) => featureToken(p, prefix, cards, j, value(b, j), fullCfg, `x[${b}, ${j}]`))];
@@ -42,9 +42,9 @@ export function referenceTJepaLoss(inp: RefTJepaInputs): number {
     for (let k = 0; k < cfg.masks; k++) {
       const trg = Array.from(inp.trg.subarray((k * B + b) * Mt, (k * B + b + 1) * Mt));
       const seq: Vec[] = [];
-      for (let a = 0; a < cfg.nAux; a++) seq.push(add(p.row('pred.aux_tokens', [cfg.nAux, cfg.dp], a), positionCode(D + a, cfg.dp, cfg.predPosBase)));
-      ctxFeats.forEach((j, t) => seq.push(add(p.linear('pred.ctx', sx[t]), positionCode(j, cfg.dp, cfg.predPosBase))));
-      for (const j of trg) seq.push(add(p.get('pred.mask_token', [cfg.dp]), positionCode(j, cfg.dp, cfg.predPosBase)));
+      for (let a = 0; a < cfg.nAux; a++) seq.push(add(p.row('pred.aux_tokens', [cfg.nAux, cfg.dP], a), positionCode(D + a, cfg.dP, cfg.predPosBase)));
+      ctxFeats.forEach((j, t) => seq.push(add(p.linear('pred.ctx', sx[t]), positionCode(j, cfg.dP, cfg.predPosBase))));
+      for (const j of trg) seq.push(add(p.get('pred.mask_token', [cfg.dP]), positionCode(j, cfg.dP, cfg.predPosBase)));
       const h = transformerStack(p, 'pred.encoder', cfg.layersP, cfg.headsP, seq, 'norm');
       trg.forEach((j, u) => {
         const pred = p.linear('pred.head', h[cfg.nAux + Mc + u]);

@@ -12,9 +12,12 @@ export const TINY_SCHEMA: ModelSchema = {
   ],
 };
 export const TINY_OPTIONS = {
-  d: 8, layers: 2, heads: 2, ff: 16, dropout: 0, dp: 4, layersP: 1, headsP: 2, ffp: 8, dropoutP: 0,
+  d: 8, layers: 2, heads: 2, ff: 16, dropout: 0, dP: 4, layersP: 1, headsP: 2, ffP: 8, dropoutP: 0,
   pool: 2, masks: 2, ctxMin: 0.2, ctxMax: 0.4, trgMin: 0.2, trgMax: 0.6, batchSize: 6, seed: 3,
 };
+
+/** The same architecture for T-JEPA (no pooling queries), one auxiliary token. */
+export const TINY_T_OPTIONS = (({ pool: _p, ...rest }) => ({ ...rest, nAux: 1 }))(TINY_OPTIONS);
 
 export function tinyData(rows: number, seed: number) {
   const r = rng(seed);

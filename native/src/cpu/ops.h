@@ -9,7 +9,10 @@
 namespace vj {
 namespace VJ_NS {
 
-#include "engine/op_decls.inc"  // every op, declared in this namespace
+// every op of the list, declared in this namespace
+#define VJ_OP(ret, name, params) ret name params;
+#include "engine/backend_ops.inc"
+#undef VJ_OP
 
 const Backend& backend();
 

@@ -1,4 +1,4 @@
-// Shared pieces of the CUDA backend: the per-device context (one stream, a reusable scratch
+// Shared pieces of the CUDA backend: access to the per-device context (one stream, a reusable scratch
 // block, the sticky error), launch helpers and the fixed-order reductions that keep results
 // independent of the launch configuration (the thread-count rule of engine/backend.h).
 // Nothing here throws, exits or prints: failures are recorded and read back through
@@ -13,7 +13,7 @@
 namespace vj {
 namespace cuda {
 
-// the stream every op of this library runs on (created once per process by context.cu)
+// the stream of the current context (context.cu): the device the calling table entry belongs to
 cudaStream_t stream();
 // records the first failure (later ones are dropped until cleared)
 void set_error(const char* what, cudaError_t e);

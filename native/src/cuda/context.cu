@@ -1,6 +1,7 @@
-// The CUDA backend's context and entry points: device selection, the stream, the memory
-// functions of the Backend table (cudaMalloc taken once per arena and reused), the sticky error,
-// a self-test, and the C functions the addon finds with dlsym (vj_cuda_open, vj_cuda_probe).
+// The CUDA backend's context and entry points: device selection, the context (stream, scratch
+// block, sticky error) the table carries, the memory functions of the Backend table (cudaMalloc
+// taken once per arena and reused), a self-test, and the C functions the addon finds with dlsym
+// (vj_cuda_backend_version, vj_cuda_backend_size, vj_cuda_open, vj_cuda_probe).
 // The CUDA runtime is linked statically, so this library needs only the driver (libcuda.so).
 #include <cuda_runtime.h>
 
@@ -14,28 +15,57 @@
 
 namespace vj {
 namespace cuda {
+
+// The state of one opened device, held by its Backend table (Backend::context): the stream
+// every op runs on, a reusable scratch block and the sticky error. Table entries reach it
+// through DeviceFn below, which makes it the current context of the calling thread for the call.
+struct Context {
+  int device = -1;
+  cudaStream_t stream = nullptr;
+  void* scratch = nullptr;
+  int64_t scratch_bytes = 0;
+  char error[512] = {0};
+  bool has_error = false;
+};
+
 namespace {
+thread_local Context* t_current = nullptr;
 
-cudaStream_t g_stream = nullptr;
-void* g_scratch = nullptr;
-int64_t g_scratch_bytes = 0;
-char g_error[512] = {0};
-bool g_has_error = false;
+// makes ctx the current context of this thread for a scope
+struct CurrentContext {
+  Context* previous;
+  explicit CurrentContext(Context* ctx) : previous(t_current) { t_current = ctx; }
+  ~CurrentContext() { t_current = previous; }
+};
 
+// A CUDA function as a table entry: runs F with the table's context current.
+template <auto F>
+struct DeviceFn;
+template <class R, class... A, R (*F)(A...)>
+struct DeviceFn<F> {
+  static R call(void* ctx, A... a) {
+    CurrentContext scope(static_cast<Context*>(ctx));
+    return F(std::forward<A>(a)...);
+  }
+};
 }  // namespace
 
-cudaStream_t stream() { return g_stream; }
+static Context& current() { return *t_current; }
+
+cudaStream_t stream() { return current().stream; }
 
 void set_error_text(const char* what) {
-  if (g_has_error) return;
-  std::snprintf(g_error, sizeof g_error, "%s", what);
-  g_has_error = true;
+  Context& c = current();
+  if (c.has_error) return;
+  std::snprintf(c.error, sizeof c.error, "%s", what);
+  c.has_error = true;
 }
 
 void set_error(const char* what, cudaError_t e) {
-  if (g_has_error) return;
-  std::snprintf(g_error, sizeof g_error, "%s: %s (%s)", what, cudaGetErrorString(e), cudaGetErrorName(e));
-  g_has_error = true;
+  Context& c = current();
+  if (c.has_error) return;
+  std::snprintf(c.error, sizeof c.error, "%s: %s (%s)", what, cudaGetErrorString(e), cudaGetErrorName(e));
+  c.has_error = true;
 }
 
 void check_launch(const char* op) {
@@ -44,22 +74,23 @@ void check_launch(const char* op) {
 }
 
 void* scratch(int64_t bytes) {
-  if (bytes <= g_scratch_bytes) return g_scratch;
-  if (g_scratch) {
-    cudaStreamSynchronize(g_stream);
-    cudaFree(g_scratch);
-    g_scratch = nullptr;
-    g_scratch_bytes = 0;
+  Context& c = current();
+  if (bytes <= c.scratch_bytes) return c.scratch;
+  if (c.scratch) {
+    cudaStreamSynchronize(c.stream);
+    cudaFree(c.scratch);
+    c.scratch = nullptr;
+    c.scratch_bytes = 0;
   }
   const int64_t want = bytes < (1 << 20) ? (1 << 20) : bytes + bytes / 4;
-  cudaError_t e = cudaMalloc(&g_scratch, static_cast<size_t>(want));
+  cudaError_t e = cudaMalloc(&c.scratch, static_cast<size_t>(want));
   if (e != cudaSuccess) {
     set_error("cudaMalloc of the scratch block", e);
-    g_scratch = nullptr;
+    c.scratch = nullptr;
     return nullptr;
   }
-  g_scratch_bytes = want;
-  return g_scratch;
+  c.scratch_bytes = want;
+  return c.scratch;
 }
 
 // ---- memory functions of the Backend table ----
@@ -74,120 +105,60 @@ static void* mem_alloc(int64_t bytes) {
 }
 static void mem_free(void* p) {
   if (!p) return;
-  cudaStreamSynchronize(g_stream);
+  cudaStreamSynchronize(stream());
   cudaFree(p);
 }
 static void mem_set(void* dst, int value, int64_t bytes) {
   if (bytes <= 0) return;
-  cudaError_t e = cudaMemsetAsync(dst, value, static_cast<size_t>(bytes), g_stream);
+  cudaError_t e = cudaMemsetAsync(dst, value, static_cast<size_t>(bytes), stream());
   if (e != cudaSuccess) set_error("cudaMemsetAsync", e);
 }
 // host buffers are pageable: these copies are synchronous with respect to the host
 static void copy_to_device(void* dst, const void* src, int64_t bytes) {
   if (bytes <= 0) return;
-  cudaError_t e = cudaMemcpyAsync(dst, src, static_cast<size_t>(bytes), cudaMemcpyHostToDevice, g_stream);
-  if (e == cudaSuccess) e = cudaStreamSynchronize(g_stream);
+  cudaError_t e = cudaMemcpyAsync(dst, src, static_cast<size_t>(bytes), cudaMemcpyHostToDevice, stream());
+  if (e == cudaSuccess) e = cudaStreamSynchronize(stream());
   if (e != cudaSuccess) set_error("copy host -> device", e);
 }
 static void copy_to_host(void* dst, const void* src, int64_t bytes) {
   if (bytes <= 0) return;
-  cudaError_t e = cudaMemcpyAsync(dst, src, static_cast<size_t>(bytes), cudaMemcpyDeviceToHost, g_stream);
-  if (e == cudaSuccess) e = cudaStreamSynchronize(g_stream);
+  cudaError_t e = cudaMemcpyAsync(dst, src, static_cast<size_t>(bytes), cudaMemcpyDeviceToHost, stream());
+  if (e == cudaSuccess) e = cudaStreamSynchronize(stream());
   if (e != cudaSuccess) set_error("copy device -> host", e);
 }
 static void copy_on_device(void* dst, const void* src, int64_t bytes) {
   if (bytes <= 0 || dst == src) return;
-  cudaError_t e = cudaMemcpyAsync(dst, src, static_cast<size_t>(bytes), cudaMemcpyDeviceToDevice, g_stream);
+  cudaError_t e = cudaMemcpyAsync(dst, src, static_cast<size_t>(bytes), cudaMemcpyDeviceToDevice, stream());
   if (e != cudaSuccess) set_error("copy device -> device", e);
 }
 static void synchronize() {
-  cudaError_t e = cudaStreamSynchronize(g_stream);
+  cudaError_t e = cudaStreamSynchronize(stream());
   if (e != cudaSuccess) set_error("cudaStreamSynchronize", e);
 }
-static const char* last_error() { return g_has_error ? g_error : nullptr; }
+static const char* last_error() { return current().has_error ? current().error : nullptr; }
 static void clear_error() {
-  g_has_error = false;
-  g_error[0] = 0;
+  current().has_error = false;
+  current().error[0] = 0;
 }
 
-static Backend make_backend() {
-  Backend t{};
+// The table: the op list (engine/backend_ops.inc) filled with the vj::cuda functions.
+static Backend make_backend(Context* ctx) {
+  Backend t;
   t.name = "cuda";
-  // linear.cu
-  t.linear_forward = linear_forward;
-  t.linear_backward = linear_backward;
-  // norm.cu
-  t.layernorm_forward = layernorm_forward;
-  t.layernorm_backward = layernorm_backward;
-  // activation.cu
-  t.relu_forward = relu_forward;
-  t.relu_backward = relu_backward;
-  t.gelu_forward = gelu_forward;
-  t.gelu_backward = gelu_backward;
-  t.add_forward = add_forward;
-  t.add_backward = add_backward;
-  t.dropout_forward = dropout_forward;
-  t.dropout_backward = dropout_backward;
-  // attention.cu
-  t.attention_forward = attention_forward;
-  t.attention_backward = attention_backward;
-  t.cross_attention_forward = cross_attention_forward;
-  t.cross_attention_backward = cross_attention_backward;
-  // index.cu
-  t.index_select_forward = index_select_forward;
-  t.index_select_backward = index_select_backward;
-  t.tokenizer_forward = tokenizer_forward;
-  t.tokenizer_backward = tokenizer_backward;
-  // gaussian.cu
-  t.clamp_forward = clamp_forward;
-  t.clamp_backward = clamp_backward;
-  t.reparam_forward = reparam_forward;
-  t.reparam_backward = reparam_backward;
-  t.kl_std_forward = kl_std_forward;
-  t.kl_std_backward = kl_std_backward;
-  t.kl_gauss_forward = kl_gauss_forward;
-  t.kl_gauss_backward = kl_gauss_backward;
-  t.gauss_nll_forward = gauss_nll_forward;
-  t.gauss_nll_backward = gauss_nll_backward;
-  // loss.cu
-  t.softmax_ce_forward = softmax_ce_forward;
-  t.softmax_ce_backward = softmax_ce_backward;
-  t.mse_forward = mse_forward;
-  t.mse_backward = mse_backward;
-  // optim.cu
-  t.adamw_update = adamw_update;
-  t.sum_squares = sum_squares;
-  t.scale_inplace = scale_inplace;
-  t.ema_update = ema_update;
-  // glue (model port)
-  t.fill_forward = fill_forward;
-  t.scale_forward = scale_forward;
-  t.scale_backward = scale_backward;
-  t.concat_rows_forward = concat_rows_forward;
-  t.concat_rows_backward = concat_rows_backward;
-  t.predictor_input_forward = predictor_input_forward;
-  t.predictor_input_backward = predictor_input_backward;
-  // linear_fused.cu (issue 4 round 2, CPU performance: the fused linear ops as plain chains)
-  t.linear_relu_forward = linear_relu_forward;
-  t.linear_residual_forward = linear_residual_forward;
-  t.relu_linear_backward = relu_linear_backward;
-  // memory
-  t.mem_alloc = mem_alloc;
-  t.mem_free = mem_free;
-  t.mem_set = mem_set;
-  t.copy_to_device = copy_to_device;
-  t.copy_to_host = copy_to_host;
-  t.copy_on_device = copy_on_device;
-  t.synchronize = synchronize;
-  t.last_error = last_error;
-  t.clear_error = clear_error;
+  t.context = ctx;
   t.on_device = true;
+#define VJ_OP(ret, name, params) t.name##_fn = DeviceFn<&cuda::name>::call;
+#define VJ_MEM VJ_OP
+#include "engine/backend_ops.inc"
+#undef VJ_MEM
+#undef VJ_OP
   return t;
 }
 
 // A tiny end-to-end check run before the backend is handed out: upload, one linear forward,
 // one Philox uniform fill, read back, compare with values computed here on the host.
 static bool self_test(const Backend& b, char* err, int errlen) {
+  CurrentContext scope(static_cast<Context*>(b.context));  // for fill_uniform, called directly
   const float inp[6] = {1, 2, 3, -1, 0.5f, 2};       // (2, 3)
   const float w[6] = {0.5f, -1, 2, 1, 1, 1};          // (2, 3)
   const float bias[2] = {0.25f, -0.5f};
@@ -200,7 +171,7 @@ static bool self_test(const Backend& b, char* err, int errlen) {
     }
   float* d = static_cast<float*>(b.mem_alloc(64 * sizeof(float)));
   if (!d) {
-    std::snprintf(err, static_cast<size_t>(errlen), "self-test allocation failed: %s", g_error);
+    std::snprintf(err, static_cast<size_t>(errlen), "self-test allocation failed: %s", current().error);
     return false;
   }
   b.copy_to_device(d, inp, sizeof inp);
@@ -212,8 +183,8 @@ static bool self_test(const Backend& b, char* err, int errlen) {
   b.copy_to_host(got, d + 24, sizeof got);
   b.copy_to_host(uni, d + 32, sizeof uni);
   b.mem_free(d);
-  if (g_has_error) {
-    std::snprintf(err, static_cast<size_t>(errlen), "self-test failed: %s", g_error);
+  if (current().has_error) {
+    std::snprintf(err, static_cast<size_t>(errlen), "self-test failed: %s", current().error);
     return false;
   }
   for (int i = 0; i < 4; ++i)
@@ -233,12 +204,18 @@ static bool self_test(const Backend& b, char* err, int errlen) {
 }  // namespace vj
 
 namespace {
+// what vj_cuda_open hands out: one opened device per process, its context and table
 std::mutex g_open_mutex;
-int g_open_device = -1;
+vj::cuda::Context g_context;
 vj::Backend g_backend;
 }  // namespace
 
 extern "C" {
+
+// The version and size of the Backend table this library fills (engine/backend.h); the loader
+// refuses a library whose values differ from the addon's.
+__attribute__((visibility("default"))) uint64_t vj_cuda_backend_version() { return vj::kBackendVersion; }
+__attribute__((visibility("default"))) uint32_t vj_cuda_backend_size() { return static_cast<uint32_t>(sizeof(vj::Backend)); }
 
 // Facts for `varjepa doctor`; never fails. Fills what it can, the rest stays empty.
 //   driver / runtime: versions as 1000 * major + 10 * minor; devices: count (or -1 with err)
@@ -294,10 +271,10 @@ __attribute__((visibility("default"))) const char* vj_cuda_architectures() {
 // device per process: opening a second index fails with a message saying so.
 __attribute__((visibility("default"))) const vj::Backend* vj_cuda_open(int device, char* err, int errlen) {
   std::lock_guard<std::mutex> lock(g_open_mutex);
-  if (g_open_device >= 0) {
-    if (device == g_open_device) return &g_backend;
+  if (g_context.device >= 0) {
+    if (device == g_context.device) return &g_backend;
     std::snprintf(err, static_cast<size_t>(errlen),
-                  "the CUDA backend is already open on device %d; one device per process", g_open_device);
+                  "the CUDA backend is already open on device %d; one device per process", g_context.device);
     return nullptr;
   }
   int driver = 0, runtime = 0, devices = 0, ccM = 0, ccm = 0;
@@ -306,18 +283,18 @@ __attribute__((visibility("default"))) const vj::Backend* vj_cuda_open(int devic
   if (!vj_cuda_probe(device, &driver, &runtime, &devices, name, sizeof name, &ccM, &ccm, &mem, err, errlen))
     return nullptr;
   cudaError_t e = cudaSetDevice(device);
-  if (e == cudaSuccess) e = cudaStreamCreateWithFlags(&vj::cuda::g_stream, cudaStreamNonBlocking);
+  if (e == cudaSuccess) e = cudaStreamCreateWithFlags(&g_context.stream, cudaStreamNonBlocking);
   if (e != cudaSuccess) {
     std::snprintf(err, static_cast<size_t>(errlen), "could not start CUDA on device %d (%s): %s", device, name,
                   cudaGetErrorString(e));
     return nullptr;
   }
-  g_backend = vj::cuda::make_backend();
+  g_backend = vj::cuda::make_backend(&g_context);
   if (!vj::cuda::self_test(g_backend, err, errlen)) {
-    vj::cuda::clear_error();
+    g_backend.clear_error();
     return nullptr;
   }
-  g_open_device = device;
+  g_context.device = device;
   return &g_backend;
 }
 

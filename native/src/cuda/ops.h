@@ -1,5 +1,5 @@
 // Declarations of the CUDA ops (native/src/cuda/*.cu), namespace vj::cuda. Signatures mirror
-// Backend (engine/op_decls.inc); every pointer is device memory from the backend's mem_alloc.
+// Backend (engine/backend_ops.inc); every pointer is device memory from the backend's mem_alloc.
 #pragma once
 #include <cstdint>
 
@@ -9,7 +9,10 @@
 namespace vj {
 namespace cuda {
 
-#include "engine/op_decls.inc"  // every op, declared in this namespace
+// every op of the list, declared in this namespace
+#define VJ_OP(ret, name, params) ret name params;
+#include "engine/backend_ops.inc"
+#undef VJ_OP
 
 // philox.cu: the engine/philox.h streams written straight into device memory
 void fill_uniform(float* out, int64_t n, uint64_t seed, uint64_t offset);

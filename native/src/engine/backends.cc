@@ -35,31 +35,54 @@ const Backend& cpu_backend(const char* name) {
   return backend_scalar();
 }
 
-// non-null function pointers among the members [first, end) of a Backend
-static int count_ops(const Backend& b, size_t first, size_t end) {
-  const size_t n = (end - first) / sizeof(void (*)());
-  const char* base = reinterpret_cast<const char*>(&b) + first;
-  int count = 0;
-  for (size_t i = 0; i < n; ++i) {
-    void (*fp)();
-    std::memcpy(&fp, base + i * sizeof(fp), sizeof(fp));
-    if (fp) ++count;
-  }
-  return count;
+int backend_op_count(const Backend& b) {
+  return 0
+#define VJ_OP(ret, name, params) +(b.name##_fn != nullptr)
+#include "engine/backend_ops.inc"
+#undef VJ_OP
+      ;
 }
 
-int backend_op_count(const Backend& b) {
-  // every member between `name` and the memory functions is an op pointer, and so is every
-  // member of the glue block after them
-  return count_ops(b, offsetof(Backend, linear_forward), offsetof(Backend, mem_alloc)) +
-         count_ops(b, offsetof(Backend, fill_forward), sizeof(Backend));
+void* host_mem_alloc(int64_t bytes) {
+  const size_t n = static_cast<size_t>(bytes > 0 ? bytes : 64);
+  return std::aligned_alloc(64, (n + 63) / 64 * 64);
+}
+void host_mem_free(void* p) { std::free(p); }
+void host_mem_set(void* dst, int value, int64_t bytes) {
+  if (bytes > 0) std::memset(dst, value, static_cast<size_t>(bytes));
+}
+void host_mem_copy(void* dst, const void* src, int64_t bytes) {
+  if (bytes > 0 && dst != src) std::memmove(dst, src, static_cast<size_t>(bytes));
+}
+void host_synchronize() {}
+const char* host_last_error() { return nullptr; }
+void host_clear_error() {}
+
+void set_host_memory(Backend& t) {
+  t.mem_alloc_fn = HostFn<&host_mem_alloc>::call;
+  t.mem_free_fn = HostFn<&host_mem_free>::call;
+  t.mem_set_fn = HostFn<&host_mem_set>::call;
+  t.copy_to_device_fn = t.copy_to_host_fn = t.copy_on_device_fn = HostFn<&host_mem_copy>::call;
+  t.synchronize_fn = HostFn<&host_synchronize>::call;
+  t.last_error_fn = HostFn<&host_last_error>::call;
+  t.clear_error_fn = HostFn<&host_clear_error>::call;
+}
+
+const Backend& host_backend_memory() {
+  static const Backend b = [] {
+    Backend t;
+    t.name = "host";
+    set_host_memory(t);
+    return t;
+  }();
+  return b;
 }
 
 void check_backend(const Backend& b, const char* what) {
-  const char* e = b.last_error ? b.last_error() : nullptr;
+  const char* e = b.last_error();
   if (!e) return;
   std::string msg = std::string(b.name) + " backend error in " + what + ": " + e;
-  if (b.clear_error) b.clear_error();
+  b.clear_error();
   throw Error(msg);
 }
 

@@ -1,11 +1,13 @@
 // Finds and loads the CUDA backend library at run time, so the addon itself never links CUDA
 // and runs on machines without it. The library (varjepa_cuda.so) sits beside the addon's .node
 // file (build/Release or prebuilds/<platform>/); VARJEPA_CUDA_LIBRARY names another path. Every
-// failure names its cause: no library, no driver, no device, out of memory, failed self-test.
+// failure names its cause: no library, a library of another backend version, no driver, no
+// device, out of memory, failed self-test.
 #include "engine/cuda_loader.h"
 
 #include <dlfcn.h>
 
+#include <cstdio>
 #include <mutex>
 #include <string>
 
@@ -17,6 +19,8 @@ namespace {
 using OpenFn = const Backend* (*)(int, char*, int);
 using ProbeFn = int (*)(int, int*, int*, int*, char*, int, int*, int*, int64_t*, char*, int);
 using ArchFn = const char* (*)();
+using VersionFn = uint64_t (*)();
+using SizeFn = uint32_t (*)();
 
 struct Library {
   bool tried = false;
@@ -56,14 +60,33 @@ Library& library() {
   g_lib.open = reinterpret_cast<OpenFn>(dlsym(g_lib.handle, "vj_cuda_open"));
   g_lib.probe = reinterpret_cast<ProbeFn>(dlsym(g_lib.handle, "vj_cuda_probe"));
   g_lib.archs = reinterpret_cast<ArchFn>(dlsym(g_lib.handle, "vj_cuda_architectures"));
-  if (!g_lib.open || !g_lib.probe || !g_lib.archs) {
+  auto version = reinterpret_cast<VersionFn>(dlsym(g_lib.handle, "vj_cuda_backend_version"));
+  auto size = reinterpret_cast<SizeFn>(dlsym(g_lib.handle, "vj_cuda_backend_size"));
+  if (!g_lib.open || !g_lib.probe || !g_lib.archs || !version || !size) {
     g_lib.error = "no CUDA library: " + g_lib.path + " lacks the vj_cuda_* entry points (a mismatched build?)";
+    g_lib.open = nullptr;
+    return g_lib;
+  }
+  // the Backend table crosses this boundary: refuse a library built from other sources
+  const uint64_t v = version();
+  const uint32_t n = size();
+  if (v != kBackendVersion || n != sizeof(Backend)) {
+    g_lib.error = "CUDA library of another version: " + g_lib.path + " was built for backend version " + backend_version_text(v, n) +
+                  " but this addon has backend version " + backend_version_text(kBackendVersion, sizeof(Backend)) +
+                  "; rebuild both from the same sources (npm run compile)";
     g_lib.open = nullptr;
   }
   return g_lib;
 }
 
 }  // namespace
+
+std::string backend_version_text(uint64_t version, uint64_t table_bytes) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%016llx (%llu-byte table)", static_cast<unsigned long long>(version),
+                static_cast<unsigned long long>(table_bytes));
+  return buf;
+}
 
 CudaProbe cuda_probe(int device_index) {
   std::lock_guard<std::mutex> lock(g_mutex);

@@ -16,6 +16,10 @@ struct CudaProbe {
   int64_t memory = 0;  // bytes
 };
 
+// "<16 hex digits> (<n>-byte table)": a backend version (kBackendVersion) and table size as the
+// loader's messages and `varjepa doctor` print them.
+std::string backend_version_text(uint64_t version, uint64_t table_bytes);
+
 // Never throws: what could be found out about CUDA device `device_index`.
 CudaProbe cuda_probe(int device_index);
 

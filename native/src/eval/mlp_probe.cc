@@ -40,8 +40,8 @@ void check_labels(const int32_t* y, int64_t n, int K, const char* what) {
 MlpProbe::MlpProbe(const MlpProbeConfig& cfg, const Backend& be) : cfg_(cfg), be_(be) {
   if (cfg.features < 1 || cfg.classes < 2 || cfg.batchSize < 1)
     throw_range("internal: MlpProbe needs features >= 1, classes >= 2, batchSize >= 1");
-  if (!be.linear_forward || !be.linear_backward || !be.relu_forward || !be.relu_backward || !be.dropout_forward ||
-      !be.dropout_backward || !be.softmax_ce_forward || !be.softmax_ce_backward || !be.adamw_update)
+  if (!be.linear_forward_fn || !be.linear_backward_fn || !be.relu_forward_fn || !be.relu_backward_fn || !be.dropout_forward_fn ||
+      !be.dropout_backward_fn || !be.softmax_ce_forward_fn || !be.softmax_ce_backward_fn || !be.adamw_update_fn)
     throw Error(std::string("the '") + be.name + "' backend lacks ops the MLP probe needs");
   R_ = std::max(cfg.batchSize, kEvalChunk);
   // parameters: Linear(F, H1), ..., Linear(H_last, K), PyTorch's default uniform init;

@@ -71,8 +71,8 @@ void encoder_input_backward(const Backend& be, ParamSet& ps, const TokParams& t,
 }
 
 void check_step_sizes(const ModelConfig& cfg, int B, int Mc, int Mt) {
-  if (B < 1 || B > cfg.maxBatch)
-    throw_range("Expected between 1 and " + std::to_string(cfg.maxBatch) + " rows for batch but received " + std::to_string(B));
+  if (B < 1 || B > cfg.batchSize)
+    throw_range("Expected between 1 and " + std::to_string(cfg.batchSize) + " rows for batch but received " + std::to_string(B));
   if (Mc < 1 || Mc > cfg.max_ctx())
     throw_range("Expected a context size between 1 and " + std::to_string(cfg.max_ctx()) + " for masks.ctxSize but received " + std::to_string(Mc));
   if (Mt < 1 || Mt > cfg.max_trg() || Mc + Mt > cfg.D())
@@ -92,7 +92,7 @@ void clip_and_adamw(const Backend& be, ParamSet& ps, const ModelConfig& cfg, dou
 }
 
 int piece_rows(const ModelConfig& cfg) {
-  const int cap = (cfg.maxBatch + 15) / 16;
+  const int cap = (cfg.batchSize + 15) / 16;
   return cfg.trainPieceRows > cap ? cfg.trainPieceRows : cap;
 }
 

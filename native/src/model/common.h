@@ -51,7 +51,7 @@ void encoder_input_forward(const Backend& be, const ParamSet& ps, const TokParam
 void encoder_input_backward(const Backend& be, ParamSet& ps, const TokParams& t, const TokTables& tab, float* dtok,
                             const float* dseq, const float* x, const int32_t* feat, int B, int M);
 
-// Throws a RangeError unless 1 <= B <= maxBatch and the mask sizes fit the config.
+// Throws a RangeError unless 1 <= B <= batchSize and the mask sizes fit the config.
 void check_step_sizes(const ModelConfig& cfg, int B, int Mc, int Mt);
 
 // A step run in pieces (ModelConfig::trainPieceRows): rows per piece, at most 16 pieces of a

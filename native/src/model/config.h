@@ -1,5 +1,6 @@
 // Model configuration, copied once from validated JavaScript options. Field names match the
-// TypeScript option names (lib/model/options.ts). Op code never sees Napi types.
+// TypeScript option names (lib/model/options.ts); the ranges of the numeric fields are listed
+// once, in model/config_fields.inc. Op code never sees Napi types.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -14,7 +15,7 @@ struct ModelConfig {
   int d = 64, layers = 8, heads = 4, ff = 256;
   float dropout = 0.001f;
   // predictor (conditional prior)
-  int dp = 16, layersP = 2, headsP = 4, ffp = 256;
+  int dP = 16, layersP = 2, headsP = 4, ffP = 256;
   float dropoutP = 0.002f;
   int pool = 4;     // P learned pooling queries
   int masks = 4;    // K target masks per row
@@ -22,15 +23,16 @@ struct ModelConfig {
   float logvarMin = -10.f, logvarMax = 10.f;
   float posBase = 100.f;         // encoder sinusoid base (T-JEPA)
   float predPosBase = 10000.f;   // predictor sin-cos base
-  int maxBatch = 512;            // rows per step the activation arenas are sized for
+  int batchSize = 512;           // rows per step the activation arenas are sized for
   // Var-T-JEPA on a host backend: a training step of more rows runs in pieces of this many rows,
   // forward and backward on per-piece replicas in parallel, the piece gradients then summed in
   // piece order (the same mean-loss gradient up to summation order); 0 = one pass [decision].
-  // A full batch makes at most 16 pieces: larger batches take pieces of maxBatch / 16 rows.
+  // A full batch makes at most 16 pieces: larger batches take pieces of batchSize / 16 rows.
   int trainPieceRows = 64;
   uint64_t seed = 0;
   // optimiser (AdamW); lr and loss weights arrive per step in the schedule
   float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weightDecay = 0.f, clipNorm = 1.f;
+  int deviceIndex = 0;  // the CUDA device the model runs on (with device 'cuda' or 'auto')
 
   int D() const { return static_cast<int>(cardinalities.size()); }
   int max_ctx() const;   // largest M_ctx a mask draw can give

@@ -14,7 +14,7 @@ namespace vj {
 static void require_ops(const Backend& be) {
   std::string missing;
 #define VJ_NEED(op) \
-  if (!be.op) missing += std::string(missing.empty() ? "" : ", ") + #op;
+  if (!be.op##_fn) missing += std::string(missing.empty() ? "" : ", ") + #op;
   VJ_NEED(linear_forward) VJ_NEED(linear_backward) VJ_NEED(layernorm_forward) VJ_NEED(layernorm_backward)
   VJ_NEED(relu_forward) VJ_NEED(relu_backward) VJ_NEED(add_forward) VJ_NEED(add_backward) VJ_NEED(dropout_forward)
   VJ_NEED(dropout_backward) VJ_NEED(attention_forward) VJ_NEED(attention_backward) VJ_NEED(index_select_forward)
@@ -30,11 +30,10 @@ TJepa::TJepa(const TJepaConfig& cfg, const Backend& be) : TJepa(cfg, be, nullptr
 
 TJepa::TJepa(const TJepaConfig& cfg, const Backend& be, const TJepa* share, bool with_grads) : cfg_(cfg), be_(be) {
   require_ops(be);
-  if (cfg.nAux < 0 || cfg.nAux > 64) throw_range("Expected an integer between 0 and 64 for config.nAux but received " + std::to_string(cfg.nAux));
   D_ = cfg.D();
   C_ = cfg.d;
   K_ = cfg.masks;
-  dp_ = cfg.dp;
+  dp_ = cfg.dP;
   nA_ = cfg.nAux;
   McMax_ = cfg.max_ctx();
   MtMax_ = cfg.max_trg();
@@ -51,7 +50,7 @@ TJepa::TJepa(const TJepaConfig& cfg, const Backend& be, const TJepa* share, bool
   pred_ctx_ = ps_.add_linear("pred.ctx", C_, dp_);
   pred_mask_ = ps_.add("pred.mask_token", {dp_}, Init::Normal, 0.02f, false);
   pred_aux_ = nA_ > 0 ? ps_.add("pred.aux_tokens", {nA_, dp_}, Init::Normal, 0.02f, false) : -1;
-  pred_stack_.declare(ps_, "pred.encoder", cfg.layersP, dp_, cfg.headsP, cfg.ffp, cfg.dropoutP, Tail::LayerNorm);
+  pred_stack_.declare(ps_, "pred.encoder", cfg.layersP, dp_, cfg.headsP, cfg.ffP, cfg.dropoutP, Tail::LayerNorm);
   pred_head_ = ps_.add_linear("pred.head", dp_, C_);
   if (share) {
     ps_.share_values(share->ps_, with_grads);
@@ -73,7 +72,7 @@ TJepa::TJepa(const TJepaConfig& cfg, const Backend& be, const TJepa* share, bool
   }
 
   // ---- activations ----
-  const int Bm = cfg.maxBatch;
+  const int Bm = cfg.batchSize;
   const int Nc = Bm * McMax_, Rc = Bm * (1 + McMax_), BD = Bm * D_, Rt = Bm * (1 + D_);
   const int KBp = K_ * Bm * TpMax_, KBq = K_ * Bm * MtMax_;
   auto both = [&](const char* name, std::vector<int> shape) {
@@ -155,7 +154,7 @@ void TJepa::embed(const float* x, int64_t B, float* out) {
   const int T = num_threads();
   while (static_cast<int>(replicas_.size()) < T) {
     TJepaConfig rc = cfg_;
-    rc.maxBatch = kReplicaRows;
+    rc.batchSize = kReplicaRows;
     replicas_.emplace_back(new TJepa(rc, be_, this));
   }
   const int64_t DC = static_cast<int64_t>(D_) * C_;
@@ -166,7 +165,7 @@ void TJepa::embed(const float* x, int64_t B, float* out) {
 }
 
 void TJepa::embed_serial(const float* x, int64_t B, float* out) {
-  const int chunk = cfg_.maxBatch, DC = D_ * C_;
+  const int chunk = cfg_.batchSize, DC = D_ * C_;
   for (int64_t r0 = 0; r0 < B; r0 += chunk) {
     const int Bc = static_cast<int>(B - r0 < chunk ? B - r0 : chunk);
     target_forward(on_backend(be_, x_dev_, x + r0 * D_, static_cast<int64_t>(Bc) * D_), Bc);

@@ -58,16 +58,19 @@ class TJepa {
   const TJepaConfig& config() const { return cfg_; }
   ParamSet& params() { return ps_; }          // context encoder + predictor (trained)
   ParamSet& target() { return tgt_; }         // target encoder (EMA)
+  // the parameter sets in the flat layout JavaScript sees, [trained | target encoder]: the
+  // target encoder gets no gradient and no optimiser state
+  std::vector<ParamSet*> parameter_sets() { return {&ps_, &tgt_}; }
   int64_t context_size() const { return ctx_floats_; }  // prefix of params() mirrored by target()
   int64_t step() const { return step_; }
   void set_step(int64_t s) { step_ = s; }
   int64_t activation_bytes() const { return (a_.total() + g_.total()) * static_cast<int64_t>(sizeof(float)); }
   int embed_dim() const { return D_ * C_; }
-  int embed_chunk() const { return cfg_.maxBatch; }
+  int embed_chunk() const { return cfg_.batchSize; }
 
  private:
   // an inference replica: base's parameters and target encoder (shared, read only), its own
-  // activations for cfg.maxBatch rows
+  // activations for cfg.batchSize rows
   TJepa(const TJepaConfig& cfg, const Backend& be, const TJepa* share, bool with_grads = false);
   // loss_and_grad with backward over pieces of rows on train_replicas_ (ModelConfig::trainPieceRows)
   TJepaLoss loss_and_grad_pieces(const float* x, int B, const StepMasks& m, const TJepaSchedule& sc);

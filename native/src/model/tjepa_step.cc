@@ -129,7 +129,7 @@ TJepaLoss TJepa::loss_and_grad_pieces(const float* x, int B, const StepMasks& m,
   const int R = piece_rows(cfg_), P = (B + R - 1) / R;
   while (static_cast<int>(train_replicas_.size()) < P) {
     TJepaConfig rc = cfg_;
-    rc.maxBatch = R;
+    rc.batchSize = R;
     rc.trainPieceRows = 0;
     train_replicas_.emplace_back(new TJepa(rc, be_, this, true));
   }

@@ -109,7 +109,7 @@ const float* TransformerStack::forward(const Backend& be, const ParamSet& ps, co
     be.layernorm_forward(ln1, arena_.ptr(a.ln1_mean), arena_.ptr(a.ln1_rstd), res1, ps.p(L.ln1), ps.p(L.ln1 + 1),
                          RowDims{R, C});
     // feed-forward: res2 = ln1 + Dropout(W2 . Dropout(ReLU(W1 . ln1))); ln2 = LN2(res2)
-    if (be.linear_relu_forward) {  // ReLU in the GEMM epilogue
+    if (be.linear_relu_forward_fn) {  // ReLU in the GEMM epilogue
       be.linear_relu_forward(fch, ln1, ps.p(L.w1), ps.p(L.w1 + 1), MatDims{R, C, F});
     } else {
       be.linear_forward(fch, ln1, ps.p(L.w1), ps.p(L.w1 + 1), MatDims{R, C, F});
@@ -193,7 +193,7 @@ void TransformerStack::backward(const Backend& be, ParamSet& ps, float* dx, cons
     // same products as dropout_backward followed by relu_backward).
     const float keep_scale = drop ? 1.0f / (1.0f - dropout_) : 1.0f;
     float *dpre, *spare;
-    if (be.relu_linear_backward) {  // mask and scale applied in the GEMM epilogue
+    if (be.relu_linear_backward_fn) {  // mask and scale applied in the GEMM epilogue
       dpre = big1;
       spare = big2;
       zero(dpre, RF);

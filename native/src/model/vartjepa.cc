@@ -12,7 +12,7 @@ namespace vj {
 static void require_ops(const Backend& be) {
   std::string missing;
 #define VJ_NEED(op) \
-  if (!be.op) missing += std::string(missing.empty() ? "" : ", ") + #op;
+  if (!be.op##_fn) missing += std::string(missing.empty() ? "" : ", ") + #op;
   VJ_NEED(linear_forward) VJ_NEED(linear_backward) VJ_NEED(layernorm_forward) VJ_NEED(layernorm_backward)
   VJ_NEED(relu_forward) VJ_NEED(relu_backward) VJ_NEED(gelu_forward) VJ_NEED(gelu_backward) VJ_NEED(add_forward)
   VJ_NEED(add_backward) VJ_NEED(dropout_forward) VJ_NEED(dropout_backward) VJ_NEED(attention_forward)
@@ -37,15 +37,15 @@ VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be, const VarTJepa* sh
   C_ = cfg.d;
   P_ = cfg.pool;
   K_ = cfg.masks;
-  dp_ = cfg.dp;
+  dp_ = cfg.dP;
   T3_ = 2 + P_ + D_;
   McMax_ = cfg.max_ctx();
   MtMax_ = cfg.max_trg();
   TpMax_ = McMax_ + MtMax_ < D_ ? McMax_ + MtMax_ : D_;  // predictor tokens per sequence
-  const int Bm = cfg.maxBatch;
+  const int Bm = cfg.batchSize;
   ctxRowsCap_ = static_cast<int64_t>(Bm) * (1 + (McMax_ > 1 ? McMax_ : 1));
   if (ctxRowsCap_ < 1 + D_) ctxRowsCap_ = 1 + D_;  // at least one full row fits
-  if (share && !with_grads) ctxRowsCap_ = static_cast<int64_t>(Bm) * (1 + D_);  // an embedding replica embeds maxBatch rows at a time
+  if (share && !with_grads) ctxRowsCap_ = static_cast<int64_t>(Bm) * (1 + D_);  // an embedding replica embeds batchSize rows at a time
   ctxTokCap_ = ctxRowsCap_;
   embed_chunk_ = static_cast<int>(ctxRowsCap_ / (1 + D_));
   if (embed_chunk_ > Bm) embed_chunk_ = Bm;
@@ -77,7 +77,7 @@ VarTJepa::VarTJepa(const ModelConfig& cfg, const Backend& be, const VarTJepa* sh
   pred_ctx_ = ps_.add_linear("pred.ctx", C_, dp_);
   pred_z_ = ps_.add_linear("pred.z", C_, dp_);  // one z projection for context and query tokens
   pred_mask_ = ps_.add("pred.mask_token", {dp_}, Init::Normal, 0.02f, false);
-  pred_stack_.declare(ps_, "pred.encoder", cfg.layersP, dp_, cfg.headsP, cfg.ffp, cfg.dropoutP, Tail::LayerNorm);
+  pred_stack_.declare(ps_, "pred.encoder", cfg.layersP, dp_, cfg.headsP, cfg.ffP, cfg.dropoutP, Tail::LayerNorm);
   pred_mu_ = ps_.add_linear("pred.head_mu", dp_, C_);
   pred_lv_ = ps_.add_linear("pred.head_logvar", dp_, C_);
   dec_ctx_.declare(ps_, "dec_ctx", cfg.cardinalities, C_);

@@ -45,18 +45,18 @@ struct EmbedOutput {
 };
 
 // Context views of the embedding (MODEL.md section 7, [decision]): views = 0 encodes the full row;
-// views = V > 0 averages V seeded random context views of round(D * fraction) features each. The
+// views = V > 0 averages V seeded random context views of round(D * viewFraction) features each. The
 // embedding is then the mean of mu_sw over the views and the uncertainty is the standard deviation
 // of the view mixture, sqrt(mean_v var_sw + var_v mu_sw) per entry (law of total variance).
-// A row's views depend only on (seed, row_offset + row, view), not on how rows are chunked.
+// A row's views depend only on (viewSeed, rowOffset + row, view), not on how rows are chunked.
 // Surprise: with views, the predictor also predicts the features outside each view, and the
 // row's surprise is KL(q(s_w_j | w) || p(s_y_j | s_x, z)) per target token (Eq. 26 for one row,
 // means instead of samples), averaged over the views: how badly the rest of the row predicts it.
 struct EmbedViews {
   int views = 0;
-  float fraction = 0.5f;
-  uint64_t seed = 0;
-  int64_t row_offset = 0;
+  float viewFraction = 0.5f;
+  uint64_t viewSeed = 0;
+  int64_t rowOffset = 0;  // the index of the call's first row in the whole table
 };
 
 class VarTJepa {
@@ -86,6 +86,8 @@ class VarTJepa {
   void last_noise(std::vector<float>* sx, std::vector<float>* zz, std::vector<float>* sw) const;
   const ModelConfig& config() const { return cfg_; }
   ParamSet& params() { return ps_; }
+  // the parameter sets in the flat layout JavaScript sees; the first is the one trained
+  std::vector<ParamSet*> parameter_sets() { return {&ps_}; }
   int64_t step() const { return step_; }
   void set_step(int64_t s) { step_ = s; }
   int64_t activation_bytes() const;
@@ -114,7 +116,7 @@ class VarTJepa {
   void view_surprise(int B, int Mc, int Mt, const int32_t* ctx, int32_t* trg, uint8_t* in_view, float* surprise, bool first,
                      float* feat, float* feat_n);
   // an inference replica: base's parameters (shared, read only), its own activations for
-  // cfg.maxBatch rows, no gradients or optimiser state
+  // cfg.batchSize rows, no gradients or optimiser state
   VarTJepa(const ModelConfig& cfg, const Backend& be, const VarTJepa* share, bool with_grads = false);
   // loss_and_grad with backward over pieces of cfg.trainPieceRows rows on train_replicas_
   LossTerms loss_and_grad_pieces(const float* x, int B, const StepMasks& m, const StepSchedule& sc);

@@ -157,7 +157,7 @@ LossTerms VarTJepa::loss_and_grad_pieces(const float* x, int B, const StepMasks&
   const int R = piece_rows(cfg_), P = (B + R - 1) / R;
   while (static_cast<int>(train_replicas_.size()) < P) {
     ModelConfig rc = cfg_;
-    rc.maxBatch = R;
+    rc.batchSize = R;
     rc.trainPieceRows = 0;
     train_replicas_.emplace_back(new VarTJepa(rc, be_, this, true));
   }

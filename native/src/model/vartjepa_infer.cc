@@ -145,7 +145,7 @@ void VarTJepa::embed_parallel(const float* x, int64_t B, const EmbedOutput& out,
   const int T = num_threads();
   while (static_cast<int>(replicas_.size()) < T) {
     ModelConfig rc = cfg_;
-    rc.maxBatch = kReplicaRows;
+    rc.batchSize = kReplicaRows;
     replicas_.emplace_back(new VarTJepa(rc, be_, this));
   }
   const int64_t pieces = (B + kReplicaRows - 1) / kReplicaRows, DC = static_cast<int64_t>(D_) * C_;
@@ -158,7 +158,7 @@ void VarTJepa::embed_parallel(const float* x, int64_t B, const EmbedOutput& out,
                   out.aux_uncertainty ? out.aux_uncertainty + r0 : nullptr,
                   out.feature_surprise ? out.feature_surprise + r0 * D_ : nullptr};
     EmbedViews v = views;
-    v.row_offset += r0;
+    v.rowOffset += r0;
     replicas_[static_cast<size_t>(part)]->embed_serial(x + r0 * D_, n, o, v);
   });
 }
@@ -166,11 +166,11 @@ void VarTJepa::embed_parallel(const float* x, int64_t B, const EmbedOutput& out,
 void VarTJepa::embed_serial(const float* x, int64_t B, const EmbedOutput& out, const EmbedViews& views) {
   const int DC = D_ * C_, V = views.views;
   // a view leaves at least one feature to predict (when the row has two)
-  const int Mc = V > 0 ? std::max(1, std::min(D_ > 1 ? D_ - 1 : 1, static_cast<int>(std::lround(D_ * static_cast<double>(views.fraction))))) : D_;
+  const int Mc = V > 0 ? std::max(1, std::min(D_ > 1 ? D_ - 1 : 1, static_cast<int>(std::lround(D_ * static_cast<double>(views.viewFraction))))) : D_;
   const int Mt = V > 0 ? D_ - Mc : 0;
   int chunk = embed_chunk_;
-  if (Mt > 0) {  // the predictor's buffers (K * maxBatch sequences of TpMax tokens) bound a view chunk
-    const int64_t seqs = static_cast<int64_t>(K_) * cfg_.maxBatch;
+  if (Mt > 0) {  // the predictor's buffers (K * batchSize sequences of TpMax tokens) bound a view chunk
+    const int64_t seqs = static_cast<int64_t>(K_) * cfg_.batchSize;
     int64_t cap_rows = std::min<int64_t>(seqs * MtMax_ / Mt, seqs * TpMax_ / D_);
     cap_rows = std::min<int64_t>(cap_rows, seqs * TpMax_ * TpMax_ / (static_cast<int64_t>(D_) * D_));
     chunk = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(chunk, cap_rows)));
@@ -215,7 +215,7 @@ void VarTJepa::embed_serial(const float* x, int64_t B, const EmbedOutput& out, c
         feat_n.assign(static_cast<size_t>(Bc) * D_, 0.f);
       }
       for (int v = 0; v < V; ++v) {
-        draw_views(ctx.data(), Bc, D_, Mc, views.seed, views.row_offset + r0, v);
+        draw_views(ctx.data(), Bc, D_, Mc, views.viewSeed, views.rowOffset + r0, v);
         context_encoder_forward(xc, Bc, Mc, ctx.data(), nullptr, false, false, noise, 0);
         pool_aux_forward(Bc, Mc, false, 0);
         if (out.context_uncertainty || out.aux_uncertainty)
@@ -287,16 +287,16 @@ void VarTJepa::generate(const float* x, const uint8_t* observed, int64_t B, int 
   if (Umax == 0) return;
   // rows per chunk: the context encoder and predictor arenas bound it
   const int Tc = 1 + Omax, Tp = Omax + Umax;
-  int64_t cap = cfg_.maxBatch;
+  int64_t cap = cfg_.batchSize;
   cap = std::min<int64_t>(cap, ctxRowsCap_ / Tc);
-  cap = std::min<int64_t>(cap, (static_cast<int64_t>(cfg_.maxBatch) * (1 + McMax_) * (1 + McMax_) >
+  cap = std::min<int64_t>(cap, (static_cast<int64_t>(cfg_.batchSize) * (1 + McMax_) * (1 + McMax_) >
                                         static_cast<int64_t>(embed_chunk_) * (1 + D_) * (1 + D_)
-                                    ? static_cast<int64_t>(cfg_.maxBatch) * (1 + McMax_) * (1 + McMax_)
+                                    ? static_cast<int64_t>(cfg_.batchSize) * (1 + McMax_) * (1 + McMax_)
                                     : static_cast<int64_t>(embed_chunk_) * (1 + D_) * (1 + D_)) /
                                    (static_cast<int64_t>(Tc) * Tc));
-  const int64_t KBp = static_cast<int64_t>(K_) * cfg_.maxBatch * TpMax_;
+  const int64_t KBp = static_cast<int64_t>(K_) * cfg_.batchSize * TpMax_;
   cap = std::min<int64_t>(cap, KBp / Tp);
-  cap = std::min<int64_t>(cap, static_cast<int64_t>(K_) * cfg_.maxBatch * TpMax_ * TpMax_ / (static_cast<int64_t>(Tp) * Tp));
+  cap = std::min<int64_t>(cap, static_cast<int64_t>(K_) * cfg_.batchSize * TpMax_ * TpMax_ / (static_cast<int64_t>(Tp) * Tp));
   if (cap < 1) throw_range("generate: the observed/unobserved pattern is too long for this model's buffers (increase batchSize)");
   const int chunk = static_cast<int>(cap);
   std::vector<int32_t> ctx(static_cast<size_t>(chunk) * Omax), trg(static_cast<size_t>(chunk) * Umax);

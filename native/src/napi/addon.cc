@@ -5,11 +5,10 @@
 
 #include "napi/args.h"
 #include "napi/info.h"
-#include "napi/model.h"
+#include "napi/mlp_probe.h"
+#include "napi/model_common.h"
+#include "napi/models.h"
 #include "napi/op_registry.h"
-#include "napi/tensor_ops.h"
-#include "napi/tjepa_model.h"  // T-JEPA baseline
-#include "napi/mlp_probe.h"  // evaluation: the MLP probe
 
 namespace vj {
 namespace napi {
@@ -20,21 +19,21 @@ class Addon : public Napi::Addon<Addon> {
     DefineAddon(exports, {
                              InstanceMethod("info", &Addon::Info),
                              InstanceMethod("setThreads", &Addon::SetThreads),
-                             InstanceMethod("linear", &Addon::Linear),
                              InstanceMethod("callOp", &Addon::CallOp),
                              InstanceMethod("opNames", &Addon::OpNames),
+                             InstanceMethod("configFields", &Addon::ConfigFields),
                              InstanceValue("VarTJepaNative", define_vartjepa(env), napi_enumerable),
-                             InstanceValue("TJepaNative", define_tjepa(env), napi_enumerable),  // T-JEPA baseline
-                             InstanceValue("MlpProbeNative", define_mlp_probe(env), napi_enumerable),  // evaluation
+                             InstanceValue("TJepaNative", define_tjepa(env), napi_enumerable),
+                             InstanceValue("MlpProbeNative", define_mlp_probe(env), napi_enumerable),
                          });
   }
 
  private:
   Napi::Value Info(const Napi::CallbackInfo& info) { return build_info(info.Env()); }
   Napi::Value SetThreads(const Napi::CallbackInfo& info) { return set_threads_js(info); }
-  Napi::Value Linear(const Napi::CallbackInfo& info) { return linear_js(info); }
   Napi::Value CallOp(const Napi::CallbackInfo& info) { return call_op(info); }
   Napi::Value OpNames(const Napi::CallbackInfo& info) { return op_names(info); }
+  Napi::Value ConfigFields(const Napi::CallbackInfo& info) { return config_fields(info); }
 };
 
 }  // namespace napi

@@ -1,10 +1,8 @@
 // Device selection for models (options.device 'auto' | 'cpu' | 'cuda', options.deviceIndex) and
 // the CUDA facts `varjepa doctor` prints.
 //
-// Var-T-JEPA and T-JEPA run on the CUDA backend: every buffer their ops touch is in the
-// backend's memory and the host reads results only through copies (the model port). A model
-// whose flag below is false would still load and self-test the backend for 'cuda' (so every
-// cause of failure is named), then fail with kModelNotPorted; 'auto' would pick the CPU.
+// Both models run on the CUDA backend: every buffer their ops touch is in the backend's memory
+// and the host reads results only through copies.
 #include "napi/device.h"
 
 #include <cstdlib>
@@ -17,13 +15,7 @@
 namespace vj {
 namespace napi {
 
-static constexpr bool kVarTJepaOnDevice = true;
-static constexpr bool kTJepaOnDevice = true;
-static const char* kTJepaNotPorted =
-    "the T-JEPA model does not run on the CUDA backend yet (its host-side glue code is not ported); "
-    "use device 'cpu'";
-
-// Test hook: with VARJEPA_STAGED_DEVICE=1 in the environment, device 'cpu' gives a ported model a
+// Test hook: with VARJEPA_STAGED_DEVICE=1 in the environment, device 'cpu' gives a model a
 // copy of the CPU backend that declares its memory not host-addressable (on_device), so the
 // model takes every device path (uploads of inputs, index lists and host-drawn noise, read-backs
 // of losses and outputs) while the ops still run on the CPU. Results must equal the plain CPU
@@ -42,24 +34,18 @@ static const Backend& staged(const Backend& b) {
   return it->second;
 }
 
-DeviceChoice choose_device(const std::string& device, int device_index, const std::string& isa, DeviceModel model) {
-  const bool kModelOnDevice = model == DeviceModel::VarTJepa ? kVarTJepaOnDevice : kTJepaOnDevice;
-  const char* kModelNotPorted = kTJepaNotPorted;
+DeviceChoice choose_device(const std::string& device, int device_index, const std::string& isa) {
   DeviceChoice c;
   if (device == "cuda") {
-    const Backend& be = cuda_backend(device_index);  // throws naming the cause
-    if (!kModelOnDevice)
-      throw Error("device 'cuda' is not available: the CUDA backend loaded and passed its self-test on device " +
-                  std::to_string(device_index) + ", but " + kModelNotPorted);
-    c.backend = &be;
+    c.backend = &cuda_backend(device_index);  // throws naming the cause
     c.device = "cuda";
     c.reason = "requested";
     return c;
   }
-  if (device == "auto" && kModelOnDevice && !isa.empty() && isa != "auto") {
+  if (device == "auto" && !isa.empty() && isa != "auto") {
     // an explicit instruction set names a CPU backend
     c.reason = "auto: isa '" + isa + "' selects a CPU backend";
-  } else if (device == "auto" && kModelOnDevice) {
+  } else if (device == "auto") {
     try {
       c.backend = &cuda_backend(device_index);
       c.device = "cuda";
@@ -68,8 +54,6 @@ DeviceChoice choose_device(const std::string& device, int device_index, const st
     } catch (const Error& e) {
       c.reason = std::string("auto: ") + e.what();
     }
-  } else if (device == "auto") {
-    c.reason = std::string("auto: ") + kModelNotPorted;
   } else if (device != "cpu") {
     throw_range("Expected one of 'auto', 'cpu', 'cuda' for device but received '" + device + "'");
   } else {
@@ -78,7 +62,7 @@ DeviceChoice choose_device(const std::string& device, int device_index, const st
   c.backend = &cpu_backend(isa.c_str());
   c.device = "cpu";
   const char* st = std::getenv("VARJEPA_STAGED_DEVICE");
-  if (kModelOnDevice && st && std::string(st) == "1") {
+  if (st && std::string(st) == "1") {
     c.backend = &staged(*c.backend);
     c.reason += " (staged device paths: VARJEPA_STAGED_DEVICE=1)";
   }
@@ -106,8 +90,6 @@ Napi::Object cuda_report(Napi::Env env, int device_index) {
     d.Set("memoryBytes", static_cast<double>(p.memory));
     o.Set("device", d);
   }
-  o.Set("modelSupported", kVarTJepaOnDevice);  // Var-T-JEPA
-  o.Set("tjepaSupported", kTJepaOnDevice);
   return o;
 }
 

@@ -17,10 +17,7 @@ struct DeviceChoice {
 
 // device: "auto" | "cpu" | "cuda". 'cuda' throws vj::Error naming the cause when it cannot be
 // used and never falls back; 'auto' falls back to the CPU and records why.
-// Which model asks: each runs on CUDA only once its code is ported to the backend's memory.
-enum class DeviceModel { VarTJepa, TJepa };
-DeviceChoice choose_device(const std::string& device, int device_index, const std::string& isa,
-                           DeviceModel model = DeviceModel::VarTJepa);
+DeviceChoice choose_device(const std::string& device, int device_index, const std::string& isa);
 
 // info().cuda: library, driver, runtime, device name, compute capability, architectures, or why
 // CUDA is unavailable. Never throws.

@@ -2,6 +2,7 @@
 
 #include "engine/backend.h"
 #include "engine/cpu_features.h"
+#include "engine/cuda_loader.h"
 #include "engine/threadpool.h"
 #include "napi/args.h"
 #include "napi/device.h"
@@ -49,6 +50,8 @@ Napi::Value build_info(Napi::Env env) {
     const Backend& be = cpu_backend(nullptr);
     o.Set("isa", be.name);
     o.Set("opsProvided", backend_op_count(be));
+    o.Set("opCount", kBackendOpCount);
+    o.Set("backendVersion", backend_version_text(kBackendVersion, sizeof(Backend)));
     o.Set("threads", num_threads());
     o.Set("defaultThreads", default_threads());
     o.Set("cuda", cuda_report(env, 0));

@@ -1,8 +1,10 @@
-// Shared pieces of the Node-API model objects (see model_common.h).
+// Shared pieces of the Node-API native objects (see model_common.h).
 #include "napi/model_common.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <type_traits>
 
 #include "napi/args.h"
 
@@ -59,18 +61,79 @@ void Worker::finish() {
   if (h_->dispose_pending) h_->release();
 }
 
-int get_int(Napi::Object o, const char* k, int lo, int hi) {
-  return static_cast<int>(integer(o.Get(k), lo, hi, std::string("config.") + k));
-}
-float get_num(Napi::Object o, const char* k, double lo, double hi) {
-  double v = finite(o.Get(k), std::string("config.") + k);
-  if (v < lo || v > hi)
-    throw Napi::RangeError::New(o.Env(), "Expected a number between " + std::to_string(lo) + " and " + std::to_string(hi) +
-                                             " for config." + k + " but received " + describe(o.Get(k)));
-  return static_cast<float>(v);
+Napi::Object object_arg(const Napi::Value& v, const std::string& what) {
+  if (!v.IsObject() || v.IsArray() || v.IsTypedArray())
+    throw Napi::TypeError::New(v.Env(), "Expected an object for " + what + " but received " + describe(v));
+  return v.As<Napi::Object>();
 }
 
-ModelConfig parse_config(Napi::Object o, bool variational) {
+// ---- configs and schedules: the fields of model/config_fields.inc ----------------------------
+
+namespace {
+
+std::string num_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return buf;
+}
+
+// o.<name> checked against [lo, hi] (an integer when `integer`), into out
+template <class T>
+void read_field(Napi::Object o, const std::string& path, const char* name, bool integer_field, double lo, double hi, T& out) {
+  Napi::Value v = o.Get(name);
+  const std::string what = path + "." + name;
+  if (integer_field) {
+    out = static_cast<T>(integer(v, static_cast<int64_t>(lo), static_cast<int64_t>(hi), what));
+    return;
+  }
+  const double d = finite(v, what);
+  if (d < lo || d > hi)
+    throw Napi::RangeError::New(o.Env(), "Expected a number between " + num_text(lo) + " and " + num_text(hi) + " for " + what +
+                                             " but received " + describe(v));
+  out = static_cast<T>(d);
+}
+
+}  // namespace
+
+#define VJ_READ(name, integer_field, lo, hi) read_field(o, path, #name, integer_field, lo, hi, dst.name);
+static void read_shared(Napi::Object o, const std::string& path, ModelConfig& dst) {
+#define VJ_SHARED VJ_READ
+#include "model/config_fields.inc"
+#undef VJ_SHARED
+}
+static void read_vartjepa(Napi::Object o, const std::string& path, ModelConfig& dst) {
+#define VJ_VARTJEPA VJ_READ
+#include "model/config_fields.inc"
+#undef VJ_VARTJEPA
+}
+static void read_tjepa(Napi::Object o, const std::string& path, TJepaConfig& dst) {
+#define VJ_TJEPA VJ_READ
+#include "model/config_fields.inc"
+#undef VJ_TJEPA
+}
+static void read_vschedule(Napi::Object o, const std::string& path, StepSchedule& dst) {
+#define VJ_VSCHEDULE VJ_READ
+#include "model/config_fields.inc"
+#undef VJ_VSCHEDULE
+}
+static void read_tschedule(Napi::Object o, const std::string& path, TJepaSchedule& dst) {
+#define VJ_TSCHEDULE VJ_READ
+#include "model/config_fields.inc"
+#undef VJ_TSCHEDULE
+}
+static void read_embed(Napi::Object o, const std::string& path, EmbedViews& dst) {
+#define VJ_EMBED VJ_READ
+#include "model/config_fields.inc"
+#undef VJ_EMBED
+}
+static void read_generate(Napi::Object o, const std::string& path, GenerateOptions& dst) {
+#define VJ_GENERATE VJ_READ
+#include "model/config_fields.inc"
+#undef VJ_GENERATE
+}
+#undef VJ_READ
+
+ModelConfig parse_config(Napi::Object o) {
   ModelConfig c;
   size_t n = 0;
   const int32_t* cards = typed<int32_t>(o.Get("cardinalities"), -1, "config.cardinalities", &n);
@@ -81,44 +144,83 @@ ModelConfig parse_config(Napi::Object o, bool variational) {
                                                std::to_string(j) + "] but received " + std::to_string(cards[j]));
     c.cardinalities.push_back(cards[j]);
   }
-  c.d = get_int(o, "d", 1, 4096);
-  c.layers = get_int(o, "layers", 0, 64);
-  c.heads = get_int(o, "heads", 1, 64);
-  c.ff = get_int(o, "ff", 1, 65536);
-  c.dropout = get_num(o, "dropout", 0, 0.99);
-  c.dp = get_int(o, "dp", 1, 4096);
-  c.layersP = get_int(o, "layersP", 0, 64);
-  c.headsP = get_int(o, "headsP", 1, 64);
-  c.ffp = get_int(o, "ffp", 1, 65536);
-  c.dropoutP = get_num(o, "dropoutP", 0, 0.99);
-  c.masks = get_int(o, "masks", 1, 64);
-  c.ctxMin = get_num(o, "ctxMin", 0, 1);
-  c.ctxMax = get_num(o, "ctxMax", 0, 1);
-  c.trgMin = get_num(o, "trgMin", 0, 1);
-  c.trgMax = get_num(o, "trgMax", 0, 1);
-  if (variational) {
-    c.pool = get_int(o, "pool", 1, 256);
-    c.logvarMin = get_num(o, "logvarMin", -100, 0);
-    c.logvarMax = get_num(o, "logvarMax", 0, 100);
-  }
-  c.posBase = get_num(o, "posBase", 1, 1e9);
-  c.predPosBase = get_num(o, "predPosBase", 1, 1e9);
-  c.maxBatch = get_int(o, "maxBatch", 1, 1 << 20);
-  c.trainPieceRows = get_int(o, "trainPieceRows", 0, 1 << 20);
-  c.seed = static_cast<uint64_t>(integer(o.Get("seed"), 0, (int64_t(1) << 53) - 1, "config.seed"));
-  c.beta1 = get_num(o, "beta1", 0, 0.999999);
-  c.beta2 = get_num(o, "beta2", 0, 0.999999);
-  c.eps = get_num(o, "eps", 1e-30, 1);
-  c.weightDecay = get_num(o, "weightDecay", 0, 10);
-  c.clipNorm = get_num(o, "clipNorm", 0, 1e9);
+  read_shared(o, "config", c);
+  // the engine splits a width into heads of equal size
   if (c.d % c.heads != 0)
     throw Napi::RangeError::New(o.Env(), "config.d (" + std::to_string(c.d) + ") must be divisible by config.heads (" + std::to_string(c.heads) + ")");
-  if (c.dp % c.headsP != 0)
-    throw Napi::RangeError::New(o.Env(), "config.dp (" + std::to_string(c.dp) + ") must be divisible by config.headsP (" + std::to_string(c.headsP) + ")");
+  if (c.dP % c.headsP != 0)
+    throw Napi::RangeError::New(o.Env(), "config.dP (" + std::to_string(c.dP) + ") must be divisible by config.headsP (" + std::to_string(c.headsP) + ")");
   return c;
 }
 
-// rows x D table: categorical codes must be integers in [0, card), numeric values finite
+ModelConfig parse_vartjepa_config(Napi::Object o) {
+  ModelConfig c = parse_config(o);
+  read_vartjepa(o, "config", c);
+  return c;
+}
+
+TJepaConfig parse_tjepa_config(Napi::Object o) {
+  TJepaConfig c;
+  static_cast<ModelConfig&>(c) = parse_config(o);
+  read_tjepa(o, "config", c);
+  return c;
+}
+
+StepSchedule parse_vartjepa_schedule(const Napi::Value& v) {
+  StepSchedule s;
+  read_vschedule(object_arg(v, "schedule"), "schedule", s);
+  return s;
+}
+
+TJepaSchedule parse_tjepa_schedule(const Napi::Value& v) {
+  TJepaSchedule s;
+  read_tschedule(object_arg(v, "schedule"), "schedule", s);
+  return s;
+}
+
+EmbedViews parse_embed_options(const Napi::Value& v) {
+  EmbedViews e;
+  read_embed(object_arg(v, "options"), "options", e);
+  return e;
+}
+
+GenerateOptions parse_generate_options(const Napi::Value& v) {
+  GenerateOptions g;
+  read_generate(object_arg(v, "options"), "options", g);
+  return g;
+}
+
+Napi::Value config_fields(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  auto add = [&](const char* group, const char* name, bool integer_field, double lo, double hi) {
+    if (!out.Has(group)) out.Set(group, Napi::Object::New(env));
+    Napi::Array r = Napi::Array::New(env, 3);
+    r.Set(0u, integer_field ? "int" : "num");
+    r.Set(1u, Napi::Number::New(env, lo));
+    r.Set(2u, Napi::Number::New(env, hi));
+    out.Get(group).As<Napi::Object>().Set(name, r);
+  };
+#define VJ_SHARED(name, integer_field, lo, hi) add("shared", #name, integer_field, lo, hi);
+#define VJ_VARTJEPA(name, integer_field, lo, hi) add("vartjepa", #name, integer_field, lo, hi);
+#define VJ_TJEPA(name, integer_field, lo, hi) add("tjepa", #name, integer_field, lo, hi);
+#define VJ_VSCHEDULE(name, integer_field, lo, hi) add("vschedule", #name, integer_field, lo, hi);
+#define VJ_TSCHEDULE(name, integer_field, lo, hi) add("tschedule", #name, integer_field, lo, hi);
+#define VJ_EMBED(name, integer_field, lo, hi) add("embed", #name, integer_field, lo, hi);
+#define VJ_GENERATE(name, integer_field, lo, hi) add("generate", #name, integer_field, lo, hi);
+#include "model/config_fields.inc"
+#undef VJ_EMBED
+#undef VJ_GENERATE
+#undef VJ_SHARED
+#undef VJ_VARTJEPA
+#undef VJ_TJEPA
+#undef VJ_VSCHEDULE
+#undef VJ_TSCHEDULE
+  return out;
+}
+
+// ---- batches and masks ------------------------------------------------------------------------
+
 void check_table(Napi::Env env, const ModelConfig& c, const float* x, int64_t rows, const char* what) {
   const int D = c.D();
   for (int64_t r = 0; r < rows; ++r)
@@ -137,59 +239,62 @@ void check_table(Napi::Env env, const ModelConfig& c, const float* x, int64_t ro
     }
 }
 
-StepInput step_input(const Napi::CallbackInfo& info, const ModelConfig& c) {
-  Napi::Env env = info.Env();
+Batch read_batch(const Napi::Value& v, const ModelConfig& c, int64_t min_rows, int64_t max_rows, const std::string& what) {
+  Napi::Object o = object_arg(v, what);
+  Batch b;
+  b.rows = integer(o.Get("rows"), min_rows, max_rows, what + ".rows");
+  b.x_value = o.Get("x");
+  b.x = typed<float>(b.x_value, b.rows * c.D(), what + ".x");
+  check_table(v.Env(), c, b.x, b.rows, (what + ".x").c_str());
+  return b;
+}
+
+MaskInput read_masks(const Napi::Value& v, const ModelConfig& c, int B) {
+  Napi::Env env = v.Env();
+  Napi::Object o = object_arg(v, "masks");
   const int D = c.D();
-  StepInput a;
-  a.B = static_cast<int>(integer(info[1], 1, c.maxBatch, "rows"));
-  a.x = typed<float>(info[0], static_cast<int64_t>(a.B) * D, "x");
-  a.m.Mc = static_cast<int>(integer(info[4], 1, c.max_ctx(), "masks.ctxSize"));
-  a.m.Mt = static_cast<int>(integer(info[5], 1, c.max_trg(), "masks.trgSize"));
-  if (a.m.Mc + a.m.Mt > D)
+  MaskInput in;
+  StepMasks& m = in.m;
+  m.Mc = static_cast<int>(integer(o.Get("ctxSize"), 1, c.max_ctx(), "masks.ctxSize"));
+  m.Mt = static_cast<int>(integer(o.Get("trgSize"), 1, c.max_trg(), "masks.trgSize"));
+  if (m.Mc + m.Mt > D)
     throw Napi::RangeError::New(env, "masks.ctxSize + masks.trgSize must be at most the feature count " + std::to_string(D));
-  a.m.ctx = typed<int32_t>(info[2], static_cast<int64_t>(a.B) * a.m.Mc, "masks.ctx");
-  a.m.trg = typed<int32_t>(info[3], static_cast<int64_t>(c.masks) * a.B * a.m.Mt, "masks.trg");
-  check_table(env, c, a.x, a.B, "x");
+  in.ctx_value = o.Get("ctx");
+  in.trg_value = o.Get("trg");
+  m.ctx = typed<int32_t>(in.ctx_value, static_cast<int64_t>(B) * m.Mc, "masks.ctx");
+  m.trg = typed<int32_t>(in.trg_value, static_cast<int64_t>(c.masks) * B * m.Mt, "masks.trg");
   std::vector<uint8_t> in_ctx(static_cast<size_t>(D));
-  for (int b = 0; b < a.B; ++b) {
+  for (int b = 0; b < B; ++b) {
     std::fill(in_ctx.begin(), in_ctx.end(), 0);
-    for (int t = 0; t < a.m.Mc; ++t) {
-      int j = a.m.ctx[b * a.m.Mc + t];
+    for (int t = 0; t < m.Mc; ++t) {
+      int j = m.ctx[b * m.Mc + t];
       if (j < 0 || j >= D || in_ctx[static_cast<size_t>(j)])
         throw Napi::RangeError::New(env, "Expected distinct feature indices in [0, " + std::to_string(D) + ") in masks.ctx but received " +
                                              std::to_string(j) + " at row " + std::to_string(b));
       in_ctx[static_cast<size_t>(j)] = 1;
     }
     for (int k = 0; k < c.masks; ++k)
-      for (int u = 0; u < a.m.Mt; ++u) {
-        int j = a.m.trg[(static_cast<int64_t>(k) * a.B + b) * a.m.Mt + u];
+      for (int u = 0; u < m.Mt; ++u) {
+        int j = m.trg[(static_cast<int64_t>(k) * B + b) * m.Mt + u];
         if (j < 0 || j >= D || in_ctx[static_cast<size_t>(j)])
           throw Napi::RangeError::New(env, "Expected feature indices in [0, " + std::to_string(D) +
                                                ") outside the row's context in masks.trg but received " + std::to_string(j) +
                                                " at mask " + std::to_string(k) + ", row " + std::to_string(b));
       }
   }
-  return a;
+  return in;
 }
 
-float schedule_num(Napi::Object s, const char* k, double lo, double hi) {
-  double v = finite(s.Get(k), std::string("schedule.") + k);
-  if (v < lo || v > hi)
-    throw Napi::RangeError::New(s.Env(), std::string("Expected a number between ") + std::to_string(lo) + " and " + std::to_string(hi) +
-                                             " for schedule." + k + " but received " + describe(s.Get(k)));
-  return static_cast<float>(v);
+float* float_field(Napi::Object o, const char* key, int64_t n, const std::string& path, bool optional) {
+  Napi::Value v = o.Get(key);
+  if (optional && (v.IsUndefined() || v.IsNull())) return nullptr;
+  return typed<float>(v, n, path + "." + key);
 }
 
 Napi::Float32Array copy_out(Napi::Env env, const float* p, int64_t n) {
   Napi::Float32Array a = Napi::Float32Array::New(env, static_cast<size_t>(n));
   std::memcpy(a.Data(), p, static_cast<size_t>(n) * sizeof(float));
   return a;
-}
-
-Napi::Float32Array copy_out(Napi::Env env, const Arena& a, int64_t n) {
-  Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(n));
-  a.read(out.Data(), 0, n);
-  return out;
 }
 
 void append_param_table(Napi::Env env, Napi::Array arr, const ParamSet& ps, int64_t base) {

@@ -1,6 +1,8 @@
-// Pieces of the Node-API model objects that VarTJepaNative and TJepaNative share: the async
-// worker that runs model work off the event loop and settles a Promise, config and table
-// validation, the mask checks, and parameter-table output.
+// Pieces of the Node-API model objects (napi/model_wrap.h) and the MLP probe: the async worker
+// that runs native work off the event loop and settles a Promise, and the readers of the
+// objects JavaScript passes in (configs, schedules, batches, masks), each field checked against
+// model/config_fields.inc and every typed array for type and length, so a direct call of the
+// addon with bad arguments is a TypeError or RangeError, never a crash.
 #pragma once
 #include <napi.h>
 
@@ -13,12 +15,14 @@
 #include "engine/error.h"
 #include "model/config.h"
 #include "model/params.h"
+#include "model/tjepa.h"
+#include "model/vartjepa.h"
 
 namespace vj {
 namespace napi {
 
-// What a worker needs of a model holder: the busy flag (one call at a time) and a deferred
-// dispose (a dispose during a call frees the model when the call ends).
+// What a worker needs of a native object's holder: the busy flag (one call at a time) and a
+// deferred dispose (a dispose during a call frees the object when the call ends).
 struct HolderBase {
   bool busy = false;
   bool dispose_pending = false;
@@ -56,28 +60,49 @@ class Worker : public Napi::AsyncWorker {
   ErrorKind kind_ = ErrorKind::Generic;
 };
 
-// config.<key> checked to [lo, hi]
-int get_int(Napi::Object o, const char* k, int lo, int hi);
-float get_num(Napi::Object o, const char* k, double lo, double hi);
-// The shared model config; `variational` also reads the Var-T-JEPA-only fields (pool, logvar clamp).
-ModelConfig parse_config(Napi::Object o, bool variational);
+// obj.<name> as an object (`what` names it in the error)
+Napi::Object object_arg(const Napi::Value& v, const std::string& what);
+
+// The configs: the shared fields and the model kind's own (model/config_fields.inc), the
+// cardinalities, and the rules the engine relies on (head sizes).
+ModelConfig parse_config(Napi::Object o);
+ModelConfig parse_vartjepa_config(Napi::Object o);
+TJepaConfig parse_tjepa_config(Napi::Object o);
+StepSchedule parse_vartjepa_schedule(const Napi::Value& v);
+TJepaSchedule parse_tjepa_schedule(const Napi::Value& v);
+// Var-T-JEPA's embed options ({ views, viewFraction, viewSeed, rowOffset }) and generate options
+struct GenerateOptions {
+  int draws = 10;
+  uint64_t seed = 0;
+};
+EmbedViews parse_embed_options(const Napi::Value& v);
+GenerateOptions parse_generate_options(const Napi::Value& v);
+// configFields(): { <group>: { <name>: ['int' | 'num', lo, hi] } } for lib/model/options.ts
+Napi::Value config_fields(const Napi::CallbackInfo& info);
+
+// A table passed as { x, rows }: rows in [min_rows, max_rows], x a Float32Array of rows x D.
+// read_batch also checks every cell: categorical codes integers in [0, card), numeric values
+// finite.
+struct Batch {
+  const float* x;
+  int64_t rows;
+  Napi::Value x_value;  // to keep alive while the work runs
+};
+Batch read_batch(const Napi::Value& v, const ModelConfig& c, int64_t min_rows, int64_t max_rows, const std::string& what);
 // rows x D table: categorical codes must be integers in [0, card), numeric values finite
 void check_table(Napi::Env env, const ModelConfig& c, const float* x, int64_t rows, const char* what);
-// (x, rows, ctx, trg, ctxSize, trgSize) at info[0..5]: checked lengths, distinct context indices,
-// target indices outside the row's context
-struct StepInput {
-  const float* x;
-  int B;
+// The masks of one step, { ctx, trg, ctxSize, trgSize } for B rows: checked lengths, distinct
+// context indices, target indices outside the row's context.
+struct MaskInput {
   StepMasks m;
+  Napi::Value ctx_value, trg_value;  // to keep alive while the work runs
 };
-StepInput step_input(const Napi::CallbackInfo& info, const ModelConfig& c);
+MaskInput read_masks(const Napi::Value& v, const ModelConfig& c, int B);
 
-// schedule.<key>, a finite number in [lo, hi]
-float schedule_num(Napi::Object s, const char* k, double lo, double hi);
+// obj.<key> as a Float32Array of exactly n floats, or null when absent and optional
+float* float_field(Napi::Object o, const char* key, int64_t n, const std::string& path, bool optional);
 
 Napi::Float32Array copy_out(Napi::Env env, const float* p, int64_t n);
-// the first n floats of an arena (in any backend's memory)
-Napi::Float32Array copy_out(Napi::Env env, const Arena& a, int64_t n);
 // appends one entry per tensor of ps to arr ({ name, offset, size, shape, decay }), offsets
 // shifted by `base`
 void append_param_table(Napi::Env env, Napi::Array arr, const ParamSet& ps, int64_t base);

@@ -8,14 +8,29 @@ namespace vj {
 namespace napi {
 namespace {
 
-std::map<std::string, OpFn>& registry() {
+std::map<std::string, OpFn>& registrations() {
   static std::map<std::string, OpFn> r;
   return r;
 }
 
+// The registrations, checked once against the op list: every op has a runner.
+const std::map<std::string, OpFn>& registry() {
+  static const bool complete = [] {
+    std::string missing;
+#define VJ_OP(ret, name, params) \
+  if (!registrations().count(#name)) missing += std::string(missing.empty() ? "" : ", ") + #name;
+#include "engine/backend_ops.inc"
+#undef VJ_OP
+    if (!missing.empty()) throw Error("internal: the op runner has no entry for " + missing);
+    return true;
+  }();
+  (void)complete;
+  return registrations();
+}
+
 }  // namespace
 
-OpRegistrar::OpRegistrar(const char* name, OpFn fn) { registry()[name] = fn; }
+OpRegistrar::OpRegistrar(const char* name, OpFn fn) { registrations()[name] = fn; }
 
 void OpCall::stage(const char* name, const void* host, int64_t bytes) {
   char* dev = static_cast<char*>(be.mem_alloc(bytes + 2 * kGuard));
@@ -80,10 +95,16 @@ Napi::Value call_op(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value op_names(const Napi::CallbackInfo& info) {
-  Napi::Array out = Napi::Array::New(info.Env());
-  uint32_t i = 0;
-  for (auto& kv : registry()) out.Set(i++, Napi::String::New(info.Env(), kv.first));
-  return out;
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    registry();
+    Napi::Array out = Napi::Array::New(env);
+    uint32_t i = 0;
+#define VJ_OP(ret, name, params) out.Set(i++, Napi::String::New(env, #name));
+#include "engine/backend_ops.inc"
+#undef VJ_OP
+    return out;
+  });
 }
 
 }  // namespace napi

@@ -1,7 +1,8 @@
 // The op runner used by the op test suite and benchmarks: callOp(isa, op, buffers, dims) runs
 // one backend op on caller-owned typed arrays (zero-copy). Each family of ops registers its
-// entries from its own file (ops_<family>.cc) with VJ_REGISTER_OP; the table is filled while
-// the addon loads and never changes afterwards.
+// entries from its own file (ops_<family>.cc) with VJ_REGISTER_OP, by the op's name in the list
+// (engine/backend_ops.inc); the table is filled while the addon loads and never changes
+// afterwards.
 #pragma once
 #include <napi.h>
 
@@ -28,7 +29,7 @@ struct OpCall {
   Napi::Object buffers;
   Napi::Object dims;
   const Backend& be;
-  std::string op;
+  std::string op_name;
   std::vector<Staged>* staged = nullptr;  // set when be.on_device
 
   static constexpr int64_t kGuard = 256;     // bytes on each side of a device copy
@@ -56,20 +57,22 @@ struct OpCall {
   uint64_t seed(const char* name) {
     return static_cast<uint64_t>(integer(dims.Get(name), 0, (int64_t(1) << 53) - 1, "dims." + std::string(name)));
   }
-  // the backend's implementation of an op, or an error naming it. On a device backend the
-  // returned callable swaps every pointer into a staged host buffer for its device copy.
+  // The backend's function `member` (&Backend::<op>_fn) as a callable, or an error naming the op
+  // when the backend does not provide it. On a device backend the callable swaps every pointer
+  // into a staged host buffer for its device copy.
   template <class Fn>
   struct Bound {
     OpCall* call;
     Fn fn;
     template <class... A>
     decltype(auto) operator()(A... args) {
-      return fn(call->map(args)...);
+      return fn(call->be.context, call->map(args)...);
     }
   };
   template <class Fn>
-  Bound<Fn> need(Fn fn, const char* name) {
-    if (!fn) throw Napi::Error::New(env, std::string("op '") + name + "' is not provided by the '" + be.name + "' backend");
+  Bound<Fn> op(Fn Backend::*member) {
+    Fn fn = be.*member;
+    if (!fn) throw Napi::Error::New(env, "op '" + op_name + "' is not provided by the '" + be.name + "' backend");
     return Bound<Fn>{this, fn};
   }
 
@@ -95,11 +98,15 @@ struct OpRegistrar {
   OpRegistrar(const char* name, OpFn fn);
 };
 
-#define VJ_REGISTER_OP(name, fn) static ::vj::napi::OpRegistrar vj_op_reg_##fn(name, fn)
+// Registers the runner fn of the op `name`, an entry of engine/backend_ops.inc (a name that is
+// not in the list does not compile); every op of the list must have one (checked on first use).
+#define VJ_REGISTER_OP(name, fn)                                   \
+  using vj_op_in_list_##name = decltype(&::vj::Backend::name##_fn); \
+  static ::vj::napi::OpRegistrar vj_op_reg_##name(#name, fn)
 
 // JS: callOp(isa: string, op: string, buffers: object, dims: object) -> undefined | number
 Napi::Value call_op(const Napi::CallbackInfo& info);
-// JS: opNames() -> string[]
+// JS: opNames() -> string[], in the order of the op list
 Napi::Value op_names(const Napi::CallbackInfo& info);
 
 }  // namespace napi

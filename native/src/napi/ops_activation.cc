@@ -23,7 +23,7 @@ Napi::Value relu_fwd(OpCall& c) {
   int64_t n = count(c);
   float* out = c.buf<float>("out", n);
   const float* inp = c.buf<float>("inp", n);
-  c.need(c.be.relu_forward, "relu_forward")(out, inp, n);
+  c.op(&Backend::relu_forward_fn)(out, inp, n);
   return c.env.Undefined();
 }
 
@@ -32,7 +32,7 @@ Napi::Value relu_bwd(OpCall& c) {
   float* dinp = c.opt<float>("dinp", n);
   const float* dout = c.buf<float>("dout", n);
   const float* inp = c.buf<float>("inp", n);
-  c.need(c.be.relu_backward, "relu_backward")(dinp, dout, inp, n);
+  c.op(&Backend::relu_backward_fn)(dinp, dout, inp, n);
   return c.env.Undefined();
 }
 
@@ -40,7 +40,7 @@ Napi::Value gelu_fwd(OpCall& c) {
   int64_t n = count(c);
   float* out = c.buf<float>("out", n);
   const float* inp = c.buf<float>("inp", n);
-  c.need(c.be.gelu_forward, "gelu_forward")(out, inp, n);
+  c.op(&Backend::gelu_forward_fn)(out, inp, n);
   return c.env.Undefined();
 }
 
@@ -49,7 +49,7 @@ Napi::Value gelu_bwd(OpCall& c) {
   float* dinp = c.opt<float>("dinp", n);
   const float* dout = c.buf<float>("dout", n);
   const float* inp = c.buf<float>("inp", n);
-  c.need(c.be.gelu_backward, "gelu_backward")(dinp, dout, inp, n);
+  c.op(&Backend::gelu_backward_fn)(dinp, dout, inp, n);
   return c.env.Undefined();
 }
 
@@ -58,7 +58,7 @@ Napi::Value add_fwd(OpCall& c) {
   float* out = c.buf<float>("out", n);
   const float* a = c.buf<float>("a", n);
   const float* b = c.buf<float>("b", n);
-  c.need(c.be.add_forward, "add_forward")(out, a, b, n);
+  c.op(&Backend::add_forward_fn)(out, a, b, n);
   return c.env.Undefined();
 }
 
@@ -67,7 +67,7 @@ Napi::Value add_bwd(OpCall& c) {
   float* da = c.opt<float>("da", n);
   float* db = c.opt<float>("db", n);
   const float* dout = c.buf<float>("dout", n);
-  c.need(c.be.add_backward, "add_backward")(da, db, dout, n);
+  c.op(&Backend::add_backward_fn)(da, db, dout, n);
   return c.env.Undefined();
 }
 
@@ -79,7 +79,7 @@ Napi::Value dropout_fwd(OpCall& c) {
   float* out = c.buf<float>("out", n);
   uint8_t* mask = c.buf<uint8_t>("mask", n);
   const float* inp = c.buf<float>("inp", n);
-  c.need(c.be.dropout_forward, "dropout_forward")(out, mask, inp, p, seed, offset, n);
+  c.op(&Backend::dropout_forward_fn)(out, mask, inp, p, seed, offset, n);
   return c.env.Undefined();
 }
 
@@ -90,20 +90,20 @@ Napi::Value dropout_bwd(OpCall& c) {
   float* dinp = c.opt<float>("dinp", n);
   const float* dout = c.buf<float>("dout", n);
   const uint8_t* mask = c.buf<uint8_t>("mask", n);
-  c.need(c.be.dropout_backward, "dropout_backward")(dinp, dout, mask, p, n);
+  c.op(&Backend::dropout_backward_fn)(dinp, dout, mask, p, n);
   return c.env.Undefined();
 }
 
 }  // namespace
 
-VJ_REGISTER_OP("relu_forward", relu_fwd);
-VJ_REGISTER_OP("relu_backward", relu_bwd);
-VJ_REGISTER_OP("gelu_forward", gelu_fwd);
-VJ_REGISTER_OP("gelu_backward", gelu_bwd);
-VJ_REGISTER_OP("add_forward", add_fwd);
-VJ_REGISTER_OP("add_backward", add_bwd);
-VJ_REGISTER_OP("dropout_forward", dropout_fwd);
-VJ_REGISTER_OP("dropout_backward", dropout_bwd);
+VJ_REGISTER_OP(relu_forward, relu_fwd);
+VJ_REGISTER_OP(relu_backward, relu_bwd);
+VJ_REGISTER_OP(gelu_forward, gelu_fwd);
+VJ_REGISTER_OP(gelu_backward, gelu_bwd);
+VJ_REGISTER_OP(add_forward, add_fwd);
+VJ_REGISTER_OP(add_backward, add_bwd);
+VJ_REGISTER_OP(dropout_forward, dropout_fwd);
+VJ_REGISTER_OP(dropout_backward, dropout_bwd);
 
 }  // namespace napi
 }  // namespace vj

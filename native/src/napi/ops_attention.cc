@@ -59,7 +59,7 @@ Napi::Value attention_fwd(OpCall& c) {
   float* probs = c.buf<float>("probs", (int64_t)d.B * d.NH * d.T * d.T);
   const float* qkv = c.buf<float>("qkv", BT * 3 * C);
   const uint8_t* mask = key_mask(c, BT);
-  c.need(c.be.attention_forward, "attention_forward")(out, probs, qkv, mask, d);
+  c.op(&Backend::attention_forward_fn)(out, probs, qkv, mask, d);
   return c.env.Undefined();
 }
 
@@ -71,7 +71,7 @@ Napi::Value attention_bwd(OpCall& c) {
   const float* qkv = c.buf<float>("qkv", BT * 3 * C);
   const float* probs = c.buf<float>("probs", (int64_t)d.B * d.NH * d.T * d.T);
   const uint8_t* mask = key_mask(c, BT);
-  c.need(c.be.attention_backward, "attention_backward")(dqkv, dout, qkv, probs, mask, d);
+  c.op(&Backend::attention_backward_fn)(dqkv, dout, qkv, probs, mask, d);
   return c.env.Undefined();
 }
 
@@ -83,7 +83,7 @@ Napi::Value cross_attention_fwd(OpCall& c) {
   const float* q = c.buf<float>("q", (int64_t)d.P * C);
   const float* kv = c.buf<float>("kv", (int64_t)d.B * d.T * 2 * C);
   const uint8_t* mask = key_mask(c, (int64_t)d.B * d.T);
-  c.need(c.be.cross_attention_forward, "cross_attention_forward")(out, probs, q, kv, mask, d);
+  c.op(&Backend::cross_attention_forward_fn)(out, probs, q, kv, mask, d);
   return c.env.Undefined();
 }
 
@@ -97,17 +97,17 @@ Napi::Value cross_attention_bwd(OpCall& c) {
   const float* kv = c.buf<float>("kv", (int64_t)d.B * d.T * 2 * C);
   const float* probs = c.buf<float>("probs", (int64_t)d.B * d.NH * d.P * d.T);
   const uint8_t* mask = key_mask(c, (int64_t)d.B * d.T);
-  c.need(c.be.cross_attention_backward, "cross_attention_backward")(dq, dkv, dout, q, kv, probs,
+  c.op(&Backend::cross_attention_backward_fn)(dq, dkv, dout, q, kv, probs,
                                                                     mask, d);
   return c.env.Undefined();
 }
 
 }  // namespace
 
-VJ_REGISTER_OP("attention_forward", attention_fwd);
-VJ_REGISTER_OP("attention_backward", attention_bwd);
-VJ_REGISTER_OP("cross_attention_forward", cross_attention_fwd);
-VJ_REGISTER_OP("cross_attention_backward", cross_attention_bwd);
+VJ_REGISTER_OP(attention_forward, attention_fwd);
+VJ_REGISTER_OP(attention_backward, attention_bwd);
+VJ_REGISTER_OP(cross_attention_forward, cross_attention_fwd);
+VJ_REGISTER_OP(cross_attention_backward, cross_attention_bwd);
 
 }  // namespace napi
 }  // namespace vj

@@ -30,7 +30,7 @@ Napi::Value clamp_fwd(OpCall& c) {
   Bounds b = clamp_bounds(c);
   float* out = c.buf<float>("out", n);
   const float* inp = c.buf<float>("inp", n);
-  c.need(c.be.clamp_forward, "clamp_forward")(out, inp, b.lo, b.hi, n);
+  c.op(&Backend::clamp_forward_fn)(out, inp, b.lo, b.hi, n);
   return c.env.Undefined();
 }
 
@@ -40,7 +40,7 @@ Napi::Value clamp_bwd(OpCall& c) {
   float* dinp = c.opt<float>("dinp", n);
   const float* dout = c.buf<float>("dout", n);
   const float* inp = c.buf<float>("inp", n);
-  c.need(c.be.clamp_backward, "clamp_backward")(dinp, dout, inp, b.lo, b.hi, n);
+  c.op(&Backend::clamp_backward_fn)(dinp, dout, inp, b.lo, b.hi, n);
   return c.env.Undefined();
 }
 
@@ -51,7 +51,7 @@ Napi::Value reparam_fwd(OpCall& c) {
   const float* mu = c.buf<float>("mu", n);
   const float* lv = c.buf<float>("logvar", n);
   const float* eps = c.buf<float>("eps", n);
-  c.need(c.be.reparam_forward, "reparam_forward")(out, mu, lv, eps, n);
+  c.op(&Backend::reparam_forward_fn)(out, mu, lv, eps, n);
   return c.env.Undefined();
 }
 
@@ -63,7 +63,7 @@ Napi::Value reparam_bwd(OpCall& c) {
   const float* dout = c.buf<float>("dout", n);
   const float* lv = c.buf<float>("logvar", n);
   const float* eps = c.buf<float>("eps", n);
-  c.need(c.be.reparam_backward, "reparam_backward")(dmu, dlv, dout, lv, eps, n);
+  c.op(&Backend::reparam_backward_fn)(dmu, dlv, dout, lv, eps, n);
   return c.env.Undefined();
 }
 
@@ -74,7 +74,7 @@ Napi::Value kl_std_fwd(OpCall& c) {
   float* loss = c.buf<float>("loss", d.M);
   const float* mu = c.buf<float>("mu", n);
   const float* lv = c.buf<float>("logvar", n);
-  c.need(c.be.kl_std_forward, "kl_std_forward")(loss, mu, lv, d);
+  c.op(&Backend::kl_std_forward_fn)(loss, mu, lv, d);
   return c.env.Undefined();
 }
 
@@ -86,7 +86,7 @@ Napi::Value kl_std_bwd(OpCall& c) {
   const float* dloss = c.buf<float>("dloss", d.M);
   const float* mu = c.buf<float>("mu", n);
   const float* lv = c.buf<float>("logvar", n);
-  c.need(c.be.kl_std_backward, "kl_std_backward")(dmu, dlv, dloss, mu, lv, d);
+  c.op(&Backend::kl_std_backward_fn)(dmu, dlv, dloss, mu, lv, d);
   return c.env.Undefined();
 }
 
@@ -99,7 +99,7 @@ Napi::Value kl_gauss_fwd(OpCall& c) {
   const float* lq = c.buf<float>("logvar_q", n);
   const float* mp = c.buf<float>("mu_p", n);
   const float* lp = c.buf<float>("logvar_p", n);
-  c.need(c.be.kl_gauss_forward, "kl_gauss_forward")(loss, mq, lq, mp, lp, d);
+  c.op(&Backend::kl_gauss_forward_fn)(loss, mq, lq, mp, lp, d);
   return c.env.Undefined();
 }
 
@@ -115,7 +115,7 @@ Napi::Value kl_gauss_bwd(OpCall& c) {
   const float* lq = c.buf<float>("logvar_q", n);
   const float* mp = c.buf<float>("mu_p", n);
   const float* lp = c.buf<float>("logvar_p", n);
-  c.need(c.be.kl_gauss_backward, "kl_gauss_backward")(dmq, dlq, dmp, dlp, dloss, mq, lq, mp, lp, d);
+  c.op(&Backend::kl_gauss_backward_fn)(dmq, dlq, dmp, dlp, dloss, mq, lq, mp, lp, d);
   return c.env.Undefined();
 }
 
@@ -126,7 +126,7 @@ Napi::Value gauss_nll_fwd(OpCall& c) {
   const float* pred = c.buf<float>("pred", n);
   const float* target = c.buf<float>("target", n);
   const float* lv = c.buf<float>("logvar", 1);
-  c.need(c.be.gauss_nll_forward, "gauss_nll_forward")(loss, pred, target, lv, n);
+  c.op(&Backend::gauss_nll_forward_fn)(loss, pred, target, lv, n);
   return c.env.Undefined();
 }
 
@@ -139,22 +139,22 @@ Napi::Value gauss_nll_bwd(OpCall& c) {
   const float* pred = c.buf<float>("pred", n);
   const float* target = c.buf<float>("target", n);
   const float* lv = c.buf<float>("logvar", 1);
-  c.need(c.be.gauss_nll_backward, "gauss_nll_backward")(dpred, dlv, dloss, pred, target, lv, n);
+  c.op(&Backend::gauss_nll_backward_fn)(dpred, dlv, dloss, pred, target, lv, n);
   return c.env.Undefined();
 }
 
 }  // namespace
 
-VJ_REGISTER_OP("clamp_forward", clamp_fwd);
-VJ_REGISTER_OP("clamp_backward", clamp_bwd);
-VJ_REGISTER_OP("reparam_forward", reparam_fwd);
-VJ_REGISTER_OP("reparam_backward", reparam_bwd);
-VJ_REGISTER_OP("kl_std_forward", kl_std_fwd);
-VJ_REGISTER_OP("kl_std_backward", kl_std_bwd);
-VJ_REGISTER_OP("kl_gauss_forward", kl_gauss_fwd);
-VJ_REGISTER_OP("kl_gauss_backward", kl_gauss_bwd);
-VJ_REGISTER_OP("gauss_nll_forward", gauss_nll_fwd);
-VJ_REGISTER_OP("gauss_nll_backward", gauss_nll_bwd);
+VJ_REGISTER_OP(clamp_forward, clamp_fwd);
+VJ_REGISTER_OP(clamp_backward, clamp_bwd);
+VJ_REGISTER_OP(reparam_forward, reparam_fwd);
+VJ_REGISTER_OP(reparam_backward, reparam_bwd);
+VJ_REGISTER_OP(kl_std_forward, kl_std_fwd);
+VJ_REGISTER_OP(kl_std_backward, kl_std_bwd);
+VJ_REGISTER_OP(kl_gauss_forward, kl_gauss_fwd);
+VJ_REGISTER_OP(kl_gauss_backward, kl_gauss_bwd);
+VJ_REGISTER_OP(gauss_nll_forward, gauss_nll_fwd);
+VJ_REGISTER_OP(gauss_nll_backward, gauss_nll_bwd);
 
 }  // namespace napi
 }  // namespace vj

@@ -16,7 +16,7 @@ Napi::Value fill_fwd(OpCall& c) {
   const int64_t n = length_dim(c);
   const float value = static_cast<float>(c.num("value"));
   float* out = c.buf<float>("out", n);
-  c.need(c.be.fill_forward, "fill_forward")(out, value, n);
+  c.op(&Backend::fill_forward_fn)(out, value, n);
   return c.env.Undefined();
 }
 
@@ -25,7 +25,7 @@ Napi::Value scale_fwd(OpCall& c) {
   const float a = static_cast<float>(c.num("a"));
   float* out = c.buf<float>("out", n);
   const float* inp = c.buf<float>("inp", n);
-  c.need(c.be.scale_forward, "scale_forward")(out, inp, a, n);
+  c.op(&Backend::scale_forward_fn)(out, inp, a, n);
   return c.env.Undefined();
 }
 
@@ -34,7 +34,7 @@ Napi::Value scale_bwd(OpCall& c) {
   const float a = static_cast<float>(c.num("a"));
   float* dinp = c.opt<float>("dinp", n);
   const float* dout = c.buf<float>("dout", n);
-  c.need(c.be.scale_backward, "scale_backward")(dinp, dout, a, n);
+  c.op(&Backend::scale_backward_fn)(dinp, dout, a, n);
   return c.env.Undefined();
 }
 
@@ -53,7 +53,7 @@ Napi::Value concat_fwd(OpCall& c) {
   ConcatDims d = concat_dims(c);
   float* out = c.buf<float>("out", static_cast<int64_t>(d.B) * d.T * d.C);
   const float* inp = c.buf<float>("inp", concat_inp_len(d));
-  c.need(c.be.concat_rows_forward, "concat_rows_forward")(out, inp, d);
+  c.op(&Backend::concat_rows_forward_fn)(out, inp, d);
   return c.env.Undefined();
 }
 
@@ -61,7 +61,7 @@ Napi::Value concat_bwd(OpCall& c) {
   ConcatDims d = concat_dims(c);
   float* dinp = c.opt<float>("dinp", concat_inp_len(d));
   const float* dout = c.buf<float>("dout", static_cast<int64_t>(d.B) * d.T * d.C);
-  c.need(c.be.concat_rows_backward, "concat_rows_backward")(dinp, dout, d);
+  c.op(&Backend::concat_rows_backward_fn)(dinp, dout, d);
   return c.env.Undefined();
 }
 
@@ -90,7 +90,7 @@ Napi::Value pred_fwd(OpCall& c) {
   const float* pe = c.buf<float>("pe", static_cast<int64_t>(d.D) * C);
   check_features(c, "ctx", ctx, static_cast<int64_t>(d.B) * d.Mc, d.D);
   check_features(c, "trg", trg, S * d.Mt, d.D);
-  c.need(c.be.predictor_input_forward, "predictor_input_forward")(seq, cx, cz, ctx, trg, mask, pe, d);
+  c.op(&Backend::predictor_input_forward_fn)(seq, cx, cz, ctx, trg, mask, pe, d);
   return c.env.Undefined();
 }
 
@@ -101,19 +101,19 @@ Napi::Value pred_bwd(OpCall& c) {
   float* dcz = c.opt<float>("dcz", static_cast<int64_t>(d.B) * C);
   float* dmask = c.opt<float>("dmask", C);
   const float* dseq = c.buf<float>("dseq", S * (d.Mc + d.Mt) * C);
-  c.need(c.be.predictor_input_backward, "predictor_input_backward")(dcx, dcz, dmask, dseq, d);
+  c.op(&Backend::predictor_input_backward_fn)(dcx, dcz, dmask, dseq, d);
   return c.env.Undefined();
 }
 
 }  // namespace
 
-VJ_REGISTER_OP("fill_forward", fill_fwd);
-VJ_REGISTER_OP("scale_forward", scale_fwd);
-VJ_REGISTER_OP("scale_backward", scale_bwd);
-VJ_REGISTER_OP("concat_rows_forward", concat_fwd);
-VJ_REGISTER_OP("concat_rows_backward", concat_bwd);
-VJ_REGISTER_OP("predictor_input_forward", pred_fwd);
-VJ_REGISTER_OP("predictor_input_backward", pred_bwd);
+VJ_REGISTER_OP(fill_forward, fill_fwd);
+VJ_REGISTER_OP(scale_forward, scale_fwd);
+VJ_REGISTER_OP(scale_backward, scale_bwd);
+VJ_REGISTER_OP(concat_rows_forward, concat_fwd);
+VJ_REGISTER_OP(concat_rows_backward, concat_bwd);
+VJ_REGISTER_OP(predictor_input_forward, pred_fwd);
+VJ_REGISTER_OP(predictor_input_backward, pred_bwd);
 
 }  // namespace napi
 }  // namespace vj

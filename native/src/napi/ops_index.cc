@@ -36,7 +36,7 @@ Napi::Value index_select_fwd(OpCall& c) {
   const float* inp = c.buf<float>("inp", (int64_t)d.Nin * d.C);
   const int32_t* idx = c.buf<int32_t>("idx", d.N);
   check_indices(c, "idx", idx, d.N, 0, d.Nin);
-  c.need(c.be.index_select_forward, "index_select_forward")(out, inp, idx, d);
+  c.op(&Backend::index_select_forward_fn)(out, inp, idx, d);
   return c.env.Undefined();
 }
 
@@ -46,7 +46,7 @@ Napi::Value index_select_bwd(OpCall& c) {
   const float* dout = c.buf<float>("dout", (int64_t)d.N * d.C);
   const int32_t* idx = c.buf<int32_t>("idx", d.N);
   check_indices(c, "idx", idx, d.N, 0, d.Nin);
-  c.need(c.be.index_select_backward, "index_select_backward")(dinp, dout, idx, d);
+  c.op(&Backend::index_select_backward_fn)(dinp, dout, idx, d);
   return c.env.Undefined();
 }
 
@@ -118,7 +118,7 @@ Napi::Value tokenizer_fwd(OpCall& c) {
   const float* e_type = c.buf<float>("e_type", 2 * (int64_t)d.C);
   const float* e_pos = c.buf<float>("e_pos", (int64_t)d.D * d.C);
   check_tokens(c, d, x, feat, cat_offset, cat_card, rows, "cat_table");
-  c.need(c.be.tokenizer_forward, "tokenizer_forward")(out, x, feat, w_num, b_num, cat_table, cat_offset,
+  c.op(&Backend::tokenizer_forward_fn)(out, x, feat, w_num, b_num, cat_table, cat_offset,
                                                       cat_card, e_type, e_pos, d);
   return c.env.Undefined();
 }
@@ -137,17 +137,17 @@ Napi::Value tokenizer_bwd(OpCall& c) {
   const int32_t* cat_offset = c.buf<int32_t>("cat_offset", d.D);
   const int32_t* cat_card = c.buf<int32_t>("cat_card", d.D);
   check_tokens(c, d, x, feat, cat_offset, cat_card, dcat_table ? rows : -1, "dcat_table");
-  c.need(c.be.tokenizer_backward, "tokenizer_backward")(dw_num, db_num, dcat_table, de_type, dout, x, feat,
+  c.op(&Backend::tokenizer_backward_fn)(dw_num, db_num, dcat_table, de_type, dout, x, feat,
                                                         cat_offset, d);
   return c.env.Undefined();
 }
 
 }  // namespace
 
-VJ_REGISTER_OP("index_select_forward", index_select_fwd);
-VJ_REGISTER_OP("index_select_backward", index_select_bwd);
-VJ_REGISTER_OP("tokenizer_forward", tokenizer_fwd);
-VJ_REGISTER_OP("tokenizer_backward", tokenizer_bwd);
+VJ_REGISTER_OP(index_select_forward, index_select_fwd);
+VJ_REGISTER_OP(index_select_backward, index_select_bwd);
+VJ_REGISTER_OP(tokenizer_forward, tokenizer_fwd);
+VJ_REGISTER_OP(tokenizer_backward, tokenizer_bwd);
 
 }  // namespace napi
 }  // namespace vj

@@ -13,7 +13,7 @@ Napi::Value linear_fwd(OpCall& c) {
   const float* inp = c.buf<float>("inp", (int64_t)d.M * d.K);
   const float* w = c.buf<float>("weight", (int64_t)d.N * d.K);
   const float* b = c.opt<float>("bias", d.N);
-  c.need(c.be.linear_forward, "linear_forward")(out, inp, w, b, d);
+  c.op(&Backend::linear_forward_fn)(out, inp, w, b, d);
   return c.env.Undefined();
 }
 
@@ -25,14 +25,14 @@ Napi::Value linear_bwd(OpCall& c) {
   const float* dout = c.buf<float>("dout", (int64_t)d.M * d.N);
   const float* inp = c.buf<float>("inp", (int64_t)d.M * d.K);
   const float* w = c.buf<float>("weight", (int64_t)d.N * d.K);
-  c.need(c.be.linear_backward, "linear_backward")(dinp, dw, db, dout, inp, w, d);
+  c.op(&Backend::linear_backward_fn)(dinp, dw, db, dout, inp, w, d);
   return c.env.Undefined();
 }
 
 }  // namespace
 
-VJ_REGISTER_OP("linear_forward", linear_fwd);
-VJ_REGISTER_OP("linear_backward", linear_bwd);
+VJ_REGISTER_OP(linear_forward, linear_fwd);
+VJ_REGISTER_OP(linear_backward, linear_bwd);
 
 }  // namespace napi
 }  // namespace vj

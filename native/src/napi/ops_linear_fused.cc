@@ -16,7 +16,7 @@ Napi::Value linear_relu_fwd(OpCall& c) {
   const float* inp = c.buf<float>("inp", (int64_t)d.M * d.K);
   const float* w = c.buf<float>("weight", (int64_t)d.N * d.K);
   const float* b = c.opt<float>("bias", d.N);
-  c.need(c.be.linear_relu_forward, "linear_relu_forward")(out, inp, w, b, d);
+  c.op(&Backend::linear_relu_forward_fn)(out, inp, w, b, d);
   return c.env.Undefined();
 }
 
@@ -30,7 +30,7 @@ Napi::Value linear_residual_fwd(OpCall& c) {
   const int64_t n = (int64_t)d.M * d.N;
   if (n > 0 && res < out + n && out < res + n)
     throw Napi::RangeError::New(c.env, "Expected buffers.res not to overlap buffers.out");
-  c.need(c.be.linear_residual_forward, "linear_residual_forward")(out, inp, w, b, res, d);
+  c.op(&Backend::linear_residual_forward_fn)(out, inp, w, b, res, d);
   return c.env.Undefined();
 }
 
@@ -46,15 +46,15 @@ Napi::Value relu_linear_bwd(OpCall& c) {
   const float scale = static_cast<float>(sd);
   if (!std::isfinite(scale))
     throw Napi::RangeError::New(c.env, "Expected a finite float32 for dims.scale but received " + std::to_string(sd));
-  c.need(c.be.relu_linear_backward, "relu_linear_backward")(dpre, dw, db, dout, inp, w, scale, d);
+  c.op(&Backend::relu_linear_backward_fn)(dpre, dw, db, dout, inp, w, scale, d);
   return c.env.Undefined();
 }
 
 }  // namespace
 
-VJ_REGISTER_OP("linear_relu_forward", linear_relu_fwd);
-VJ_REGISTER_OP("linear_residual_forward", linear_residual_fwd);
-VJ_REGISTER_OP("relu_linear_backward", relu_linear_bwd);
+VJ_REGISTER_OP(linear_relu_forward, linear_relu_fwd);
+VJ_REGISTER_OP(linear_residual_forward, linear_residual_fwd);
+VJ_REGISTER_OP(relu_linear_backward, relu_linear_bwd);
 
 }  // namespace napi
 }  // namespace vj

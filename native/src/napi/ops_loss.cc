@@ -29,7 +29,7 @@ Napi::Value softmax_ce_fwd(OpCall& c) {
   float* probs = c.buf<float>("probs", n);
   const float* logits = c.buf<float>("logits", n);
   const int32_t* target = class_targets(c, d);
-  c.need(c.be.softmax_ce_forward, "softmax_ce_forward")(loss, probs, logits, target, d);
+  c.op(&Backend::softmax_ce_forward_fn)(loss, probs, logits, target, d);
   return c.env.Undefined();
 }
 
@@ -41,7 +41,7 @@ Napi::Value softmax_ce_bwd(OpCall& c) {
   const float* dloss = c.buf<float>("dloss", d.M);
   const float* probs = c.buf<float>("probs", n);
   const int32_t* target = class_targets(c, d);
-  c.need(c.be.softmax_ce_backward, "softmax_ce_backward")(dlogits, dloss, probs, target, d);
+  c.op(&Backend::softmax_ce_backward_fn)(dlogits, dloss, probs, target, d);
   return c.env.Undefined();
 }
 
@@ -52,7 +52,7 @@ Napi::Value mse_fwd(OpCall& c) {
   float* loss = c.buf<float>("loss", d.M);
   const float* pred = c.buf<float>("pred", n);
   const float* target = c.buf<float>("target", n);
-  c.need(c.be.mse_forward, "mse_forward")(loss, pred, target, d);
+  c.op(&Backend::mse_forward_fn)(loss, pred, target, d);
   return c.env.Undefined();
 }
 
@@ -64,16 +64,16 @@ Napi::Value mse_bwd(OpCall& c) {
   const float* dloss = c.buf<float>("dloss", d.M);
   const float* pred = c.buf<float>("pred", n);
   const float* target = c.buf<float>("target", n);
-  c.need(c.be.mse_backward, "mse_backward")(dpred, dloss, pred, target, d);
+  c.op(&Backend::mse_backward_fn)(dpred, dloss, pred, target, d);
   return c.env.Undefined();
 }
 
 }  // namespace
 
-VJ_REGISTER_OP("softmax_ce_forward", softmax_ce_fwd);
-VJ_REGISTER_OP("softmax_ce_backward", softmax_ce_bwd);
-VJ_REGISTER_OP("mse_forward", mse_fwd);
-VJ_REGISTER_OP("mse_backward", mse_bwd);
+VJ_REGISTER_OP(softmax_ce_forward, softmax_ce_fwd);
+VJ_REGISTER_OP(softmax_ce_backward, softmax_ce_bwd);
+VJ_REGISTER_OP(mse_forward, mse_fwd);
+VJ_REGISTER_OP(mse_backward, mse_bwd);
 
 }  // namespace napi
 }  // namespace vj

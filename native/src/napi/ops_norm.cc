@@ -17,7 +17,7 @@ Napi::Value layernorm_fwd(OpCall& c) {
   const float* inp = c.buf<float>("inp", n);
   const float* w = c.buf<float>("weight", d.C);
   const float* b = c.buf<float>("bias", d.C);
-  c.need(c.be.layernorm_forward, "layernorm_forward")(out, mean, rstd, inp, w, b, d);
+  c.op(&Backend::layernorm_forward_fn)(out, mean, rstd, inp, w, b, d);
   return c.env.Undefined();
 }
 
@@ -33,14 +33,14 @@ Napi::Value layernorm_bwd(OpCall& c) {
   const float* w = c.buf<float>("weight", d.C);
   const float* mean = c.buf<float>("mean", d.M);
   const float* rstd = c.buf<float>("rstd", d.M);
-  c.need(c.be.layernorm_backward, "layernorm_backward")(dinp, dw, db, dout, inp, w, mean, rstd, d);
+  c.op(&Backend::layernorm_backward_fn)(dinp, dw, db, dout, inp, w, mean, rstd, d);
   return c.env.Undefined();
 }
 
 }  // namespace
 
-VJ_REGISTER_OP("layernorm_forward", layernorm_fwd);
-VJ_REGISTER_OP("layernorm_backward", layernorm_bwd);
+VJ_REGISTER_OP(layernorm_forward, layernorm_fwd);
+VJ_REGISTER_OP(layernorm_backward, layernorm_bwd);
 
 }  // namespace napi
 }  // namespace vj

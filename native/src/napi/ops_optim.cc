@@ -48,21 +48,21 @@ Napi::Value adamw(OpCall& c) {
       if (decay[i] > 1)
         throw Napi::RangeError::New(c.env, "Expected values in [0, 2) in buffers.decay but received " +
                                                std::to_string(decay[i]) + " at index " + std::to_string(i));
-  c.need(c.be.adamw_update, "adamw_update")(params, m, v, grads, decay, h, n);
+  c.op(&Backend::adamw_update_fn)(params, m, v, grads, decay, h, n);
   return c.env.Undefined();
 }
 
 Napi::Value sum_squares(OpCall& c) {
   const int64_t n = length_dim(c);
   const float* x = c.buf<float>("x", n);
-  return Napi::Number::New(c.env, c.need(c.be.sum_squares, "sum_squares")(x, n));
+  return Napi::Number::New(c.env, c.op(&Backend::sum_squares_fn)(x, n));
 }
 
 Napi::Value scale_inplace(OpCall& c) {
   const int64_t n = length_dim(c);
   const float s = static_cast<float>(c.num("s"));
   float* x = c.buf<float>("x", n);
-  c.need(c.be.scale_inplace, "scale_inplace")(x, s, n);
+  c.op(&Backend::scale_inplace_fn)(x, s, n);
   return c.env.Undefined();
 }
 
@@ -71,16 +71,16 @@ Napi::Value ema(OpCall& c) {
   const float momentum = static_cast<float>(hparam(c, "momentum", 0, Bound::Closed, 1, Bound::Closed));
   float* target = c.buf<float>("target", n);
   const float* source = c.buf<float>("source", n);
-  c.need(c.be.ema_update, "ema_update")(target, source, momentum, n);
+  c.op(&Backend::ema_update_fn)(target, source, momentum, n);
   return c.env.Undefined();
 }
 
 }  // namespace
 
-VJ_REGISTER_OP("adamw_update", adamw);
-VJ_REGISTER_OP("sum_squares", sum_squares);
-VJ_REGISTER_OP("scale_inplace", scale_inplace);
-VJ_REGISTER_OP("ema_update", ema);
+VJ_REGISTER_OP(adamw_update, adamw);
+VJ_REGISTER_OP(sum_squares, sum_squares);
+VJ_REGISTER_OP(scale_inplace, scale_inplace);
+VJ_REGISTER_OP(ema_update, ema);
 
 }  // namespace napi
 }  // namespace vj

@@ -7,7 +7,10 @@
 namespace vj {
 namespace ref {
 
-#include "engine/op_decls.inc"  // every op, declared in this namespace
+// every op of the list, declared in this namespace
+#define VJ_OP(ret, name, params) ret name params;
+#include "engine/backend_ops.inc"
+#undef VJ_OP
 
 }  // namespace ref
 }  // namespace vj

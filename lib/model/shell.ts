@@ -1,0 +1,279 @@
+// The one model shell both kinds (Var-T-JEPA, T-JEPA) are made of: the native model object and
+// the serial queue its calls run through, the getters, masks, one training step, the fit loop
+// (lib/model/fit.ts), the flat parameter and optimiser-state import/export, save and load, and
+// dispose. A kind (lib/model/vartjepa.ts, lib/model/tjepa.ts) supplies only what differs: its
+// native class and config, its loss terms, its schedule and its embedding.
+import { native, packageVersion } from '../native';
+import { boolean, integer, invalid } from '../validate';
+import { runFit, type FitHost, type FitOptions, type FitResult } from './fit';
+import { sampleMasks, type StepMaskSet } from './masks';
+import { configMismatch, readModelFile, restoreInto, saveModel, type ModelConfig, type ModelKind, type OptimizerState, type ParamEntry, type PersistableModel, type SaveOptions } from './persist';
+import { mixSeed, Rng } from './random';
+import { cardinalities, checkTable, type ModelSchema, type TableData } from './schema';
+import type { SharedOptions } from './options';
+
+/** Rejections from native work carry the stack of the JavaScript call site. */
+export async function withSite<T>(p: () => Promise<T>): Promise<T> {
+  const site = new Error();
+  try {
+    return await p();
+  } catch (err) {
+    if (err instanceof Error && site.stack) {
+      err.stack = `${err.name}: ${err.message}\n${site.stack.split('\n').slice(1).join('\n')}`;
+    }
+    throw err;
+  }
+}
+
+/** What the native model object of any kind offers (native/src/napi/model_wrap.h). */
+export interface NativeModel<L, Sched> {
+  trainStep(batch: TableData, masks: StepMaskSet, schedule: Sched): Promise<L & { step: number }>;
+  lossAndGrad(batch: TableData, masks: StepMaskSet, schedule: Sched, backward: boolean): Promise<L & { step: number }>;
+  paramTable(): ParamEntry[];
+  exportParams(): Float32Array;
+  importParams(p: Float32Array): void;
+  exportGrads(): Float32Array;
+  exportState(): { m: Float32Array; v: Float32Array; step: number };
+  importState(state: { m: Float32Array; v: Float32Array; step: number }): void;
+  stats(): ModelStats;
+  dispose(): void;
+}
+
+/** What {@link ModelShell.stats} reports. */
+export interface ModelStats {
+  /** Values in the flat parameter layout. */
+  paramCount: number;
+  /** Of those, the trained ones (T-JEPA's target encoder is not trained). */
+  trainedCount: number;
+  /** Bytes of native activation memory. */
+  activationBytes: number;
+  embedDim: number;
+  /** Rows per native embedding chunk. */
+  embedChunk: number;
+  step: number;
+  /** The backend in use: 'scalar', 'avx2', 'avx512' or 'cuda'. */
+  isa: string;
+  device: 'cpu' | 'cuda';
+  /** Why that device ('requested', or what 'auto' found). */
+  deviceReason: string;
+  /** The largest context and target mask sizes. */
+  maxCtx: number;
+  maxTrg: number;
+}
+
+/** What a kind declares to the shell. */
+export interface KindSpec<L> {
+  kind: ModelKind;
+  /** The native class's name in the addon. */
+  nativeClass: string;
+  /** The loss terms at zero, in the order they are summed and reported. */
+  zeroLoss: L;
+}
+
+/**
+ * The shell of a model of kind `K` with options `O`, loss terms `L`, schedule `Sched` and schedule
+ * summary `S` (what progress and history report of a schedule).
+ */
+export abstract class ModelShell<K extends ModelKind, O extends SharedOptions, L extends { [k in keyof L]: number }, Sched, S> implements PersistableModel {
+  readonly schema: ModelSchema;
+  readonly options: Required<O> & Required<SharedOptions>;
+  protected readonly cards: Int32Array;
+  private nativeModel: NativeModel<L, Sched> | null;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Optimiser steps taken so far (across fit calls). */
+  protected steps = 0;
+  /** Epochs completed so far (across fit calls). */
+  protected epochsDone = 0;
+
+  protected constructor(private readonly spec: KindSpec<L> & { kind: K }, schema: ModelSchema, options: Required<O>, nativeConfig: Record<string, unknown> = {}) {
+    this.cards = cardinalities(schema);
+    this.options = options as Required<O> & Required<SharedOptions>;
+    this.schema = JSON.parse(JSON.stringify(schema)) as ModelSchema;
+    const Ctor = native().binding[spec.nativeClass] as new (c: object) => NativeModel<L, Sched>;
+    this.nativeModel = new Ctor({ ...options, cardinalities: this.cards, ...nativeConfig });
+  }
+
+  /** The step's schedule. */
+  abstract scheduleAt(step: number, stepsPerEpoch: number, totalSteps: number): Sched;
+  /** What progress and history report of a schedule. */
+  protected abstract scheduleSummary(s: Sched): S;
+  /** Embeddings of rows for the online probe, and their uncertainty when the kind has one. */
+  protected abstract embedForProbe(data: TableData): Promise<{ rows: number; embeddings: Float32Array; uncertainty?: Float32Array }>;
+  /** Before the first step of a fit that does not resume; nothing by default. */
+  protected async beforeFirstStep(_data: TableData): Promise<void> {}
+  /** Called when parameters are replaced or a step is taken; nothing by default. */
+  protected parametersChanged(): void {}
+
+  /** The native model; throws once disposed. */
+  protected get n(): NativeModel<L, Sched> {
+    if (!this.nativeModel) throw new Error(`This ${this.spec.kind} model was disposed`);
+    return this.nativeModel;
+  }
+
+  /** Runs native calls one at a time, in call order. */
+  protected serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return withSite(() => run);
+  }
+
+  /** 'VarTJepa' or 'TJepa'. */
+  get kind(): K {
+    return this.spec.kind;
+  }
+
+  /** Number of features D. */
+  get features(): number {
+    return this.cards.length;
+  }
+
+  /** Values per embedding row: D * d. */
+  get embeddingDim(): number {
+    return this.cards.length * this.options.d;
+  }
+
+  /** Optimiser steps taken so far. */
+  get step(): number {
+    return this.steps;
+  }
+
+  /** Where this model runs ('cpu' or 'cuda'; options.device 'auto' resolved). */
+  get device(): 'cpu' | 'cuda' {
+    return this.n.stats().device;
+  }
+
+  /** Parameter counts, native activation memory, the backend and device in use. */
+  stats(): ModelStats {
+    return this.n.stats();
+  }
+
+  /** JSON that rebuilds the architecture: `new <kind>(config.schema, config.options)` or the kind's `fromConfig`. */
+  getConfig(): ModelConfig<K, Required<O>> {
+    // a copy of the options, in their order (the file's config lists them so)
+    return { kind: this.spec.kind, version: packageVersion(), schema: JSON.parse(JSON.stringify(this.schema)), options: { ...this.options } };
+  }
+
+  /** The masks of a step (seeded by the model seed and the step). */
+  masksAt(step: number, rows: number): StepMaskSet {
+    const o = this.options;
+    return sampleMasks({ features: this.features, ctxMin: o.ctxMin, ctxMax: o.ctxMax, trgMin: o.trgMin, trgMax: o.trgMax, masks: o.masks }, rows, new Rng(mixSeed(o.seed, 2, step)));
+  }
+
+  /**
+   * Loss terms of one batch with the given masks and schedule, without an update; with
+   * `backward`, the gradients are left for {@link exportGradients}. For tests and diagnostics.
+   */
+  async lossAndGrad(data: TableData, masks: StepMaskSet, schedule: Sched, backward = false): Promise<L> {
+    checkTable(data, this.schema, this.cards);
+    boolean('backward', backward);
+    return this.terms(await this.serial(() => this.n.lossAndGrad({ x: data.x, rows: data.rows }, masks, schedule, backward)));
+  }
+
+  /**
+   * One optimiser step on a batch (at most `batchSize` rows) with the given masks and schedule.
+   * {@link fit} drives this; call it directly to run your own loop.
+   */
+  async trainStep(batch: TableData, masks: StepMaskSet, schedule: Sched): Promise<L> {
+    checkTable(batch, this.schema, this.cards, 'batch');
+    const r = await this.nativeStep(batch.x, batch.rows, masks, schedule);
+    return this.terms(r);
+  }
+
+  private async nativeStep(x: Float32Array, rows: number, masks: StepMaskSet, schedule: Sched): Promise<L & { step: number }> {
+    const r = await this.serial(() => this.n.trainStep({ x, rows }, masks, schedule));
+    this.steps = r.step;
+    this.parametersChanged();
+    return r;
+  }
+
+  /** The loss terms of a native result, without its step count. */
+  private terms(r: L & { step: number }): L {
+    return Object.fromEntries(Object.keys(this.spec.zeroLoss).map((k) => [k, r[k as keyof L]])) as unknown as L;
+  }
+
+  /** Trains on `data` (see {@link FitOptions}): the same loop for every kind. */
+  fit(data: TableData, options: FitOptions<L, S> = {}): Promise<FitResult<L, S>> {
+    return runFit(this.fitHost(), data, options);
+  }
+
+  private fitHost(): FitHost<L, S, Sched> {
+    const self = this;
+    return {
+      features: this.features, seed: this.options.seed, batchSize: this.options.batchSize, zeroLoss: this.spec.zeroLoss,
+      get steps() { return self.steps; },
+      set steps(v: number) { self.steps = v; },
+      get epochsDone() { return self.epochsDone; },
+      set epochsDone(v: number) { self.epochsDone = v; },
+      masksAt: (step, rows) => this.masksAt(step, rows),
+      scheduleAt: (step, spe, total) => this.scheduleAt(step, spe, total),
+      scheduleSummary: (s) => this.scheduleSummary(s),
+      trainStep: (x, rows, masks, s) => this.nativeStep(x, rows, masks, s),
+      embedForProbe: (d) => this.embedForProbe(d),
+      exportParameters: () => this.n.exportParams(),
+      importParameters: async (p) => this.n.importParams(p),
+      beforeFirstStep: (d) => this.beforeFirstStep(d),
+      save: (path, o) => this.save(path, o),
+      readCheckpoint: async (path) => {
+        const file = await readModelFile(path);
+        return { file, mismatch: configMismatch(this, file.config) };
+      },
+      restore: (file) => restoreInto(this, file),
+      checkData: (d, path) => checkTable(d, this.schema, this.cards, path),
+    };
+  }
+
+  /** The parameter layout: name, offset, size and shape of every tensor. */
+  parameterTable(): ParamEntry[] {
+    return this.n.paramTable();
+  }
+
+  /** A copy of all parameters as one Float32Array (layout: {@link parameterTable}). */
+  exportParameters(): Float32Array {
+    return this.n.exportParams();
+  }
+
+  /** Replaces all parameters (same layout; every value finite). */
+  importParameters(params: Float32Array): void {
+    this.n.importParams(params);
+    this.parametersChanged();
+  }
+
+  /** The gradients left by the last {@link lossAndGrad} with backward (layout: {@link parameterTable}; zeros where nothing is trained). */
+  exportGradients(): Float32Array {
+    return this.n.exportGrads();
+  }
+
+  /** Optimiser state (AdamW moments, step and epoch counters), for checkpoints. */
+  exportOptimizerState(): OptimizerState {
+    return { ...this.n.exportState(), epoch: this.epochsDone };
+  }
+
+  /** Restores {@link exportOptimizerState}. */
+  importOptimizerState(state: OptimizerState): void {
+    if (typeof state !== 'object' || state === null) throw invalid('state', 'an object { m, v, step, epoch }', state, 'type');
+    this.n.importState({ m: state.m, v: state.v, step: state.step });
+    this.steps = state.step;
+    this.epochsDone = integer('state.epoch', state.epoch, 0, 1e9);
+  }
+
+  /**
+   * Saves the model to a safetensors file, atomically: parameters, config (naming the kind),
+   * schema and package version; `options` adds history, a preprocessor or the optimiser state.
+   * The same file format for both kinds; load it with the kind's `load` or with `loadModel`.
+   *
+   * @example
+   * await model.save('model.safetensors', { history: result.history });
+   */
+  save(path: string, options?: SaveOptions): Promise<void> {
+    return this.serial(() => saveModel(this, path, options));
+  }
+
+  /** Frees the native memory. The model cannot be used afterwards. */
+  dispose(): void {
+    if (this.nativeModel) {
+      this.nativeModel.dispose();
+      this.nativeModel = null;
+    }
+  }
+}
+
