@@ -7,18 +7,12 @@
 
 // ---- models: Var-T-JEPA, the T-JEPA baseline, and loading either from a file ----------------
 export { VarTJepa, EMBED_DEFAULTS, GENERATE_DEFAULTS } from './model/vartjepa';
-export type {
-  Embedding, EmbedOptions, Generation, GenerateOptions, LossTerms, VarTJepaConfig, VarTJepaSchedule, VarTJepaScheduleSummary,
-  VarTJepaFitOptions, VarTJepaFitProgress, VarTJepaEpoch, VarTJepaFitResult,
-} from './model/vartjepa';
+export type { Embedding, EmbedOptions, Generation, GenerateOptions, LossTerms, VarTJepaConfig, VarTJepaSchedule, VarTJepaScheduleSummary } from './model/vartjepa';
 export { TJepa } from './model/tjepa';
-export type {
-  TJepaEmbedding, TJepaLoss, TJepaConfig, TJepaSchedule, TJepaScheduleSummary,
-  TJepaFitOptions, TJepaFitProgress, TJepaEpoch, TJepaFitResult,
-} from './model/tjepa';
+export type { TJepaEmbedding, TJepaLoss, TJepaConfig, TJepaSchedule, TJepaScheduleSummary } from './model/tjepa';
 export { loadModel, modelFromConfig } from './model/load';
 export type { Model } from './model/load';
-export type { ModelStats } from './model/shell';
+export type { ModelStats, EmbeddingBase } from './model/shell';
 export type { ModelSchema, FeatureSpec, TableData } from './model/schema';
 
 // ---- options: defaults, the paper's Table 7 presets ---------------------------------------------
@@ -28,6 +22,7 @@ export type { SharedOptions, VarTJepaOptions, TJepaOptions, PresetName, IsaOptio
 // ---- training: fit's options and reports (the same for both kinds), one step's masks ---------
 export { FIT_DEFAULTS } from './model/fit';
 export type { FitOptions, FitProgress, EpochSummary, FitResult, ProbeScore } from './model/fit';
+export type { VarTJepaFitOptions, VarTJepaFitProgress, VarTJepaEpoch, VarTJepaFitResult, TJepaFitOptions, TJepaFitProgress, TJepaEpoch, TJepaFitResult } from './model/fit-types';
 export type { StepMaskSet } from './model/masks';
 
 // ---- model files: reading one without building a model (save with model.save) -------------

@@ -143,10 +143,12 @@ describe('MlpProbe', () => {
     expect(() => new Ctor({ ...cfg, hidden: Int32Array.of(0) })).toThrow(/config.hidden/);
     expect(() => new Ctor({ ...cfg, lr: NaN })).toThrow(/config.lr/);
     const p = new Ctor(cfg);
-    expect(() => p.fit(new Float32Array(3), Int32Array.of(0, 1), 2, null, null, 0, 1, 0)).toThrow(/x/);
-    expect(() => p.fit(new Float32Array(4), Int32Array.of(0), 2, null, null, 0, 1, 0)).toThrow(/ y /);
-    expect(() => p.fit(new Float32Array(4), Int32Array.of(0, 1), 2, null, null, 1, 1, 0)).toThrow(/validation.x/);
-    expect(() => p.fit(new Float32Array(4), Int32Array.of(0, 1), 2, null, null, 0, 0, 0)).toThrow(/epochs/);
+    const epochs = { epochs: 1, patience: 0 };
+    expect(() => p.fit({ x: new Float32Array(3), y: Int32Array.of(0, 1) }, null, epochs)).toThrow('Expected a Float32Array of length 4 for data.x but received length 3');
+    expect(() => p.fit({ x: new Float32Array(4), y: new Float32Array(2) }, null, epochs)).toThrow('Expected an Int32Array for data.y but received Float32Array of length 2');
+    expect(() => p.fit({ x: new Float32Array(4), y: Int32Array.of(0, 1) }, { x: new Float32Array(1), y: Int32Array.of(0) }, epochs)).toThrow('Expected a Float32Array of length 2 for validation.x but received length 1');
+    expect(() => p.fit({ x: new Float32Array(4), y: Int32Array.of(0, 1) }, null, { epochs: 0, patience: 0 })).toThrow('Expected an integer between 1 and 1000000 for options.epochs but received 0 (number)');
+    expect(() => p.fit(new Float32Array(4), null, epochs)).toThrow('Expected an object for data but received Float32Array of length 4');
     p.dispose();
   });
 });

@@ -111,7 +111,7 @@ describe('index_select argument checks', () => {
   it('names the buffer with the wrong type or length', () => {
     expect(() =>
       callOp('scalar', 'index_select_forward', { out: new Float32Array(8), inp: new Float32Array(14), idx: new Float32Array(4) }, { N: 4, Nin: 7, C: 2 }),
-    ).toThrow(new TypeError('Expected a Int32Array for buffers.idx but received Float32Array of length 4'));
+    ).toThrow(new TypeError('Expected an Int32Array for buffers.idx but received Float32Array of length 4'));
     expect(() =>
       callOp('scalar', 'index_select_backward', { dinp: new Float32Array(13), dout: new Float32Array(8), idx: new Int32Array(4) }, { N: 4, Nin: 7, C: 2 }),
     ).toThrow(new RangeError('Expected a Float32Array of length 14 for buffers.dinp but received length 13'));

@@ -149,10 +149,10 @@ describe('loss argument checks', () => {
   });
   it('softmax_ce wants an Int32Array target of length M', () => {
     expect(() => callOp('scalar', 'softmax_ce_forward', { ...fwd(), target: new Float32Array(M) }, { M, C })).toThrow(
-      new TypeError('Expected a Int32Array for buffers.target but received Float32Array of length 3'),
+      new TypeError('Expected an Int32Array for buffers.target but received Float32Array of length 3'),
     );
     expect(() => callOp('scalar', 'softmax_ce_forward', { ...fwd(), target: new Int32Array(M + 1) }, { M, C })).toThrow(
-      new RangeError('Expected a Int32Array of length 3 for buffers.target but received length 4'),
+      new RangeError('Expected an Int32Array of length 3 for buffers.target but received length 4'),
     );
   });
   it('mse names the buffer with the wrong length', () => {

@@ -10,7 +10,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { loadModel } from '../lib/model/load';
 import { readModelFile } from '../lib/model/persist';
 import { TJepa } from '../lib/model/tjepa';
-import { VarTJepa, type VarTJepaEpoch as EpochSummary } from '../lib/model/vartjepa';
+import type { VarTJepaEpoch as EpochSummary } from '../lib/model/fit-types';
+import { VarTJepa } from '../lib/model/vartjepa';
 import { TINY_OPTIONS, TINY_SCHEMA, TINY_T_OPTIONS, tinyData } from './helpers/tiny-model';
 
 const data = tinyData(30, 11); // batch 6: 5 steps per epoch

@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 
-import type { VarTJepaEpoch as EpochSummary } from '../lib/model/vartjepa';
+import type { VarTJepaEpoch as EpochSummary } from '../lib/model/fit-types';
 import { renderReport, riskCoverage, writeReport } from '../lib/report/html';
 
 const history: EpochSummary[] = Array.from({ length: 6 }, (_, i) => ({

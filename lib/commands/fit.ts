@@ -3,7 +3,8 @@
 // save the model with its preprocessor and history.
 import { prepareDataset } from '../data/split';
 import { preset, PRESET_NAMES, type PresetName } from '../model/options';
-import { VarTJepa, type VarTJepaFitResult as FitResult } from '../model/vartjepa';
+import type { VarTJepaFitResult as FitResult } from '../model/fit-types';
+import { VarTJepa } from '../model/vartjepa';
 import { Progress, formatSeconds } from '../progress';
 import { LinearProbe } from '../eval/linear-probe';
 import { writeReport, type ReportInput } from '../report/html';

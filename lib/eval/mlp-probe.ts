@@ -3,7 +3,7 @@
 // 0.1), a Linear head, softmax cross-entropy, AdamW (lr 1e-3, weight decay 0.01 on the weights),
 // batch 128, up to 50 epochs, early stopping on validation accuracy keeping the best epoch.
 import { native } from '../native';
-import type { IsaOption } from '../model/options';
+import { ISA_OPTIONS, nativeFields, type IsaOption } from '../model/options';
 import { boolean, integer, invalid, number, oneOf } from '../validate';
 import { abortError } from '../abort';
 import { argmaxRows, checkLabels, checkXY, type Probe, type ProbeFitOptions, type ProbeFitResult } from './probe';
@@ -49,7 +49,7 @@ interface NativeReport {
 }
 
 interface NativeProbe {
-  fit(x: Float32Array, y: Int32Array, rows: number, xVal: Float32Array | null, yVal: Int32Array | null, valRows: number, epochs: number, patience: number): Promise<NativeReport>;
+  fit(data: { x: Float32Array; y: Int32Array }, validation: { x: Float32Array; y: Int32Array } | null, options: { epochs: number; patience: number }): Promise<NativeReport>;
   predictProba(x: Float32Array, rows: number, out: Float32Array): Promise<void>;
   abort(): void;
   exportParams(): Float32Array;
@@ -57,24 +57,29 @@ interface NativeProbe {
   dispose(): void;
 }
 
+/** Checks options (ranges from the addon, native/src/model/config_fields.inc) and fills in defaults. */
 function resolve(options: MlpProbeOptions): Required<MlpProbeOptions> {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalid('options', 'an object', options, 'type');
   const known = Object.keys(MLP_PROBE_DEFAULTS);
   for (const k of Object.keys(options)) if (!known.includes(k)) throw new RangeError(`Unknown option options.${k}; known options: ${known.join(', ')}`);
+  const r = nativeFields().probe;
+  const check = (key: string, path: string, v: unknown): number => (r[key][0] === 'int' ? integer : number)(path, v, r[key][1] as number, r[key][2] as number);
+  const field = <K extends keyof MlpProbeOptions>(key: K): number => check(key, `options.${key}`, options[key] ?? MLP_PROBE_DEFAULTS[key]);
   const hidden = options.hidden ?? MLP_PROBE_DEFAULTS.hidden;
-  if (!Array.isArray(hidden) || hidden.length > 16) throw invalid('options.hidden', 'an array of 0..16 layer widths', hidden, 'type');
-  hidden.forEach((h, i) => integer(`options.hidden[${i}]`, h, 1, 65536));
+  const maxLayers = r.hiddenLayers[2] as number;
+  if (!Array.isArray(hidden) || hidden.length > maxLayers) throw invalid('options.hidden', `an array of 0..${maxLayers} layer widths`, hidden, 'type');
+  hidden.forEach((h, i) => check('hiddenWidth', `options.hidden[${i}]`, h));
   return {
     hidden: [...hidden],
-    dropout: number('options.dropout', options.dropout ?? MLP_PROBE_DEFAULTS.dropout, 0, 0.99),
-    lr: number('options.lr', options.lr ?? MLP_PROBE_DEFAULTS.lr, 0, 10),
-    weightDecay: number('options.weightDecay', options.weightDecay ?? MLP_PROBE_DEFAULTS.weightDecay, 0, 10),
-    batchSize: integer('options.batchSize', options.batchSize ?? MLP_PROBE_DEFAULTS.batchSize, 1, 65536),
-    epochs: integer('options.epochs', options.epochs ?? MLP_PROBE_DEFAULTS.epochs, 1, 1e6),
-    patience: integer('options.patience', options.patience ?? MLP_PROBE_DEFAULTS.patience, 0, 1e6),
+    dropout: field('dropout'),
+    lr: field('lr'),
+    weightDecay: field('weightDecay'),
+    batchSize: field('batchSize'),
+    epochs: field('epochs'),
+    patience: field('patience'),
     standardize: boolean('options.standardize', options.standardize ?? MLP_PROBE_DEFAULTS.standardize),
-    seed: integer('options.seed', options.seed ?? MLP_PROBE_DEFAULTS.seed, 0, Number.MAX_SAFE_INTEGER),
-    isa: oneOf('options.isa', options.isa ?? MLP_PROBE_DEFAULTS.isa, ['auto', 'scalar', 'avx2', 'avx512'] as const),
+    seed: field('seed'),
+    isa: oneOf('options.isa', options.isa ?? MLP_PROBE_DEFAULTS.isa, ISA_OPTIONS),
   };
 }
 
@@ -130,7 +135,7 @@ export class MlpProbe implements Probe {
     if (this.disposed) throw new Error('This MlpProbe was disposed');
     const F = checkXY(x, y);
     const classes = checkLabels(y, F, options);
-    const seed = options.seed === undefined ? this.opts.seed : integer('options.seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
+    const seed = options.seed === undefined ? this.opts.seed : integer('options.seed', options.seed, 0, nativeFields().probe.seed[2] as number);
     const signal = options.signal;
     if (signal?.aborted) throw abortError(signal);
     const o = this.opts;
@@ -151,7 +156,7 @@ export class MlpProbe implements Probe {
     const site = new Error();
     let r: NativeReport;
     try {
-      r = await probe.fit(x, y, y.length, v?.x ?? null, v?.y ?? null, v ? v.y.length : 0, o.epochs, o.patience);
+      r = await probe.fit({ x, y }, v ? { x: v.x, y: v.y } : null, { epochs: o.epochs, patience: o.patience });
     } catch (err) {
       if (err instanceof Error && site.stack) err.stack = `${err.name}: ${err.message}\n${site.stack.split('\n').slice(1).join('\n')}`;
       throw err;

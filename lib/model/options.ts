@@ -168,7 +168,7 @@ export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
 export type Rule = ['int', number, number] | ['num', number, number] | ['isa'] | ['device'] | ['numOrData', number, number];
 
 /** The ranges the addon holds (native/src/model/config_fields.inc), by group and field. */
-type NativeFields = Record<'shared' | 'vartjepa' | 'tjepa' | 'vschedule' | 'tschedule' | 'embed' | 'generate', Record<string, Rule>>;
+type NativeFields = Record<'shared' | 'vartjepa' | 'tjepa' | 'vschedule' | 'tschedule' | 'embed' | 'generate' | 'probe', Record<string, Rule>>;
 let fieldsCache: NativeFields | undefined;
 /** The addon's field ranges (read once). */
 export function nativeFields(): NativeFields {

@@ -61,6 +61,15 @@ export interface ModelStats {
   maxTrg: number;
 }
 
+/** What every kind's embedding holds. */
+export interface EmbeddingBase {
+  rows: number;
+  /** Values per row: D * d. */
+  dim: number;
+  /** (rows, D * d) row-major. */
+  embeddings: Float32Array;
+}
+
 /** What a kind declares to the shell. */
 export interface KindSpec<L> {
   kind: ModelKind;

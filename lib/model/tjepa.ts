@@ -3,13 +3,12 @@
 // encoder gives the masked features; latent MSE loss. Masks, optimiser, learning-rate schedule,
 // the fit loop, checkpoints and the file format are the shell's, shared with Var-T-JEPA.
 import { integer, invalid } from '../validate';
-import type { EpochSummary, FitOptions, FitProgress, FitResult } from './fit';
 import { resolveTJepaOptions, type TJepaOptions } from './options';
 import { loadFile, type ModelConfig } from './persist';
 import { mixSeed } from './random';
 import { emaMomentum, learningRate } from './schedule';
 import { checkTable, type ModelSchema, type TableData } from './schema';
-import { ModelShell } from './shell';
+import { ModelShell, type EmbeddingBase } from './shell';
 
 /** The T-JEPA loss (Eq. 56) and the gradient norm before clipping. */
 export interface TJepaLoss {
@@ -30,20 +29,8 @@ export interface TJepaScheduleSummary {
   momentum: number;
 }
 
-/** Progress, epoch summaries, options and result of {@link TJepa.fit}. */
-export type TJepaFitProgress = FitProgress<TJepaLoss, TJepaScheduleSummary>;
-export type TJepaEpoch = EpochSummary<TJepaLoss, TJepaScheduleSummary>;
-export type TJepaFitOptions = FitOptions<TJepaLoss, TJepaScheduleSummary>;
-export type TJepaFitResult = FitResult<TJepaLoss, TJepaScheduleSummary>;
-
 /** T-JEPA's embedding: the target encoder's tokens of the full rows. */
-export interface TJepaEmbedding {
-  rows: number;
-  /** Values per row: D * d. */
-  dim: number;
-  /** (rows, D * d) row-major. */
-  embeddings: Float32Array;
-}
+export type TJepaEmbedding = EmbeddingBase;
 
 /** JSON that rebuilds a T-JEPA's architecture ({@link TJepa.fromConfig}). */
 export type TJepaConfig = ModelConfig<'TJepa', Required<TJepaOptions>>;

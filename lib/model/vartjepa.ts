@@ -3,13 +3,12 @@
 // uncertainty (and context views), the generative path, and the decoders' log-variance start.
 import { integer, invalid, number } from '../validate';
 import { abortError } from '../abort';
-import type { FitOptions, FitProgress, EpochSummary, FitResult } from './fit';
 import { resolveVarTJepaOptions, nativeFields, type VarTJepaOptions } from './options';
 import { loadFile, type ModelConfig } from './persist';
 import { mixSeed } from './random';
 import { klWeight, learningRate } from './schedule';
 import { checkTable, type ModelSchema, type TableData } from './schema';
-import { ModelShell } from './shell';
+import { ModelShell, type EmbeddingBase } from './shell';
 
 /** The five ELBO terms (Eq. 10), the weighted total and the gradient norm before clipping. */
 export interface LossTerms {
@@ -40,19 +39,8 @@ export interface VarTJepaScheduleSummary {
   weights: { aSx: number; aZ: number; aSy: number };
 }
 
-/** Progress, epoch summaries, options and result of {@link VarTJepa.fit}. */
-export type VarTJepaFitProgress = FitProgress<LossTerms, VarTJepaScheduleSummary>;
-export type VarTJepaEpoch = EpochSummary<LossTerms, VarTJepaScheduleSummary>;
-export type VarTJepaFitOptions = FitOptions<LossTerms, VarTJepaScheduleSummary>;
-export type VarTJepaFitResult = FitResult<LossTerms, VarTJepaScheduleSummary>;
-
-/** Embeddings of rows with their uncertainty (docs/model.md, section 7). */
-export interface Embedding {
-  rows: number;
-  /** Values per row: D * d. */
-  dim: number;
-  /** Posterior means mu_sw, (rows, D * d) row-major. */
-  embeddings: Float32Array;
+/** Embeddings of rows with their uncertainty (docs/model.md, section 7); `embeddings` are the posterior means mu_sw. */
+export interface Embedding extends EmbeddingBase {
   /** Mean posterior standard deviation per row. */
   uncertainty: Float32Array;
   /** 90th percentile of the posterior standard deviations per row. */

@@ -3,7 +3,7 @@
 // uncertainty histogram (`varjepa fit --report report.html`).
 import * as fs from 'fs';
 
-import type { VarTJepaEpoch as EpochSummary } from '../model/vartjepa';
+import type { VarTJepaEpoch as EpochSummary } from '../model/fit-types';
 import { riskCoverage as riskCoverageCurve } from '../eval/metrics-classification';
 import { histogram, lineChart } from './svg';
 

@@ -1,7 +1,6 @@
 // The fast CPU backend table for one instruction set (this file is compiled per ISA): the op
 // list (engine/backend_ops.inc) filled with the vj::<isa> functions.
 #include "cpu/ops.h"
-#include "engine/threadpool.h"
 
 namespace vj {
 namespace VJ_NS {
@@ -10,15 +9,10 @@ namespace VJ_NS {
 #define VJ_STR(x) VJ_STR2(x)
 
 static Backend make_backend() {
-  Backend t;
-  t.name = VJ_STR(VJ_NS);
+  Backend t = cpu_table(VJ_STR(VJ_NS));
 #define VJ_OP(ret, name, params) t.name##_fn = HostFn<&VJ_NS::name>::call;
 #include "engine/backend_ops.inc"
 #undef VJ_OP
-  set_host_memory(t);
-  // host memory split over the thread pool (the arenas' zeroing and copies)
-  t.mem_set_fn = HostFn<&parallel_memset>::call;
-  t.copy_to_device_fn = t.copy_to_host_fn = t.copy_on_device_fn = HostFn<&parallel_memcpy>::call;
   return t;
 }
 

@@ -100,6 +100,9 @@ const char* host_last_error();
 void host_clear_error();
 // Fills the memory entries of t with the host functions (the default memory of an Arena).
 void set_host_memory(Backend& t);
+// A CPU backend's table before its ops: the name, host memory with the zeroing and copies split
+// over the thread pool (the arenas' large buffers).
+Backend cpu_table(const char* name);
 // A table with only the host memory functions (no ops).
 const Backend& host_backend_memory();
 

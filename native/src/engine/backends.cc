@@ -1,5 +1,6 @@
 // Backend selection: "scalar" (the reference), "avx2", "avx512", or null/"auto" for the best
-// the CPU supports. VARJEPA_ISA in the environment overrides "auto".
+// the CPU supports (VARJEPA_ISA in the environment overrides "auto"); the host memory functions
+// and the CPU tables' common part; the op count and the error check every backend shares.
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -8,6 +9,7 @@
 #include "engine/backend.h"
 #include "engine/cpu_features.h"
 #include "engine/error.h"
+#include "engine/threadpool.h"
 
 namespace vj {
 namespace avx2 { const Backend& backend(); }
@@ -66,6 +68,15 @@ void set_host_memory(Backend& t) {
   t.synchronize_fn = HostFn<&host_synchronize>::call;
   t.last_error_fn = HostFn<&host_last_error>::call;
   t.clear_error_fn = HostFn<&host_clear_error>::call;
+}
+
+Backend cpu_table(const char* name) {
+  Backend t;
+  t.name = name;
+  set_host_memory(t);
+  t.mem_set_fn = HostFn<&parallel_memset>::call;
+  t.copy_to_device_fn = t.copy_to_host_fn = t.copy_on_device_fn = HostFn<&parallel_memcpy>::call;
+  return t;
 }
 
 const Backend& host_backend_memory() {

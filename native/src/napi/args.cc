@@ -1,6 +1,7 @@
 #include "napi/args.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace vj {
 namespace napi {
@@ -43,10 +44,15 @@ std::string describe(const Napi::Value& v) {
   return "object";
 }
 
+// "a Float32Array", "an Int32Array"
+static std::string with_article(const char* type_name) {
+  return std::string(type_name[0] == 'I' ? "an " : "a ") + type_name;
+}
+
 Span typed_span(const Napi::Value& v, napi_typedarray_type type, const char* type_name,
                 int64_t expected, const std::string& what) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
-    throw Napi::TypeError::New(v.Env(), std::string("Expected a ") + type_name + " for " + what +
+    throw Napi::TypeError::New(v.Env(), "Expected " + with_article(type_name) + " for " + what +
                                             " but received " + describe(v));
   Napi::TypedArray t = v.As<Napi::TypedArray>();
   Napi::ArrayBuffer buf = t.ArrayBuffer();
@@ -55,7 +61,7 @@ Span typed_span(const Napi::Value& v, napi_typedarray_type type, const char* typ
                                             what + " but its ArrayBuffer is detached");
   size_t len = t.ElementLength();
   if (expected >= 0 && static_cast<int64_t>(len) != expected)
-    throw Napi::RangeError::New(v.Env(), std::string("Expected a ") + type_name + " of length " +
+    throw Napi::RangeError::New(v.Env(), "Expected " + with_article(type_name) + " of length " +
                                              std::to_string(expected) + " for " + what +
                                              " but received length " + std::to_string(len));
   void* data = static_cast<uint8_t*>(buf.Data()) + t.ByteOffset();

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/backend.h"
 #include "eval/mlp_probe.h"
@@ -19,41 +20,50 @@ namespace {
 
 using ProbeHolder = Holder<MlpProbe>;  // the model objects' holder and Worker (napi/model_common.h)
 
-float num_in(Napi::Object o, const char* k, double lo, double hi) {
-  const double v = finite(o.Get(k), std::string("config.") + k);
-  if (v < lo || v > hi)
-    throw Napi::RangeError::New(o.Env(), "Expected a number between " + std::to_string(lo) + " and " + std::to_string(hi) +
-                                             " for config." + k + " but received " + describe(o.Get(k)));
-  return static_cast<float>(v);
+// A field of the probe and its range (model/config_fields.inc, VJ_PROBE).
+struct Range {
+  bool integer;
+  double lo, hi;
+};
+Range probe_range(const std::string& name) {
+#define VJ_PROBE(n, integer_field, lo, hi) \
+  if (name == #n) return Range{integer_field != 0, lo, hi};
+#include "model/config_fields.inc"
+#undef VJ_PROBE
+  throw Error("internal: the probe has no field " + name);
 }
-int int_in(Napi::Object o, const char* k, int lo, int hi) {
-  return static_cast<int>(integer(o.Get(k), lo, hi, std::string("config.") + k));
+template <class T>
+void read_probe(Napi::Object o, const std::string& path, const char* name, T& out) {
+  const Range r = probe_range(name);
+  read_field(o, path, name, r.integer, r.lo, r.hi, out);
 }
 
 MlpProbeConfig parse_config(Napi::Object o) {
   MlpProbeConfig c;
-  c.features = int_in(o, "features", 1, 1 << 28);
-  c.classes = int_in(o, "classes", 2, 1000000);
+  c.features = static_cast<int>(integer(o.Get("features"), 1, 1 << 28, "config.features"));
+  c.classes = static_cast<int>(integer(o.Get("classes"), 2, 1000000, "config.classes"));
   size_t n = 0;
   const int32_t* hidden = typed<int32_t>(o.Get("hidden"), -1, "config.hidden", &n);
-  if (n > 16) throw Napi::RangeError::New(o.Env(), "Expected at most 16 hidden layers in config.hidden but received " + std::to_string(n));
+  const Range layers = probe_range("hiddenLayers"), width = probe_range("hiddenWidth");
+  if (static_cast<double>(n) > layers.hi)
+    throw Napi::RangeError::New(o.Env(), "Expected at most " + num_text(layers.hi) + " hidden layers in config.hidden but received " + std::to_string(n));
   for (size_t l = 0; l < n; ++l) {
-    if (hidden[l] < 1 || hidden[l] > 65536)
-      throw Napi::RangeError::New(o.Env(), "Expected widths between 1 and 65536 in config.hidden but received " +
+    if (hidden[l] < width.lo || hidden[l] > width.hi)
+      throw Napi::RangeError::New(o.Env(), "Expected widths between " + num_text(width.lo) + " and " + num_text(width.hi) + " in config.hidden but received " +
                                                std::to_string(hidden[l]) + " at index " + std::to_string(l));
     c.hidden.push_back(hidden[l]);
   }
-  c.dropout = num_in(o, "dropout", 0, 0.99);
-  c.lr = num_in(o, "lr", 0, 10);
-  c.weightDecay = num_in(o, "weightDecay", 0, 10);
-  c.beta1 = num_in(o, "beta1", 0, 0.999999);
-  c.beta2 = num_in(o, "beta2", 0, 0.999999);
-  c.eps = num_in(o, "eps", 1e-30, 1);
-  c.batchSize = int_in(o, "batchSize", 1, 65536);
+  read_probe(o, "config", "dropout", c.dropout);
+  read_probe(o, "config", "lr", c.lr);
+  read_probe(o, "config", "weightDecay", c.weightDecay);
+  read_probe(o, "config", "beta1", c.beta1);
+  read_probe(o, "config", "beta2", c.beta2);
+  read_probe(o, "config", "eps", c.eps);
+  read_probe(o, "config", "batchSize", c.batchSize);
+  read_probe(o, "config", "seed", c.seed);
   Napi::Value st = o.Get("standardize");
   if (!st.IsBoolean()) throw Napi::TypeError::New(o.Env(), "Expected a boolean for config.standardize but received " + describe(st));
   c.standardize = st.As<Napi::Boolean>().Value();
-  c.seed = static_cast<uint64_t>(integer(o.Get("seed"), 0, (int64_t(1) << 53) - 1, "config.seed"));
   return c;
 }
 
@@ -92,24 +102,30 @@ class MlpProbeNative : public Napi::ObjectWrap<MlpProbeNative> {
     return *h_->model;
   }
 
-  // fit(x, y, rows, xVal, yVal, valRows, epochs, patience) -> Promise<report>; xVal and yVal
-  // may be null when valRows is 0
+  // fit({ x, y }, validation { x, y } | null, { epochs, patience }) -> Promise<report>: x (rows,
+  // features), y (rows) class labels
   Napi::Value Fit(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
       MlpProbe& p = probe(env);
       const int F = p.config().features;
       MlpFitArgs a{};
-      a.rows = integer(info[2], 1, int64_t(1) << 31, "rows");
-      a.x = typed<float>(info[0], a.rows * F, "x");
-      a.y = typed<int32_t>(info[1], a.rows, "y");
-      a.valRows = integer(info[5], 0, int64_t(1) << 31, "valRows");
-      if (a.valRows > 0) {
-        a.xVal = typed<float>(info[3], a.valRows * F, "validation.x");
-        a.yVal = typed<int32_t>(info[4], a.valRows, "validation.y");
-      }
-      a.epochs = static_cast<int>(integer(info[6], 1, 1000000, "epochs"));
-      a.patience = static_cast<int>(integer(info[7], 0, 1000000, "patience"));
+      std::vector<Napi::Value> arrays;  // kept alive while the fit runs
+      auto rows_xy = [&](const Napi::Value& v, const std::string& what, const float** x, const int32_t** y) {
+        Napi::Object o = object_arg(v, what);
+        size_t n = 0;
+        arrays.push_back(o.Get("x"));
+        arrays.push_back(o.Get("y"));
+        *y = typed<int32_t>(arrays.back(), -1, what + ".y", &n);
+        if (n < 1) throw Napi::RangeError::New(env, "Expected at least one row in " + what + ".y but received none");
+        *x = typed<float>(arrays[arrays.size() - 2], static_cast<int64_t>(n) * F, what + ".x");
+        return static_cast<int64_t>(n);
+      };
+      a.rows = rows_xy(info[0], "data", &a.x, &a.y);
+      if (!info[1].IsNull() && !info[1].IsUndefined()) a.valRows = rows_xy(info[1], "validation", &a.xVal, &a.yVal);
+      Napi::Object opt = object_arg(info[2], "options");
+      read_probe(opt, "options", "epochs", a.epochs);
+      read_probe(opt, "options", "patience", a.patience);
       auto rep = std::make_shared<MlpFitReport>();
       MlpProbe* pp = &p;
       Worker* w = new Worker(
@@ -129,7 +145,7 @@ class MlpProbeNative : public Napi::ObjectWrap<MlpProbeNative> {
             o.Set("validationAccuracy", acc);
             return o;
           });
-      for (size_t i : {0, 1, 3, 4}) w->keep(info[i]);
+      for (const Napi::Value& v : arrays) w->keep(v);
       Napi::Promise pr = w->promise();
       w->Queue();
       return pr;
@@ -184,10 +200,7 @@ class MlpProbeNative : public Napi::ObjectWrap<MlpProbeNative> {
   }
 
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
-    if (h_) {
-      if (h_->busy) h_->dispose_pending = true;
-      else h_->model.reset();
-    }
+    if (h_) h_->dispose();
     return info.Env().Undefined();
   }
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "napi/args.h"
 
@@ -69,31 +70,11 @@ Napi::Object object_arg(const Napi::Value& v, const std::string& what) {
 
 // ---- configs and schedules: the fields of model/config_fields.inc ----------------------------
 
-namespace {
-
 std::string num_text(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.15g", v);
   return buf;
 }
-
-// o.<name> checked against [lo, hi] (an integer when `integer`), into out
-template <class T>
-void read_field(Napi::Object o, const std::string& path, const char* name, bool integer_field, double lo, double hi, T& out) {
-  Napi::Value v = o.Get(name);
-  const std::string what = path + "." + name;
-  if (integer_field) {
-    out = static_cast<T>(integer(v, static_cast<int64_t>(lo), static_cast<int64_t>(hi), what));
-    return;
-  }
-  const double d = finite(v, what);
-  if (d < lo || d > hi)
-    throw Napi::RangeError::New(o.Env(), "Expected a number between " + num_text(lo) + " and " + num_text(hi) + " for " + what +
-                                             " but received " + describe(v));
-  out = static_cast<T>(d);
-}
-
-}  // namespace
 
 #define VJ_READ(name, integer_field, lo, hi) read_field(o, path, #name, integer_field, lo, hi, dst.name);
 static void read_shared(Napi::Object o, const std::string& path, ModelConfig& dst) {
@@ -133,7 +114,8 @@ static void read_generate(Napi::Object o, const std::string& path, GenerateOptio
 }
 #undef VJ_READ
 
-ModelConfig parse_config(Napi::Object o) {
+// the fields both kinds have, the cardinalities and the head-size rules
+static ModelConfig parse_config(Napi::Object o) {
   ModelConfig c;
   size_t n = 0;
   const int32_t* cards = typed<int32_t>(o.Get("cardinalities"), -1, "config.cardinalities", &n);
@@ -153,29 +135,44 @@ ModelConfig parse_config(Napi::Object o) {
   return c;
 }
 
-ModelConfig parse_vartjepa_config(Napi::Object o) {
+ModelConfig parse_model_config(Napi::Object o, const VarTJepa*) {
   ModelConfig c = parse_config(o);
   read_vartjepa(o, "config", c);
   return c;
 }
 
-TJepaConfig parse_tjepa_config(Napi::Object o) {
+TJepaConfig parse_model_config(Napi::Object o, const TJepa*) {
   TJepaConfig c;
   static_cast<ModelConfig&>(c) = parse_config(o);
   read_tjepa(o, "config", c);
   return c;
 }
 
-StepSchedule parse_vartjepa_schedule(const Napi::Value& v) {
+StepSchedule parse_schedule(const Napi::Value& v, const VarTJepa*) {
   StepSchedule s;
   read_vschedule(object_arg(v, "schedule"), "schedule", s);
   return s;
 }
 
-TJepaSchedule parse_tjepa_schedule(const Napi::Value& v) {
+TJepaSchedule parse_schedule(const Napi::Value& v, const TJepa*) {
   TJepaSchedule s;
   read_tschedule(object_arg(v, "schedule"), "schedule", s);
   return s;
+}
+
+Napi::Object loss_object(Napi::Env env, const LossTerms& L) {
+  Napi::Object o = Napi::Object::New(env);
+  for (auto [name, v] : {std::pair<const char*, double>{"rec", L.rec}, {"gen", L.gen}, {"klSx", L.klSx}, {"klZ", L.klZ},
+                         {"klSy", L.klSy}, {"total", L.total}, {"gradNorm", L.gradNorm}})
+    o.Set(name, v);
+  return o;
+}
+
+Napi::Object loss_object(Napi::Env env, const TJepaLoss& L) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("loss", L.loss);
+  o.Set("gradNorm", L.gradNorm);
+  return o;
 }
 
 EmbedViews parse_embed_options(const Napi::Value& v) {
@@ -208,9 +205,11 @@ Napi::Value config_fields(const Napi::CallbackInfo& info) {
 #define VJ_TSCHEDULE(name, integer_field, lo, hi) add("tschedule", #name, integer_field, lo, hi);
 #define VJ_EMBED(name, integer_field, lo, hi) add("embed", #name, integer_field, lo, hi);
 #define VJ_GENERATE(name, integer_field, lo, hi) add("generate", #name, integer_field, lo, hi);
+#define VJ_PROBE(name, integer_field, lo, hi) add("probe", #name, integer_field, lo, hi);
 #include "model/config_fields.inc"
 #undef VJ_EMBED
 #undef VJ_GENERATE
+#undef VJ_PROBE
 #undef VJ_SHARED
 #undef VJ_VARTJEPA
 #undef VJ_TJEPA

@@ -17,6 +17,7 @@
 #include "model/params.h"
 #include "model/tjepa.h"
 #include "model/vartjepa.h"
+#include "napi/args.h"
 
 namespace vj {
 namespace napi {
@@ -28,6 +29,11 @@ struct HolderBase {
   bool dispose_pending = false;
   virtual ~HolderBase() = default;
   virtual void release() = 0;
+  // dispose(): frees the object now, or when the running call ends
+  void dispose() {
+    if (busy) dispose_pending = true;
+    else release();
+  }
 };
 template <class M>
 struct Holder : HolderBase {
@@ -63,13 +69,35 @@ class Worker : public Napi::AsyncWorker {
 // obj.<name> as an object (`what` names it in the error)
 Napi::Object object_arg(const Napi::Value& v, const std::string& what);
 
-// The configs: the shared fields and the model kind's own (model/config_fields.inc), the
-// cardinalities, and the rules the engine relies on (head sizes).
-ModelConfig parse_config(Napi::Object o);
-ModelConfig parse_vartjepa_config(Napi::Object o);
-TJepaConfig parse_tjepa_config(Napi::Object o);
-StepSchedule parse_vartjepa_schedule(const Napi::Value& v);
-TJepaSchedule parse_tjepa_schedule(const Napi::Value& v);
+// a number as the range messages print it
+std::string num_text(double v);
+// o.<name> checked against [lo, hi] (an integer when `integer_field`) into out; the ranges come
+// from model/config_fields.inc
+template <class T>
+void read_field(Napi::Object o, const std::string& path, const char* name, bool integer_field, double lo, double hi, T& out) {
+  Napi::Value v = o.Get(name);
+  const std::string what = path + "." + name;
+  if (integer_field) {
+    out = static_cast<T>(integer(v, static_cast<int64_t>(lo), static_cast<int64_t>(hi), what));
+    return;
+  }
+  const double d = finite(v, what);
+  if (d < lo || d > hi)
+    throw Napi::RangeError::New(o.Env(), "Expected a number between " + num_text(lo) + " and " + num_text(hi) + " for " + what +
+                                             " but received " + describe(v));
+  out = static_cast<T>(d);
+}
+
+// What differs between the model kinds at the boundary, overloaded on the model type (the
+// pointer only selects the overload): the config (the shared fields of model/config_fields.inc,
+// the kind's own, the cardinalities and the rules the engine relies on), the step's schedule,
+// and the loss terms as JavaScript sees them.
+ModelConfig parse_model_config(Napi::Object o, const VarTJepa*);
+TJepaConfig parse_model_config(Napi::Object o, const TJepa*);
+StepSchedule parse_schedule(const Napi::Value& v, const VarTJepa*);
+TJepaSchedule parse_schedule(const Napi::Value& v, const TJepa*);
+Napi::Object loss_object(Napi::Env env, const LossTerms& L);
+Napi::Object loss_object(Napi::Env env, const TJepaLoss& L);
 // Var-T-JEPA's embed options ({ views, viewFraction, viewSeed, rowOffset }) and generate options
 struct GenerateOptions {
   int draws = 10;

@@ -1,15 +1,13 @@
-// One Node-API model object for both model kinds: ModelWrap<Kind> holds a native model, runs its
+// One Node-API model object for both model kinds: ModelWrap<Model> holds a native model, runs its
 // long calls on a libuv worker thread (one call at a time, returning a Promise), and gives
 // JavaScript the calls every model has: trainStep, lossAndGrad, embed, the flat parameter layout
 // (paramTable, exportParams, importParams, exportGrads), the optimiser state (exportState,
-// importState), stats and dispose. A Kind (napi/vartjepa_wrap.cc, napi/tjepa_wrap.cc) supplies
-// only what differs:
-//   using Model, Schedule, Loss;  static constexpr const char* name
-//   static std::unique_ptr<Model> make(Napi::Object config, const Backend&)
-//   static Schedule schedule(const Napi::Value&)            the step's schedule object
-//   static Napi::Object loss(Napi::Env, const Loss&)         the loss terms as JavaScript sees them
-//   static Napi::Value embed(ModelWrap&, const Napi::CallbackInfo&)
-//   static void methods(std::vector<Property>&)              its own calls (generate, ...)
+// importState), stats and dispose. What differs between kinds is supplied in two places: the
+// config, schedule and loss object by overloads on the model type (napi/model_common.h), and
+// three members each kind specialises in its own file (napi/vartjepa_wrap.cc, napi/tjepa_wrap.cc):
+//   kind()          the class name JavaScript sees, without "Native"
+//   embed_rest()    embed's outputs besides the embeddings, and the queued call
+//   own_methods()   the kind's own calls (generate, ...)
 // Arguments are small objects whose field names are the TypeScript names: trainStep({ x, rows },
 // { ctx, trg, ctxSize, trgSize }, schedule). Values were validated in TypeScript; here every
 // typed array is checked for type and length and every index for range, since the addon can be
@@ -25,6 +23,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/backend.h"
@@ -35,17 +34,18 @@
 namespace vj {
 namespace napi {
 
-template <class Kind>
-class ModelWrap : public Napi::ObjectWrap<ModelWrap<Kind>> {
+template <class Model>
+class ModelWrap : public Napi::ObjectWrap<ModelWrap<Model>> {
  public:
-  using Model = typename Kind::Model;
-  using Property = typename Napi::ObjectWrap<ModelWrap<Kind>>::PropertyDescriptor;
+  using Property = typename Napi::ObjectWrap<ModelWrap<Model>>::PropertyDescriptor;
+  using Schedule = decltype(parse_schedule(std::declval<Napi::Value>(), static_cast<const Model*>(nullptr)));
+  using Loss = decltype(std::declval<Model&>().train_step(nullptr, 0, std::declval<const StepMasks&>(), std::declval<const Schedule&>()));
 
   static Napi::Function Define(Napi::Env env) {
     std::vector<Property> methods = {
         ModelWrap::InstanceMethod("trainStep", &ModelWrap::TrainStep),
         ModelWrap::InstanceMethod("lossAndGrad", &ModelWrap::LossAndGrad),
-        ModelWrap::InstanceMethod("embed", &ModelWrap::template Call<&Kind::embed>),
+        ModelWrap::InstanceMethod("embed", &ModelWrap::Embed),
         ModelWrap::InstanceMethod("paramTable", &ModelWrap::ParamTable),
         ModelWrap::InstanceMethod("exportParams", &ModelWrap::ExportParams),
         ModelWrap::InstanceMethod("importParams", &ModelWrap::ImportParams),
@@ -55,13 +55,20 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap<Kind>> {
         ModelWrap::InstanceMethod("stats", &ModelWrap::Stats),
         ModelWrap::InstanceMethod("dispose", &ModelWrap::Dispose),
     };
-    Kind::methods(methods);
-    return ModelWrap::DefineClass(env, (std::string(Kind::name) + "Native").c_str(), methods);
+    own_methods(methods);
+    return ModelWrap::DefineClass(env, (std::string(kind()) + "Native").c_str(), methods);
   }
+
+  // ---- specialised per kind ---------------------------------------------------------------------
+  static const char* kind();
+  // embed's outputs besides `embeddings` (in `out`, the caller's arrays) and options (info[2]);
+  // queues the call
+  Napi::Value embed_rest(Model& m, const Batch& b, Napi::Object out, float* embeddings, const Napi::CallbackInfo& info);
+  static void own_methods(std::vector<Property>& list);
 
   // new <Kind>Native(config): config holds the validated options, the cardinalities and the
   // device choice (device, deviceIndex, isa)
-  explicit ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap<Kind>>(info) {
+  explicit ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap<Model>>(info) {
     Napi::Env env = info.Env();
     guarded(env, [&]() -> Napi::Value {
       Napi::Object o = object_arg(info[0], "config");
@@ -69,7 +76,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap<Kind>> {
       const int device_index = static_cast<int>(integer(o.Get("deviceIndex"), 0, 1023, "config.deviceIndex"));
       DeviceChoice choice = choose_device(text("device"), device_index, text("isa"));
       h_ = std::make_shared<Holder<Model>>();
-      h_->model = Kind::make(o, *choice.backend);
+      h_->model = std::make_unique<Model>(parse_model_config(o, static_cast<const Model*>(nullptr)), *choice.backend);
       isa_ = choice.backend->name;
       device_ = choice.device;
       device_reason_ = choice.reason;
@@ -80,8 +87,8 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap<Kind>> {
   // ---- for the Kind's calls --------------------------------------------------------------------
   // the model, or an error when it was disposed or is busy with another call
   Model& model(Napi::Env env) {
-    if (!h_ || !h_->model || h_->dispose_pending) throw Napi::Error::New(env, std::string("This ") + Kind::name + " model was disposed");
-    if (h_->busy) throw Napi::Error::New(env, std::string("This ") + Kind::name + " model is busy: await the previous call before starting another");
+    if (!h_ || !h_->model || h_->dispose_pending) throw Napi::Error::New(env, std::string("This ") + kind() + " model was disposed");
+    if (h_->busy) throw Napi::Error::New(env, std::string("This ") + kind() + " model is busy: await the previous call before starting another");
     return *h_->model;
   }
   // queues `work` on a worker thread, keeping `keep` alive until it is done; `result` makes the
@@ -109,13 +116,13 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap<Kind>> {
       const ModelConfig& c = mdl.config();
       Batch b = read_batch(info[0], c, 1, c.batchSize, "batch");
       MaskInput mk = read_masks(info[1], c, static_cast<int>(b.rows));
-      auto sched = Kind::schedule(info[2]);
+      const Schedule sched = parse_schedule(info[2], static_cast<const Model*>(nullptr));
       bool backward = train;
       if (!train && !info[3].IsUndefined()) {
         if (!info[3].IsBoolean()) throw Napi::TypeError::New(env, "Expected a boolean for backward but received " + describe(info[3]));
         backward = info[3].As<Napi::Boolean>().Value();
       }
-      auto out = std::make_shared<typename Kind::Loss>();
+      auto out = std::make_shared<Loss>();
       Model* m = &mdl;
       const int B = static_cast<int>(b.rows);
       const float* x = b.x;
@@ -126,7 +133,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap<Kind>> {
             *out = train ? m->train_step(x, B, masks, sched) : m->loss_and_grad(x, B, masks, sched, backward);
           },
           [m, out](Napi::Env e, Worker&) -> Napi::Value {
-            Napi::Object o = Kind::loss(e, *out);
+            Napi::Object o = loss_object(e, *out);
             o.Set("step", static_cast<double>(m->step()));
             return o;
           },
@@ -134,6 +141,19 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap<Kind>> {
     });
   }
   Napi::Value TrainStep(const Napi::CallbackInfo& info) { return run_step(info, true); }
+
+  // embed({ x, rows }, out { embeddings (rows x D*d), ... }[, options]) -> Promise<undefined>: the
+  // caller's arrays are written in place, so batch after batch allocates nothing
+  Napi::Value Embed(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      Model& mdl = model(env);
+      Batch b = read_batch(info[0], mdl.config(), 1, int64_t(1) << 31, "batch");
+      Napi::Object out = object_arg(info[1], "out");
+      float* embeddings = float_field(out, "embeddings", b.rows * mdl.embed_dim(), "out", false);
+      return embed_rest(mdl, b, out, embeddings, info);
+    });
+  }
   Napi::Value LossAndGrad(const Napi::CallbackInfo& info) { return run_step(info, false); }
 
   // ---- the flat parameter layout ---------------------------------------------------------------
@@ -226,7 +246,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap<Kind>> {
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
-      if (!h_ || !h_->model) throw Napi::Error::New(env, std::string("This ") + Kind::name + " model was disposed");
+      if (!h_ || !h_->model) throw Napi::Error::New(env, std::string("This ") + kind() + " model was disposed");
       Model& m = *h_->model;
       Napi::Object o = Napi::Object::New(env);
       o.Set("paramCount", static_cast<double>(flat_size(m)));
@@ -244,10 +264,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap<Kind>> {
     });
   }
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
-    if (h_) {
-      if (h_->busy) h_->dispose_pending = true;
-      else h_->model.reset();
-    }
+    if (h_) h_->dispose();
     return info.Env().Undefined();
   }
 
