@@ -1,4 +1,4 @@
-// The Adult configuration of MODEL.md for benchmarks: 14 features (6 numeric, 8 categorical with
+// The Adult configuration of docs/model.md for benchmarks: 14 features (6 numeric, 8 categorical with
 // Adult's category counts plus the reserved code 0), Table 7 defaults (d 64, L 8, batch 512).
 'use strict';
 

@@ -3,7 +3,7 @@
 // first if dist/ or the addon is missing. Benchmarks never run in CI.
 //   npm run bench [-- ops|train|embed|data ...]
 //   npm run bench -- reproduce [dataset ...] [--epochs N] [--rows N] [--seeds N] [--force]
-//     (Table 2 of the paper, bench/reproduce.js; hours at the paper's settings, so never part of
+//     (Table 2 of the paper, bench/studies/reproduce.js; hours at the paper's settings, so never part of
 //     the default run; everything after 'reproduce' goes to it)
 'use strict';
 const fs = require('fs');
@@ -31,7 +31,7 @@ if (!fs.existsSync(path.join(root, 'dist', 'cjs', 'index.js')) || !fs.existsSync
   if (r.status !== 0) process.exit(r.status || 1);
 }
 if (reproduce) {
-  const r = spawnSync(process.execPath, [path.join(root, 'bench', 'reproduce.js'), ...argv.slice(1)], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [path.join(root, 'bench', 'studies', 'reproduce.js'), ...argv.slice(1)], { cwd: root, stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
 for (const name of pick.length ? pick : Object.keys(ALL)) {

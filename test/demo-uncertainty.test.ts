@@ -2,7 +2,7 @@
 // (the predictor's KL per left-out feature over 16 context views, VarTJepa.embed with views and
 // featureSurprise, each feature's divided by its mean over training rows) rises with the rows'
 // generating ambiguity, and dropping the most surprising rows raises the probe's accuracy. The posterior
-// standard deviation does not track ambiguity (bench/results/uncertainty.md); that is reported by
+// standard deviation does not track ambiguity (docs/uncertainty-study.md); that is reported by
 // the demo, not asserted. One full demo run: about a minute on two cores.
 import { describe, expect, it } from 'vitest';
 

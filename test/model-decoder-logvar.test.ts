@@ -1,4 +1,4 @@
-// decoderLogvarInit (options.ts): the decoders' global log-variances start at 0 (MODEL.md, the
+// decoderLogvarInit (options.ts): the decoders' global log-variances start at 0 (docs/model.md, the
 // default), at a given value, or, with 'data', at the log of the mean variance of the numeric
 // training columns when fit starts a fresh model.
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Embedding with seeded random context views (MODEL.md section 7 [decision]): the full-row path is
+// Embedding with seeded random context views (docs/model.md, section 7 [decision]): the full-row path is
 // unchanged by the option, the views are reproducible and independent of chunking, and the per-row
 // surprise equals KL_sy of the float64 reference forward pass (means instead of samples) on the
 // same views, and so do the posterior spreads of s_x and z (latentUncertainty) and each feature's

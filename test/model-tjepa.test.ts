@@ -1,4 +1,4 @@
-// The T-JEPA baseline (MODEL.md section 10): the latent MSE against finite differences and a plain
+// The T-JEPA baseline (docs/model.md, section 10): the latent MSE against finite differences and a plain
 // float64 reference, the EMA target encoder and its momentum schedule, training on the SIM-like
 // table, reproducibility, and option validation.
 import { describe, expect, it } from 'vitest';

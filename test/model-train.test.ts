@@ -66,9 +66,9 @@ describe('Var-T-JEPA without its reconstruction terms (Table 1 row G)', () => {
   // With every weight 0 there is no loss at all (above). The nearest objective with something to
   // learn keeps only the predictive KL term: JEPA's prediction loss without EMA or stop-gradient.
   // Its minimum is reached by the target posterior and the predictor agreeing, which they do by
-  // shrinking the embeddings toward a constant: the MLP probe of MODEL.md section 11, fed the
+  // shrinking the embeddings toward a constant: the MLP probe of docs/model.md, section 11, fed the
   // embeddings as the model outputs them, falls to chance. (Z-scored, the shrunken embeddings still carry the class:
-  // the collapse is in scale; bench/results/collapse.md.) The full ELBO keeps them spread.
+  // the collapse is in scale; bench/results/studies/collapse.md.) The full ELBO keeps them spread.
   it('shrinks the embeddings toward a constant with only KL_sy, and not with the full ELBO', async () => {
     const out: Record<string, { before: number; after: number; probe: number }> = {};
     for (const [name, w] of [['full', {}], ['klSyOnly', { aRec: 0, aGen: 0, aSx: 0, aZ: 0, aSy: 1 }]] as const) {

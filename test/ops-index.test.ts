@@ -1,4 +1,4 @@
-// index_select and the tokeniser (MODEL.md section 3, Eq. 27): every ISA against the scalar
+// index_select and the tokeniser (docs/model.md, section 3, Eq. 27): every ISA against the scalar
 // reference, guard bands, accumulation, finite differences, thread-count determinism, and the
 // index checks of the op runner.
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// The optimiser ops (MODEL.md section 6) and the EMA update (section 10): every ISA against the
+// The optimiser ops (docs/model.md, section 6) and the EMA update (section 10): every ISA against the
 // scalar reference, AdamW against a hand-written TypeScript AdamW, guard bands, thread-count
 // determinism, and the hyper-parameter checks of the op runner.
 import { describe, expect, it } from 'vitest';
@@ -32,7 +32,7 @@ function bitEqual(a: Float32Array, b: Float32Array): boolean {
 }
 
 /**
- * AdamW as MODEL.md section 6 states it, written here independently of the native code: state in
+ * AdamW as docs/model.md, section 6 states it, written here independently of the native code: state in
  * float32 arrays (as in the arena), arithmetic in double, hyper-parameters rounded to float32 as
  * the native struct holds them.
  */

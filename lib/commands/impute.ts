@@ -1,5 +1,5 @@
 // `varjepa impute <model> <table>`: fills the missing cells of a table with draws from the
-// model's generative path (MODEL.md section 8). Each missing numeric cell gets the mean of the
+// model's generative path (docs/model.md, section 8). Each missing numeric cell gets the mean of the
 // draws (in the column's original units) and their standard deviation as its spread; each
 // missing categorical cell gets the most frequent drawn category and the share of draws that
 // disagreed. Writes CSV (to a temporary name, renamed on success) or to stdout.

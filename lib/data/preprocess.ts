@@ -1,4 +1,4 @@
-// The preprocessor: fitted on the training rows only (MODEL.md section 9), applied to any rows.
+// The preprocessor: fitted on the training rows only (docs/model.md, section 9), applied to any rows.
 // Numeric: min-max (default), standard or quantile scaling; values outside the fitted range are
 // kept, not clipped. Categorical: codes by training frequency, code 0 for unseen or missing.
 // Its whole fitted state is plain JSON (saved with the model), and transform after a JSON round

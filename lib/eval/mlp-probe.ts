@@ -1,4 +1,4 @@
-// The paper's downstream MLP probe (MODEL.md section 11), trained natively off the event loop
+// The paper's downstream MLP probe (docs/model.md, section 11), trained natively off the event loop
 // (native/src/eval/mlp_probe.cc): hidden layers Linear -> ReLU -> Dropout (2 x 128, dropout
 // 0.1), a Linear head, softmax cross-entropy, AdamW (lr 1e-3, weight decay 0.01 on the weights),
 // batch 128, up to 50 epochs, early stopping on validation accuracy keeping the best epoch.

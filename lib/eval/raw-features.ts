@@ -1,5 +1,5 @@
 // The raw-feature baseline of the paper's tables: the preprocessed row (numeric columns as the
-// preprocessor scaled them, min-max to [0, 1] by default, MODEL.md section 9) with every
+// preprocessor scaled them, min-max to [0, 1] by default, docs/model.md, section 9) with every
 // categorical column expanded to a one-hot block, as the matrix a probe reads.
 import type { ModelSchema, TableData } from '../model/schema';
 import { cardinalities, checkTable } from '../model/schema';

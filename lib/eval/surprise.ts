@@ -1,7 +1,7 @@
 // Relative surprise: a row's per-feature surprise (VarTJepa.embed with views and
 // featureSurprise) measured against each feature's typical surprise, so that features whose KL_sy
 // is large for every row (categorical ones, on the SIM-like table twice the numeric ones) do not
-// drown the rest. bench/results/uncertainty.md (round 6) has the measurements.
+// drown the rest. docs/uncertainty-study.md (round 6) has the measurements.
 
 /** What the two functions read: an {@link Embedding} made with `featureSurprise: true`. */
 export interface FeatureSurprise {

@@ -1,4 +1,4 @@
-// Context and target masks (MODEL.md section 2; T-JEPA's MaskCollator). Per step: M_ctx and
+// Context and target masks (docs/model.md, section 2; T-JEPA's MaskCollator). Per step: M_ctx and
 // M_trg are drawn for the whole batch (redrawn until M_ctx + M_trg <= D and both >= 1); per row a
 // random context set, then K target sets drawn from the features outside the context (they may
 // overlap each other). Masks are index lists.

@@ -1,4 +1,4 @@
-// Learning-rate and KL-weight schedules (MODEL.md sections 5-6), in optimiser steps.
+// Learning-rate and KL-weight schedules (docs/model.md, sections 5-6), in optimiser steps.
 
 /** Linear warm-up from 0 over `warmupSteps`, then cosine decay to 0 at `totalSteps`. */
 export function learningRate(step: number, base: number, warmupSteps: number, totalSteps: number): number {

@@ -1,4 +1,4 @@
-// A slow, plain float64 forward pass of the Var-T-JEPA loss terms (MODEL.md sections 3-5), written
+// A slow, plain float64 forward pass of the Var-T-JEPA loss terms (docs/model.md, sections 3-5), written
 // from the spec alone so a test can check the native model's terms against it. Nothing here is fast
 // or clever: one token at a time, plain number arrays, every parameter looked up by name. Dropout
 // is taken as 0 (tests run with dropout 0). No code is shared with lib/ or native/.
@@ -56,7 +56,7 @@ export interface RefInputs {
   config: RefConfig;
 }
 
-/** The five unweighted loss terms of MODEL.md section 5 (Eq. 22-26), each averaged as the spec says. */
+/** The five unweighted loss terms of docs/model.md, section 5 (Eq. 22-26), each averaged as the spec says. */
 export interface RefLoss {
   rec: number;
   gen: number;
@@ -174,7 +174,7 @@ export function attend(q: Vec[], k: Vec[], v: Vec[], NH: number): Vec[] {
   });
 }
 
-/** KL(N(mq, exp(lq)) || N(mp, exp(lp))) summed over channels (MODEL.md section 5). */
+/** KL(N(mq, exp(lq)) || N(mp, exp(lp))) summed over channels (docs/model.md, section 5). */
 export function gaussianKl(mq: Vec, lq: Vec, mp: Vec, lp: Vec): number {
   let s = 0;
   for (let c = 0; c < mq.length; c++) {
@@ -259,7 +259,7 @@ export class Params {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Building blocks of MODEL.md section 4
+// Building blocks of docs/model.md, section 4
 
 /** Post-norm block: x1 = LN1(x + out(MHA(x))), x2 = LN2(x1 + fc2(relu(fc1(x1)))). seq (T, C). */
 function transformerBlock(p: Params, prefix: string, seq: Vec[], NH: number): Vec[] {
@@ -375,7 +375,7 @@ function checkInputs(inp: RefInputs): void {
 // The forward pass
 
 /**
- * The unweighted loss terms of one Var-T-JEPA step (MODEL.md section 5) in float64, given the
+ * The unweighted loss terms of one Var-T-JEPA step (docs/model.md, section 5) in float64, given the
  * parameters, the batch, the masks and the reparameterisation noise.
  */
 export function referenceLoss(inp: RefInputs): RefLoss {

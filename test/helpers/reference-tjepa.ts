@@ -1,4 +1,4 @@
-// A plain float64 forward pass of the T-JEPA loss (MODEL.md section 10, Eq. 56), written from
+// A plain float64 forward pass of the T-JEPA loss (docs/model.md, section 10, Eq. 56), written from
 // the spec: context encoder on [CLS, context tokens], target encoder on [CLS, all D tokens],
 // predictor on [aux tokens, context tokens, queries] per mask, MSE at the target positions.
 // Blocks, tokeniser and parameter lookup come from reference-model.ts. Dropout is taken as 0.

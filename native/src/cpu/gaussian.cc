@@ -1,4 +1,4 @@
-// Fast CPU Gaussian pieces of the loss (MODEL.md section 5), compiled per instruction set:
+// Fast CPU Gaussian pieces of the loss (docs/model.md, section 5), compiled per instruction set:
 // log-variance clamp, reparameterised sampling, the closed-form KLs and the Gaussian
 // likelihood with one global log-variance. Elementwise work and rows are split across threads;
 // the one cross-element reduction (the log-variance gradient) sums fixed chunks in order.

@@ -1,4 +1,4 @@
-// Fast CPU row gathers (index_select) and the feature tokeniser (MODEL.md section 3, Eq. 27),
+// Fast CPU row gathers (index_select) and the feature tokeniser (docs/model.md, section 3, Eq. 27),
 // compiled per instruction set. Forward passes split over output rows; the scatter-adds of the
 // backward passes split over blocks of W columns, each block walking every row in order, so each
 // gradient element sees the same additions in the same order for any thread count.

@@ -1,4 +1,4 @@
-// Fast CPU optimiser ops on flat arenas (MODEL.md section 6) and the T-JEPA EMA target encoder
+// Fast CPU optimiser ops on flat arenas (docs/model.md, section 6) and the T-JEPA EMA target encoder
 // (section 10), compiled per instruction set. Elementwise ops split the arena over threads;
 // sum_squares sums fixed chunks in a fixed order, so no result depends on the thread count.
 #include <cmath>

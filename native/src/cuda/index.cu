@@ -1,4 +1,4 @@
-// CUDA: row gathers (index_select) and the feature tokeniser (ref/index.cc, MODEL.md Eq. 27).
+// CUDA: row gathers (index_select) and the feature tokeniser (ref/index.cc, docs/model.md, Eq. 27).
 // Forward: one thread per output element. Backward scatter-adds are deterministic without
 // atomics: one thread per column walks the rows in order, so every sum is taken in the same
 // order as the reference (its results are bit-identical to it). The cost is serial in the row

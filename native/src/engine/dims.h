@@ -30,7 +30,7 @@ struct IndexDims {
   int N, Nin, C;
 };
 
-// tokeniser of MODEL.md section 3: B rows of D features, T tokens per row, width C
+// tokeniser of docs/model.md, section 3: B rows of D features, T tokens per row, width C
 struct TokDims {
   int B, T, D, C;
 };

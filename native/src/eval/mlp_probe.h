@@ -1,4 +1,4 @@
-// The downstream MLP probe of the paper (MODEL.md section 11): Linear -> ReLU -> Dropout per
+// The downstream MLP probe of the paper (docs/model.md, section 11): Linear -> ReLU -> Dropout per
 // hidden layer (two of 128 by default), a Linear head, softmax cross-entropy, AdamW, minibatches
 // reshuffled every epoch, early stopping on validation accuracy keeping the best parameters.
 // Composed from the backend ops (linear, relu, dropout, softmax_ce, adamw_update), so it runs

@@ -1,4 +1,4 @@
-// Pieces both models compose (Var-T-JEPA and the T-JEPA baseline, MODEL.md sections 3, 6, 10):
+// Pieces both models compose (Var-T-JEPA and the T-JEPA baseline, docs/model.md, sections 3, 6, 10):
 // the feature tokeniser of Eq. 27 with its CLS token, the fixed sinusoid tables, the step-size
 // checks of a mask draw, and the optimiser step (global-norm clipping, AdamW).
 #pragma once
@@ -65,7 +65,7 @@ StepMasks piece_masks(const StepMasks& m, int K, int B, int r0, int n, std::vect
 // piece order for every element (host memory), and the gradient norm of the result.
 double sum_piece_grads(const Backend& be, ParamSet& out, const std::vector<const float*>& g, const std::vector<float>& w);
 
-// One optimiser step on ps with gradient norm grad_norm (MODEL.md section 6): throws (without
+// One optimiser step on ps with gradient norm grad_norm (docs/model.md, section 6): throws (without
 // updating) when the loss or gradient is not finite, clips to cfg.clipNorm, then AdamW at 1-based
 // step `step`.
 void clip_and_adamw(const Backend& be, ParamSet& ps, const ModelConfig& cfg, double loss, double grad_norm, float lr,

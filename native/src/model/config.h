@@ -39,7 +39,7 @@ struct ModelConfig {
   int max_trg() const;   // largest M_trg
 };
 
-// The mask sizes of one step (MODEL.md section 2), drawn in TypeScript from a seeded generator.
+// The mask sizes of one step (docs/model.md, section 2), drawn in TypeScript from a seeded generator.
 struct StepMasks {
   int Mc = 0, Mt = 0;
   const int32_t* ctx = nullptr;  // (B, Mc) feature indices, no repeats within a row
@@ -53,7 +53,7 @@ struct StepSchedule {
   uint64_t noiseSeed = 0;  // seeds the reparameterisation noise and dropout of this step
 };
 
-// The five terms of the ELBO (MODEL.md Eq. 10), the weighted total and the gradient norm.
+// The five terms of the ELBO (docs/model.md, Eq. 10), the weighted total and the gradient norm.
 struct LossTerms {
   double rec = 0, gen = 0, klSx = 0, klZ = 0, klSy = 0, total = 0, gradNorm = 0;
 };

@@ -1,4 +1,4 @@
-// Per-feature decoders p(x | s) (MODEL.md section 4 (V), (VI); Eq. 21, 49-50): one Linear head per
+// Per-feature decoders p(x | s) (docs/model.md, section 4 (V), (VI); Eq. 21, 49-50): one Linear head per
 // feature, d -> 1 for numeric features (Gaussian likelihood with one learned global log-variance)
 // and d -> C_j for categorical features (softmax cross-entropy). Tokens arrive in any order with
 // their feature ids; they are grouped by feature (a stable counting sort) so each head runs one

@@ -1,4 +1,4 @@
-// The T-JEPA baseline (MODEL.md section 10; Thimonier et al., App. D.4): a deterministic
+// The T-JEPA baseline (docs/model.md, section 10; Thimonier et al., App. D.4): a deterministic
 // joint-embedding predictive architecture on the same engine as Var-T-JEPA.
 //   context encoder   tokeniser (Eq. 27) + CLS + L post-norm blocks + encoder tail; trained
 //   target encoder    the same architecture, its own ParamSet, an EMA copy of the context

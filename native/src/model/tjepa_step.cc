@@ -1,4 +1,4 @@
-// T-JEPA training step (MODEL.md section 10): forward pass of the context encoder, the target
+// T-JEPA training step (docs/model.md, section 10): forward pass of the context encoder, the target
 // encoder and the predictor, the latent MSE of Eq. 56, the backward pass into the context encoder
 // and the predictor, the optimiser step shared with Var-T-JEPA, and the EMA target update.
 #include <algorithm>
@@ -10,7 +10,7 @@
 
 namespace vj {
 
-// Predictor input (IV of MODEL.md section 4 without z) for the K*B sequences, k-major:
+// Predictor input (IV of docs/model.md, section 4 without z) for the K*B sequences, k-major:
 //   [aux_a + pe[D + a] (a < N_aux) ; W_c s_x_j + b_c + pe[j] (j in ctx) ; mask + pe[j] (j in trg_k)]
 // [decision] T-JEPA has no auxiliary variable z, so the z projections of Var-T-JEPA's predictor
 // are dropped and nothing replaces them: the context tokens carry the row's information, the

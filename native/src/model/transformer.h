@@ -1,4 +1,4 @@
-// A stack of post-norm transformer encoder layers (MODEL.md section 4):
+// A stack of post-norm transformer encoder layers (docs/model.md, section 4):
 //   x1 = LN1(x + Dropout(Wo . MHA(Wqkv . x)))
 //   x2 = LN2(x1 + Dropout(W2 . Dropout(ReLU(W1 . x1))))
 // followed by a tail: the encoder tail LN -> Linear(C, C) -> LN (T-JEPA), or one LN

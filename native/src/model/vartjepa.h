@@ -1,4 +1,4 @@
-// Var-T-JEPA (MODEL.md sections 1-8): six networks composed from backend ops.
+// Var-T-JEPA (docs/model.md, sections 1-8): six networks composed from backend ops.
 //   (I)   context encoder q(s_x | x)          ctx_tok, ctx_stack, ctx heads
 //         attention pooling (shared)          pool
 //   (II)  auxiliary encoder q(z | s_x)        aux
@@ -44,7 +44,7 @@ struct EmbedOutput {
   float* feature_surprise = nullptr;
 };
 
-// Context views of the embedding (MODEL.md section 7, [decision]): views = 0 encodes the full row;
+// Context views of the embedding (docs/model.md, section 7, [decision]): views = 0 encodes the full row;
 // views = V > 0 averages V seeded random context views of round(D * viewFraction) features each. The
 // embedding is then the mean of mu_sw over the views and the uncertainty is the standard deviation
 // of the view mixture, sqrt(mean_v var_sw + var_v mu_sw) per entry (law of total variance).

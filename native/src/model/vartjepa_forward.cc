@@ -1,4 +1,4 @@
-// Var-T-JEPA forward pass: the six networks and the five ELBO terms (MODEL.md sections 1-5).
+// Var-T-JEPA forward pass: the six networks and the five ELBO terms (docs/model.md, sections 1-5).
 #include <cstring>
 
 #include "engine/philox.h"

@@ -1,4 +1,4 @@
-// Var-T-JEPA inference: the deterministic embedding with uncertainty (MODEL.md section 7).
+// Var-T-JEPA inference: the deterministic embedding with uncertainty (docs/model.md, section 7).
 #include <algorithm>
 #include <cmath>
 #include <cstring>

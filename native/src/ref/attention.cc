@@ -1,5 +1,5 @@
 // Scalar reference: multi-head self-attention (encoder, no causal mask) and multi-head
-// cross-attention of P learned queries (attention pooling, MODEL.md section 4). Plain loops,
+// cross-attention of P learned queries (attention pooling, docs/model.md, section 4). Plain loops,
 // double accumulation, no threads.
 //
 // One head of either op, for query i over keys j (scale = 1 / sqrt(HS)):

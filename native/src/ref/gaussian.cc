@@ -1,4 +1,4 @@
-// Scalar reference: the Gaussian pieces of the loss (MODEL.md section 5): log-variance clamp,
+// Scalar reference: the Gaussian pieces of the loss (docs/model.md, section 5): log-variance clamp,
 // reparameterised sampling, the two closed-form KL divergences and the Gaussian likelihood of
 // the numeric decoders. Plain loops, double arithmetic and accumulation.
 #include <cmath>

@@ -43,7 +43,7 @@ void concat_rows_backward(float* dinp, const float* dout, const ConcatDims& d) {
 }
 
 // seq (K*B, Mc+Mt, C): context token t of sequence s = k*B + b is (cx[b, t] + cz[b]) +
-// pe[ctx[b, t]], query u is (mask + cz[b]) + pe[trg[s, u]] (MODEL.md Eq. 42-44)
+// pe[ctx[b, t]], query u is (mask + cz[b]) + pe[trg[s, u]] (docs/model.md, Eq. 42-44)
 void predictor_input_forward(float* seq, const float* cx, const float* cz, const int32_t* ctx, const int32_t* trg,
                              const float* mask, const float* pe, const PredInDims& d) {
   const int Tp = d.Mc + d.Mt, C = d.C;

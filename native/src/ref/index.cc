@@ -1,4 +1,4 @@
-// Scalar reference: row gathers (index_select) and the feature tokeniser (MODEL.md section 3,
+// Scalar reference: row gathers (index_select) and the feature tokeniser (docs/model.md, section 3,
 // Eq. 27). Plain loops, no threads. Scatter-adds run over tokens in order (the fast path does the
 // same per column, so both give the same sums); reductions over tokens accumulate in double.
 #include <vector>

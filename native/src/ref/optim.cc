@@ -1,4 +1,4 @@
-// Scalar reference: the optimiser on flat arenas (MODEL.md section 6: AdamW with decoupled weight
+// Scalar reference: the optimiser on flat arenas (docs/model.md, section 6: AdamW with decoupled weight
 // decay; gradient clipping by global norm through sum_squares and scale_inplace) and the T-JEPA
 // EMA target encoder (section 10). Plain loops, no threads; AdamW arithmetic in double.
 #include <cmath>

@@ -1,10 +1,10 @@
-// The MLP probe of MODEL.md section 11 over several probe seeds, shared by the study scripts
+// The MLP probe of docs/model.md, section 11 over several probe seeds, shared by the study scripts
 // (collapse.js, electricity-columns.js, probe-scaling.js): fit on f.train with early stopping on
 // f.validation, score f.test. Returns the test accuracy per seed and its mean, and with a per-row
 // `uncertainty` of the test rows also the mean accuracy after dropping the 20% most uncertain.
 //   f: { train, validation, test } feature matrices; y: { train, validation, test } labels
 'use strict';
-const { MlpProbe, accuracy, selectiveAccuracy } = require('../dist/cjs/index.js');
+const { MlpProbe, accuracy, selectiveAccuracy } = require('../../dist/cjs/index.js');
 
 const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
 

@@ -5,13 +5,15 @@
 // context); and for each (views, viewFraction): Spearman(surprise, u) and the accuracy after
 // dropping the 20% most uncertain / most surprising rows. Also the raw-feature yardsticks: the
 // distance to the nearest class centroid and the entropy of a linear probe on raw features.
-// Appends to bench/results/uncertainty.json. Not part of `npm run bench` (minutes per config).
-//   node bench/uncertainty.js '[{"epochs":50,"model":{"lr":0.002},"views":[[16,0.5]]}]'
+// Appends to bench/results/studies/uncertainty.json (the runs of docs/uncertainty-study.md). Not
+// part of `npm run bench` (minutes per config).
+//   node bench/studies/uncertainty.js '[{"epochs":50,"model":{"lr":0.002},"views":[[16,0.5]]}]'
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { VarTJepa, simTable, LinearProbe, selectiveAccuracy, spearman } = require('../dist/cjs/index.js');
-const { DEMO_MODEL } = require('../dist/cjs/commands/demo.js');
+const { VarTJepa, simTable, LinearProbe, selectiveAccuracy, spearman } = require('../../dist/cjs/index.js');
+const { DEMO_MODEL } = require('../../dist/cjs/commands/demo.js');
+const { RESULTS } = require('./output.js');
 
 function split(sim) {
   const D = sim.schema.features.length;
@@ -83,7 +85,7 @@ async function run(c) {
 
 async function main() {
   const configs = JSON.parse(process.argv[2] ?? '[{"epochs":50,"model":{"lr":0.002},"views":[[16,0.5]]}]');
-  const file = path.join(__dirname, 'results', 'uncertainty.json');
+  const file = path.join(RESULTS, 'uncertainty.json');
   const db = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : { yardsticks: null, runs: [] };
   db.yardsticks = yardsticks(simTable({ rows: 6000, seed: 0 }));
   console.log('raw-feature yardsticks', JSON.stringify(db.yardsticks));

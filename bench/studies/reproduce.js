@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Reproduces the paper's Table 2 (MODEL.md section 11): for each dataset, a seeded stratified
+// Reproduces the paper's Table 2 (docs/model.md, section 11): for each dataset, a seeded stratified
 // 70/10/20 split, preprocessing fitted on the training rows, Var-T-JEPA and T-JEPA pretrained
 // with the Table 7 preset (online model selection on the validation rows), embeddings of all
 // rows, then the MLP probe (2 x 128, dropout 0.1, AdamW 1e-3 / 0.01, batch 128, <= 50 epochs,
 // early stopping) over several downstream seeds on raw features, T-JEPA and Var-T-JEPA
 // embeddings, and Var-T-JEPA with the 10/20/50% most uncertain test rows dropped; plus the linear
-// probe. Writes bench/results/reproduce.json (resumable: a dataset already there with the same
-// settings is skipped; --force redoes it) and bench/results/reproduce.md.
+// probe. Writes bench/results/studies/reproduce.json (resumable: a dataset already there with the same
+// settings is skipped; --force redoes it) and bench/results/studies/reproduce.md.
 //
 //   npm run bench -- reproduce [adult covertype electricity credit bank mnist sim] [--epochs N]
 //     [--rows N] [--seeds N] [--kinds varjepa,tjepa] [--force]
@@ -22,12 +22,17 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const pkg = require('../dist/cjs/index.js');
+const pkg = require('../../dist/cjs/index.js');
+const { RESULTS } = require('./output.js');
 
 const {
-  VarTJepa, preset, simTable, readBenchmarkTable, prepareTable, takeRows, splitRows, seededRandom, BENCHMARK_DATASETS,
+  VarTJepa, preset, simTable, splitRows, BENCHMARK_DATASETS,
   MlpProbe, LinearProbe, accuracy, macroF1, selectiveAccuracy, aurc, rawFeatures, info,
 } = pkg;
+// the data layer's internals this study needs (not part of the public API)
+const { readBenchmarkTable } = require('../../dist/cjs/data/benchmark-datasets.js');
+const { prepareTable, seededRandom } = require('../../dist/cjs/data/split.js');
+const { takeRows } = require('../../dist/cjs/data/sources.js');
 
 // ---- the paper's settings ----
 const DATASETS = {
@@ -48,7 +53,7 @@ const PAPER = {
   xgbRaw: { adult: 0.864, covertype: 0.807, electricity: 0.917, credit: 0.811, bank: 0.9, mnist: 0.881, sim: 0.949 },
   xgbVarTJepa: { adult: 0.855, covertype: 0.809, electricity: 0.888, credit: 0.806, bank: 0.904, mnist: 0.872, sim: 0.945 },
 };
-const DEFAULT_EPOCHS = 100; // [decision] cap; the paper stops by online model selection (MODEL.md section 6)
+const DEFAULT_EPOCHS = 100; // [decision] cap; the paper stops by online model selection (docs/model.md, section 6)
 const SPLIT_SEED = 0;
 const PRETRAIN_SEED = 0;
 const SIM_ROWS = 6000;
@@ -106,7 +111,7 @@ function subsample(table, n, seed) {
   return takeRows(table, shuffledIndices(table.rows, seed).subarray(0, n).sort());
 }
 
-// MODEL.md section 11: pixels scaled to [0, 1], then per row a = clip(0.75 u, 0, 1), u ~ U(0, 1),
+// docs/model.md, section 11: pixels scaled to [0, 1], then per row a = clip(0.75 u, 0, 1), u ~ U(0, 1),
 // x' = (1 - a) x + a r with r ~ U(0, 1)^784 (seeded)
 function corruptMnist(table, target, seed) {
   const rand = seededRandom(seed);
@@ -184,9 +189,7 @@ function optionsFor(kind, presetName, epochs, batch) {
     for (const k of ['warmup', 'annealSx', 'annealZ', 'annealSy']) o[k] = o[k] * f;
   }
   if (kind !== 'tjepa') return o;
-  const known = pkg.TJEPA_DEFAULT_OPTIONS || pkg.DEFAULT_TJEPA_OPTIONS;
-  if (!known) return o;
-  return Object.fromEntries(Object.entries(o).filter(([k]) => k in known));
+  return Object.fromEntries(Object.entries(o).filter(([k]) => k in pkg.TJEPA_DEFAULTS));
 }
 
 async function pretrain(kind, name, data, opts) {
@@ -304,7 +307,7 @@ async function runDataset(name, opts) {
     const surprise = kind === 'varjepa' ? await testSurprise(model, data) : null;
     model.dispose();
     const feat = { train: emb.train.embeddings, validation: emb.validation.embeddings, test: emb.test.embeddings };
-    // uncertainty of the test rows: the mean posterior std, the 90th percentile for MNIST and SIM (MODEL.md section 7)
+    // uncertainty of the test rows: the mean posterior std, the 90th percentile for MNIST and SIM (docs/model.md, section 7)
     const unc = kind === 'varjepa' ? (spec.p90 ? emb.test.uncertaintyP90 : emb.test.uncertainty) : null;
     log(`${name}: probes on ${label} embeddings (${emb.test.dim} columns)`);
     result[kind] = { pretrain: pre, embedDim: emb.test.dim, uncertainty: unc ? (spec.p90 ? 'p90' : 'mean') : null, ...(await evaluate(feat, data, data.classes, opts.seeds, unc, surprise)) };
@@ -391,7 +394,7 @@ async function main() {
       opts.kinds = opts.kinds.filter((k) => k !== kind);
     }
   }
-  const dir = path.join(__dirname, 'results');
+  const dir = RESULTS;
   fs.mkdirSync(dir, { recursive: true });
   const jsonPath = path.join(dir, 'reproduce.json');
   const db = fs.existsSync(jsonPath) ? JSON.parse(fs.readFileSync(jsonPath, 'utf8')) : { datasets: {} };
