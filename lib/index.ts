@@ -7,7 +7,7 @@
 
 // ---- models: Var-T-JEPA, the T-JEPA baseline, and loading either from a file ----------------
 export { VarTJepa, EMBED_DEFAULTS, GENERATE_DEFAULTS } from './model/vartjepa';
-export type { Embedding, EmbedOptions, Generation, GenerateOptions, LossTerms, VarTJepaConfig, VarTJepaSchedule, VarTJepaScheduleSummary } from './model/vartjepa';
+export type { Embedding, EmbedOutputs, EmbedOptions, Generation, GenerateOptions, LossTerms, VarTJepaConfig, VarTJepaSchedule, VarTJepaScheduleSummary } from './model/vartjepa';
 export { TJepa } from './model/tjepa';
 export type { TJepaEmbedding, TJepaLoss, TJepaConfig, TJepaSchedule, TJepaScheduleSummary } from './model/tjepa';
 export { loadModel, modelFromConfig } from './model/load';

@@ -105,7 +105,7 @@ export function benchmarkDatasetPath(name: BenchmarkDatasetName): string {
   return locateBenchmarkFile(name, process.env.VARJEPA_DATA_DIR || undefined, siblingDataDir());
 }
 
-/** A benchmark table, split and encoded (see {@link prepareTable}), with what its README documents. */
+/** A benchmark table, split and encoded (see {@link prepareDataset}), with what its README documents. */
 export interface BenchmarkDataset extends PreparedData {
   name: BenchmarkDatasetName;
   info: BenchmarkDatasetInfo;

@@ -7,7 +7,7 @@ import { asTable, readTable, ReadOptions, TableInput } from './sources';
 import { DataError, EncodedTable, RawTable, Schema } from './types';
 import { conflict, integer, invalid, number } from '../validate';
 
-/** Options of {@link splitTable} and {@link splitRows}. */
+/** Options of {@link splitRows} and of the split {@link prepareDataset} makes. */
 export interface SplitOptions {
   /** Seed of the shuffle, an integer 0..2^32-1; default 0. Same seed, same split. */
   seed?: number;
@@ -115,7 +115,7 @@ export function splitTable(input: TableInput, options: SplitOptions & Pick<Prepr
   return splitRows(table.rows, { ...options, strata });
 }
 
-/** Options of {@link prepareTable}: preprocessing (fitted on the training part) and the split. */
+/** Options of {@link prepareDataset}: preprocessing (fitted on the training part) and the split. */
 export type PrepareOptions = Omit<PreprocessOptions, 'rows'> & SplitOptions;
 
 /** A table split, fitted on its training part, and encoded. */
@@ -147,7 +147,7 @@ export function prepareTable(input: TableInput, options: PrepareOptions = {}): P
   };
 }
 
-/** Reads any input (CSV path, stream, rows, columns, Arrow) and prepares it; see {@link prepareTable}.
+/** Reads any input (CSV path, stream, rows, columns, Arrow), splits it, fits the preprocessor on the training rows only, and encodes the three parts.
  *
  * @example
  * const data = await prepareDataset('adult.csv.gz', { target: 'income', seed: 0 });

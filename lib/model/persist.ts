@@ -88,7 +88,7 @@ export interface TrainingState {
   partial?: Record<string, number>;
 }
 
-/** Options of {@link saveModel}. */
+/** Options of a model's `save`. */
 export interface SaveOptions {
   /** Also write the AdamW moments and the step/epoch counters (a checkpoint); default false. */
   optimizer?: boolean;
@@ -364,7 +364,7 @@ export function parseModelFile(bytes: Uint8Array, file: string): ModelFile {
   };
 }
 
-/** Reads and structurally checks a model file (see {@link parseModelFile}); builds no model. */
+/** Reads a model file and checks its whole structure (header, metadata, tensors); builds no model. */
 export async function readModelFile(path: string): Promise<ModelFile> {
   if (typeof path !== 'string' || path.length === 0) throw invalid('path', 'a non-empty string', path, 'type');
   let bytes: Buffer;

@@ -39,7 +39,7 @@ export interface NativeModel<L, Sched> {
   dispose(): void;
 }
 
-/** What {@link ModelShell.stats} reports. */
+/** What a model's `stats()` reports. */
 export interface ModelStats {
   /** Values in the flat parameter layout. */
   paramCount: number;

@@ -127,9 +127,10 @@ export interface Generation {
 /** JSON that rebuilds a Var-T-JEPA's architecture ({@link VarTJepa.fromConfig}). */
 export type VarTJepaConfig = ModelConfig<'VarTJepa', Required<VarTJepaOptions>>;
 
-type EmbedOut = Omit<Embedding, 'rows' | 'dim'>;
+/** The arrays {@link VarTJepa.embedInto} writes: those of an {@link Embedding}, the optional ones when present. */
+export type EmbedOutputs = Omit<Embedding, 'rows' | 'dim'>;
 interface VarTJepaNativeExtra {
-  embed(batch: TableData, out: EmbedOut, options: { views: number; viewFraction: number; viewSeed: number; rowOffset: number }): Promise<void>;
+  embed(batch: TableData, out: EmbedOutputs, options: { views: number; viewFraction: number; viewSeed: number; rowOffset: number }): Promise<void>;
   generate(batch: TableData, observed: Uint8Array, options: { draws: number; seed: number }): Promise<{ values: Float32Array; probs: Float32Array }>;
   lastNoise(): { epsSx: Float32Array; epsZ: Float32Array; epsSw: Float32Array };
 }
@@ -279,7 +280,7 @@ export class VarTJepa extends ModelShell<'VarTJepa', VarTJepaOptions, LossTerms,
    * Embeds into arrays you own (rows * D * d, rows, rows, and the optional ones), so a loop over
    * batches allocates nothing: the streaming path reuses one set of buffers.
    */
-  async embedInto(data: TableData, out: EmbedOut, options: EmbedOptions = {}): Promise<void> {
+  async embedInto(data: TableData, out: EmbedOutputs, options: EmbedOptions = {}): Promise<void> {
     checkTable(data, this.schema, this.cards);
     const chunk = integer('options.chunkRows', options.chunkRows ?? EMBED_DEFAULTS.chunkRows, 1, 1e7);
     const views = nativeRange('embed', 'views', options.views ?? EMBED_DEFAULTS.views, 'options.views');
@@ -288,7 +289,7 @@ export class VarTJepa extends ModelShell<'VarTJepa', VarTJepaOptions, LossTerms,
     const D = this.features;
     const dim = this.embeddingDim;
     const rows = data.rows;
-    const need: Array<[keyof EmbedOut, number, boolean]> = [
+    const need: Array<[keyof EmbedOutputs, number, boolean]> = [
       ['embeddings', rows * dim, true], ['uncertainty', rows, true], ['uncertaintyP90', rows, true], ['surprise', rows, false],
       ['featureUncertainty', rows * D, false], ['contextUncertainty', rows, false], ['auxUncertainty', rows, false], ['featureSurprise', rows * D, false],
     ];
@@ -301,7 +302,7 @@ export class VarTJepa extends ModelShell<'VarTJepa', VarTJepaOptions, LossTerms,
     for (let r0 = 0; r0 < rows; r0 += chunk) {
       if (options.signal?.aborted) throw abortError(options.signal);
       const n = Math.min(chunk, rows - r0);
-      const part: EmbedOut = { embeddings: out.embeddings.subarray(r0 * dim, (r0 + n) * dim), uncertainty: out.uncertainty.subarray(r0, r0 + n), uncertaintyP90: out.uncertaintyP90.subarray(r0, r0 + n) };
+      const part: EmbedOutputs = { embeddings: out.embeddings.subarray(r0 * dim, (r0 + n) * dim), uncertainty: out.uncertainty.subarray(r0, r0 + n), uncertaintyP90: out.uncertaintyP90.subarray(r0, r0 + n) };
       for (const [name, len] of need.slice(3)) {
         const arr = out[name];
         if (arr) part[name] = arr.subarray(r0 * (len / rows), (r0 + n) * (len / rows));
