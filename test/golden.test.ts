@@ -1,5 +1,6 @@
 // The model-shell redesign kept results bit for bit: test/fixtures/golden/golden.json was recorded
-// with the API of commit e860f38, before the redesign (test/fixtures/golden/record-e860f38.js),
+// with the API of commit e860f38, before the redesign (by the script of commit 92c1f5a:
+// git show 92c1f5a:test/fixtures/golden/record-e860f38.js),
 // and every figure is recomputed here with today's API: both models' per-step losses and
 // schedules, the probe selection, parameters, embeddings (plain and with context views),
 // generate, T-JEPA's optimiser state, and the saved model file, on every CPU backend this machine

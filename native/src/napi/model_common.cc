@@ -76,43 +76,30 @@ std::string num_text(double v) {
   return buf;
 }
 
-#define VJ_READ(name, integer_field, lo, hi) read_field(o, path, #name, integer_field, lo, hi, dst.name);
-static void read_shared(Napi::Object o, const std::string& path, ModelConfig& dst) {
-#define VJ_SHARED VJ_READ
+// The groups of model/config_fields.inc; read_group<G> reads group G's fields into dst (the
+// branches of the other groups are discarded at compile time, so dst needs only G's fields).
+enum class Group { shared, vartjepa, tjepa, vschedule, tschedule, embed, generate };
+template <Group G, class Dst>
+static void read_group(Napi::Object o, const std::string& path, Dst& dst) {
+#define VJ_READ(group, name, integer_field, lo, hi) \
+  if constexpr (G == Group::group) read_field(o, path, #name, integer_field, lo, hi, dst.name);
+#define VJ_SHARED(...) VJ_READ(shared, __VA_ARGS__)
+#define VJ_VARTJEPA(...) VJ_READ(vartjepa, __VA_ARGS__)
+#define VJ_TJEPA(...) VJ_READ(tjepa, __VA_ARGS__)
+#define VJ_VSCHEDULE(...) VJ_READ(vschedule, __VA_ARGS__)
+#define VJ_TSCHEDULE(...) VJ_READ(tschedule, __VA_ARGS__)
+#define VJ_EMBED(...) VJ_READ(embed, __VA_ARGS__)
+#define VJ_GENERATE(...) VJ_READ(generate, __VA_ARGS__)
 #include "model/config_fields.inc"
 #undef VJ_SHARED
-}
-static void read_vartjepa(Napi::Object o, const std::string& path, ModelConfig& dst) {
-#define VJ_VARTJEPA VJ_READ
-#include "model/config_fields.inc"
 #undef VJ_VARTJEPA
-}
-static void read_tjepa(Napi::Object o, const std::string& path, TJepaConfig& dst) {
-#define VJ_TJEPA VJ_READ
-#include "model/config_fields.inc"
 #undef VJ_TJEPA
-}
-static void read_vschedule(Napi::Object o, const std::string& path, StepSchedule& dst) {
-#define VJ_VSCHEDULE VJ_READ
-#include "model/config_fields.inc"
 #undef VJ_VSCHEDULE
-}
-static void read_tschedule(Napi::Object o, const std::string& path, TJepaSchedule& dst) {
-#define VJ_TSCHEDULE VJ_READ
-#include "model/config_fields.inc"
 #undef VJ_TSCHEDULE
-}
-static void read_embed(Napi::Object o, const std::string& path, EmbedViews& dst) {
-#define VJ_EMBED VJ_READ
-#include "model/config_fields.inc"
 #undef VJ_EMBED
-}
-static void read_generate(Napi::Object o, const std::string& path, GenerateOptions& dst) {
-#define VJ_GENERATE VJ_READ
-#include "model/config_fields.inc"
 #undef VJ_GENERATE
-}
 #undef VJ_READ
+}
 
 // the fields both kinds have, the cardinalities and the head-size rules
 static ModelConfig parse_config(Napi::Object o) {
@@ -126,7 +113,7 @@ static ModelConfig parse_config(Napi::Object o) {
                                                std::to_string(j) + "] but received " + std::to_string(cards[j]));
     c.cardinalities.push_back(cards[j]);
   }
-  read_shared(o, "config", c);
+  read_group<Group::shared>(o, "config", c);
   // the engine splits a width into heads of equal size
   if (c.d % c.heads != 0)
     throw Napi::RangeError::New(o.Env(), "config.d (" + std::to_string(c.d) + ") must be divisible by config.heads (" + std::to_string(c.heads) + ")");
@@ -137,26 +124,26 @@ static ModelConfig parse_config(Napi::Object o) {
 
 ModelConfig parse_model_config(Napi::Object o, const VarTJepa*) {
   ModelConfig c = parse_config(o);
-  read_vartjepa(o, "config", c);
+  read_group<Group::vartjepa>(o, "config", c);
   return c;
 }
 
 TJepaConfig parse_model_config(Napi::Object o, const TJepa*) {
   TJepaConfig c;
   static_cast<ModelConfig&>(c) = parse_config(o);
-  read_tjepa(o, "config", c);
+  read_group<Group::tjepa>(o, "config", c);
   return c;
 }
 
 StepSchedule parse_schedule(const Napi::Value& v, const VarTJepa*) {
   StepSchedule s;
-  read_vschedule(object_arg(v, "schedule"), "schedule", s);
+  read_group<Group::vschedule>(object_arg(v, "schedule"), "schedule", s);
   return s;
 }
 
 TJepaSchedule parse_schedule(const Napi::Value& v, const TJepa*) {
   TJepaSchedule s;
-  read_tschedule(object_arg(v, "schedule"), "schedule", s);
+  read_group<Group::tschedule>(object_arg(v, "schedule"), "schedule", s);
   return s;
 }
 
@@ -177,13 +164,13 @@ Napi::Object loss_object(Napi::Env env, const TJepaLoss& L) {
 
 EmbedViews parse_embed_options(const Napi::Value& v) {
   EmbedViews e;
-  read_embed(object_arg(v, "options"), "options", e);
+  read_group<Group::embed>(object_arg(v, "options"), "options", e);
   return e;
 }
 
 GenerateOptions parse_generate_options(const Napi::Value& v) {
   GenerateOptions g;
-  read_generate(object_arg(v, "options"), "options", g);
+  read_group<Group::generate>(object_arg(v, "options"), "options", g);
   return g;
 }
 
