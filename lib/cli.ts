@@ -49,8 +49,9 @@ function program(): Command {
     .description('train Var-T-JEPA on a table (CSV, optionally gzipped) and save the model')
     .argument('<table>', 'CSV file (.csv or .csv.gz)')
     .option('--target <col>', 'label column: kept out of the features; enables probe-based model selection')
-    .option('--preset <name>', 'hyper-parameters of a Table 7 row', 'adult')
+    .option('--preset <name>', "hyper-parameters: a Table 7 row, or 'auto' (the row of the paper's table nearest in shape, a batch the rows fill)", 'auto')
     .option('--epochs <n>', 'training epochs', '20')
+    .option('--max-seconds <n>', 'a time budget: the schedule is fitted to it and training stops within it')
     .option('--batch-size <n>', 'rows per step (default: the preset)')
     .option('--seed <n>', 'seed of the split, masks and parameters', '0')
     .option('--out <file>', 'model file (safetensors)', 'model.safetensors')
@@ -58,12 +59,13 @@ function program(): Command {
     .option('--report <file>', 'write an HTML training report (loss terms, KL weights, probe, risk-coverage, uncertainty)')
     .option('--json', 'print the report as JSON')
     .option('--quiet', 'no progress display')
-    .addHelpText('after', '\nExamples:\n  $ varjepa fit adult.csv.gz --target income --epochs 30 --out adult.safetensors --report report.html\n  $ varjepa fit table.csv --preset covertype --json')
-    .action(async (table: string, o: { target?: string; preset: string; epochs: string; batchSize?: string; seed: string; out: string; report?: string; device?: string; json?: boolean; quiet?: boolean }) => {
+    .addHelpText('after', '\nExamples:\n  $ varjepa fit adult.csv.gz --target income --epochs 30 --out adult.safetensors --report report.html\n  $ varjepa fit table.csv --preset covertype --json\n  $ varjepa fit table.csv --max-seconds 600')
+    .action(async (table: string, o: { target?: string; preset: string; epochs: string; maxSeconds?: string; batchSize?: string; seed: string; out: string; report?: string; device?: string; json?: boolean; quiet?: boolean }) => {
       const r = await runFit(table, {
         target: o.target,
         preset: o.preset,
         epochs: positiveInt('--epochs', o.epochs),
+        maxSeconds: o.maxSeconds === undefined ? undefined : positiveInt('--max-seconds', o.maxSeconds),
         batchSize: o.batchSize === undefined ? undefined : positiveInt('--batch-size', o.batchSize, 65536),
         seed: Number.isInteger(Number(o.seed)) && Number(o.seed) >= 0 ? Number(o.seed) : (() => { throw new UserError(`Expected a non-negative integer for --seed but received '${o.seed}'`); })(),
         out: o.out,

@@ -20,8 +20,10 @@ export { VARTJEPA_DEFAULTS, TJEPA_DEFAULTS, PRESETS, PRESET_NAMES, preset, tjepa
 export type { SharedOptions, VarTJepaOptions, TJepaOptions, PresetName, IsaOption, DeviceOption } from './model/options';
 
 // ---- training: fit's options and reports (the same for both kinds), one step's masks ---------
-export { FIT_DEFAULTS } from './model/fit';
-export type { FitOptions, FitProgress, EpochSummary, FitResult, ProbeScore } from './model/fit';
+export { FIT_DEFAULTS, DIAGNOSTIC_THRESHOLDS } from './model/fit';
+export type { FitOptions, FitProgress, EpochSummary, FitResult, FitDiagnostics, ProbeScore } from './model/fit';
+export { recipe, RECIPE_TABLES } from './model/recipe';
+export type { Recipe } from './model/recipe';
 export type { VarTJepaFitOptions, VarTJepaFitProgress, VarTJepaEpoch, VarTJepaFitResult, TJepaFitOptions, TJepaFitProgress, TJepaEpoch, TJepaFitResult } from './model/fit-types';
 export type { StepMaskSet } from './model/masks';
 

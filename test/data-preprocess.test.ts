@@ -57,7 +57,7 @@ describe('schema inference', () => {
   });
 
   it('checks options and pins their messages', () => {
-    expect(() => fitPreprocessor(t, { scaling: 'robust' as never })).toThrow(new RangeError("Expected one of 'minmax', 'standard', 'quantile' for options.scaling but received 'robust' (string)"));
+    expect(() => fitPreprocessor(t, { scaling: 'robust' as never })).toThrow(new RangeError("Expected one of 'minmax', 'standard', 'quantile', 'log' for options.scaling but received 'robust' (string)"));
     expect(() => fitPreprocessor(t, { missing: 'drop' as never })).toThrow(new RangeError("Expected one of 'mask', 'impute-mean' for options.missing but received 'drop' (string)"));
     expect(() => fitPreprocessor(t, { maxCategories: 0 })).toThrow(new RangeError('Expected an integer between 1 and 1000000 for options.maxCategories but received 0 (number)'));
     expect(() => fitPreprocessor(t, { quantiles: 1 })).toThrow(new RangeError('Expected an integer between 2 and 100000 for options.quantiles but received 1 (number)'));
@@ -180,5 +180,29 @@ describe('splits', () => {
     expect(d.preprocessor.toJSON().features[0]).toMatchObject({ min: Math.min(...trainValues), max: Math.max(...trainValues) });
     expect([d.train.rows, d.validation.rows, d.test.rows]).toEqual([140, 20, 40]);
     expect(d.test.x).toEqual(d.preprocessor.transform(t, { rows: d.split.test }).x);
+  });
+});
+
+describe('log scaling', () => {
+  it('scales sign(v) log(1 + |v|) to [0, 1] on the training range, keeps values outside it, and inverts', async () => {
+    const t = tableFromColumns({ v: [-9, 0, 1, 10, 999] });
+    const p = fitPreprocessor(t, { scaling: 'log' });
+    const enc = p.transform(t);
+    const lo = -Math.log(10), hi = Math.log(1000);
+    const want = [-9, 0, 1, 10, 999].map((v) => (Math.sign(v) * Math.log1p(Math.abs(v)) - lo) / (hi - lo));
+    Array.from(enc.x).forEach((v, i) => expect(v).toBeCloseTo(want[i], 6));
+    expect(enc.x[0]).toBe(0);
+    expect(enc.x[4]).toBeCloseTo(1, 6);
+    // a heavy tail: minmax squashes the bulk toward 0, log does not
+    const heavy = tableFromColumns({ v: [...Array.from({ length: 99 }, (_, i) => i), 1e6] });
+    const mm = fitPreprocessor(heavy).transform(heavy).x, lg = fitPreprocessor(heavy, { scaling: 'log' }).transform(heavy).x;
+    expect(mm[50]).toBeLessThan(1e-4);
+    expect(lg[50]).toBeGreaterThan(0.25);
+    // outside the training range: not clipped; a JSON round trip transforms the same
+    const out = Preprocessor.fromJSON(JSON.parse(JSON.stringify(p.toJSON()))).transform(tableFromColumns({ v: [5000] }));
+    expect(out.x[0]).toBeGreaterThan(1);
+    const { unscale } = await import('../lib/commands/impute');
+    const f = p.toJSON().features[0] as import('../lib/data').NumericState;
+    for (const v of [-9, 0, 1, 10, 999]) expect(unscale(p.transform(tableFromColumns({ v: [v] })).x[0], f, 'log')).toBeCloseTo(v, 3);
   });
 });

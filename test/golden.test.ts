@@ -4,8 +4,10 @@
 // and every figure is recomputed here with today's API: both models' per-step losses and
 // schedules, the probe selection, parameters, embeddings (plain and with context views),
 // generate, T-JEPA's optimiser state, and the saved model file, on every CPU backend this machine
-// has. The saved file differs only where the format changed on purpose (format_version 2, the
-// options dp/ffp named dP/ffP); its tensor bytes are identical, and the file of e860f38 loads.
+// has. The saved file differs only where the format changed on purpose (format_version 3: the
+// options dp/ffp named dP/ffP, the option scheduleEpochs); its tensor bytes are identical, and
+// the file of e860f38 loads. Options added since keep e860f38's behaviour here: scheduleEpochs 0
+// (warm-up and ramps taken as given) and fit's smoothing 1 (each probe ranked alone).
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -21,8 +23,10 @@ const FIXTURE = path.join(__dirname, 'fixtures', 'golden');
 const golden = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'golden.json'), 'utf8'));
 const sha = (a: Float32Array) => createHash('sha256').update(Buffer.from(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
 const shaBuf = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-/** The options of e860f38 with the two keys renamed since. */
-const renamed = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k === 'dp' ? 'dP' : k === 'ffp' ? 'ffP' : k, v]));
+/** The options of e860f38 as named since (dp, ffp -> dP, ffP), with scheduleEpochs 0 after warmup (its absolute schedule). */
+const renamed = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries({ scheduleEpochs: 0, ...o }).flatMap(([k, v]) => (k === 'scheduleEpochs' && 'warmup' in o ? [] : k === 'warmup' ? [[k, v], ['scheduleEpochs', 0]] : [[k === 'dp' ? 'dP' : k === 'ffp' ? 'ffP' : k, v]])));
+const E860F38_FIT = { smoothing: 1 };
 
 // the golden table (the same generator as the recorder)
 function table(rows: number, seed: number) {
@@ -66,7 +70,7 @@ describe('the redesign keeps results bit for bit (fixture of e860f38)', () => {
       const m = new VarTJepa(golden.schema, { ...renamed(golden.varOptions), isa: run.isa as 'scalar' });
       try {
         const steps: unknown[] = [];
-        const res = await m.fit(train.data, { epochs: golden.epochs, labels: train.labels, validation: { data: val.data, labels: val.labels }, probeEvery: 1, patience: 5, onProgress: (p) => steps.push({ step: p.step, loss: p.loss, lr: p.lr, weights: p.weights }) });
+        const res = await m.fit(train.data, { epochs: golden.epochs, labels: train.labels, validation: { data: val.data, labels: val.labels }, probeEvery: 1, patience: 5, ...E860F38_FIT, onProgress: (p) => steps.push({ step: p.step, loss: p.loss, lr: p.lr, weights: p.weights }) });
         expect(steps).toEqual(want.steps);
         expect(res.history.map((h) => ({ epoch: h.epoch, loss: h.loss, lr: h.lr, weights: h.weights, probe: h.probe }))).toEqual(want.epochs);
         expect(res.best).toEqual(want.best);
@@ -95,7 +99,7 @@ describe('the redesign keeps results bit for bit (fixture of e860f38)', () => {
           const configA = JSON.parse(metaA.config);
           expect(JSON.parse(metaB.config)).toEqual({ ...configA, options: renamed(configA.options) });
           expect(Object.keys(JSON.parse(metaB.config).options)).toEqual(Object.keys(renamed(configA.options)));  // the same order
-          expect({ ...metaB, config: undefined }).toEqual({ ...metaA, config: undefined, format_version: '2' });
+          expect({ ...metaB, config: undefined }).toEqual({ ...metaA, config: undefined, format_version: '3' });
         }
       } finally {
         m.dispose();
@@ -107,7 +111,7 @@ describe('the redesign keeps results bit for bit (fixture of e860f38)', () => {
       const m = new TJepa(golden.schema, { ...renamed(golden.options), isa: run.isa as 'scalar' });
       try {
         const steps: unknown[] = [];
-        const res = await m.fit(train.data, { epochs: golden.epochs, labels: train.labels, validation: { data: val.data, labels: val.labels }, probeEvery: 1, patience: 5, onProgress: (p) => steps.push({ step: p.step, loss: p.loss, lr: p.lr, momentum: p.momentum }) });
+        const res = await m.fit(train.data, { epochs: golden.epochs, labels: train.labels, validation: { data: val.data, labels: val.labels }, probeEvery: 1, patience: 5, ...E860F38_FIT, onProgress: (p) => steps.push({ step: p.step, loss: p.loss, lr: p.lr, momentum: p.momentum }) });
         expect(steps).toEqual(want.steps);
         expect(res.history.map((h) => ({ epoch: h.epoch, loss: h.loss, lr: h.lr, momentum: h.momentum, probe: h.probe }))).toEqual(want.epochs);
         expect(res.best).toEqual(want.best);
@@ -122,11 +126,11 @@ describe('the redesign keeps results bit for bit (fixture of e860f38)', () => {
     });
   });
 
-  it('the model file of e860f38 (format version 1) loads, with dp and ffp read as dP and ffP', async () => {
+  it('the model file of e860f38 (format version 1) loads, with dp and ffp read as dP and ffP and its absolute schedule', async () => {
     const m = await loadModel(path.join(FIXTURE, 'vartjepa-e860f38.safetensors'));
     try {
       expect(m.kind).toBe('VarTJepa');
-      expect(m.options).toMatchObject({ dP: 8, ffP: 16 });
+      expect(m.options).toMatchObject({ dP: 8, ffP: 16, scheduleEpochs: 0 });
       expect('dp' in m.options).toBe(false);
       const scalar = golden.runs.find((r: { isa: string }) => r.isa === 'scalar');
       expect(sha(m.exportParameters())).toBe(scalar.varTJepa.params);

@@ -205,8 +205,10 @@ describe('T-JEPA options', () => {
     expect(make({ nAux: -1 })).toThrow('Expected an integer between 0 and 64 for options.nAux but received -1 (number)');
     expect(make({ emaStart: 1.5 })).toThrow('options.emaStart');
     expect(make({ emaStart: 0.999, emaEnd: 0.99 })).toThrow('options.emaStart (0.999) must not exceed options.emaEnd (0.99)');
-    expect(make({ aSx: 1 })).toThrow(/Unknown option options\.aSx; known options: .*nAux, emaStart, emaEnd/);
-    expect(make({ pool: 2 })).toThrow('Unknown option options.pool');
+    // Var-T-JEPA's own options (a preset's) are checked and left out
+    expect(make({ aSx: 1 })).not.toThrow();
+    expect(make({ pool: 0 })).toThrow('Expected an integer between 1 and 256 for options.pool but received 0 (number)');
+    expect(make({ hidden: 2 })).toThrow(/Unknown option options\.hidden; known options: .*nAux, emaStart, emaEnd/);
     expect(make({ d: 6, heads: 4 })).toThrow('options.d (6) must be divisible by options.heads (4)');
     expect(make({ isa: 'sse' })).toThrow('options.isa');
     const m = new TJepa(TINY_SCHEMA, TINY);

@@ -183,11 +183,9 @@ function optionsFor(kind, presetName, epochs, batch) {
   const o = { ...preset(presetName), seed: PRETRAIN_SEED };
   if (batch) o.batchSize = batch; // e.g. MNIST's 785-token sequences at batch 256 need ~20 GB
   // a reduced run compresses warm-up and KL annealing by epochs / DEFAULT_EPOCHS, so that it
-  // still warms up, anneals and decays instead of spending every epoch in warm-up
-  if (epochs < DEFAULT_EPOCHS) {
-    const f = epochs / DEFAULT_EPOCHS;
-    for (const k of ['warmup', 'annealSx', 'annealZ', 'annealSy']) o[k] = o[k] * f;
-  }
+  // still warms up, anneals and decays instead of spending every epoch in warm-up: the presets'
+  // scheduleEpochs (100, DEFAULT_EPOCHS) does it
+  void epochs;
   if (kind !== 'tjepa') return o;
   return Object.fromEntries(Object.entries(o).filter(([k]) => k in pkg.TJEPA_DEFAULTS));
 }

@@ -50,7 +50,7 @@ export interface DemoReport {
 export const DEMO_MODEL: VarTJepaOptions = {
   d: 32, layers: 2, heads: 4, ff: 64, dP: 16, layersP: 1, headsP: 4, ffP: 64,
   ctxMin: 0.15, ctxMax: 0.5, trgMin: 0.15, trgMax: 0.8, aRec: 0.001, aGen: 0.1,
-  aSx: 1e-6, aZ: 1e-6, aSy: 1e-5, annealSx: 5, annealZ: 5, annealSy: 5, warmup: 2, lr: 2e-3, batchSize: 256,
+  aSx: 1e-6, aZ: 1e-6, aSy: 1e-5, annealSx: 5, annealZ: 5, annealSy: 5, warmup: 2, scheduleEpochs: 50, lr: 2e-3, batchSize: 256,
 };
 
 /** Epochs of the demo: the predictor needs them to learn which rows are hard to predict. */

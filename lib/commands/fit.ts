@@ -3,6 +3,7 @@
 // save the model with its preprocessor and history.
 import { prepareDataset } from '../data/split';
 import { preset, PRESET_NAMES, type PresetName } from '../model/options';
+import { recipe } from '../model/recipe';
 import type { VarTJepaFitResult as FitResult } from '../model/fit-types';
 import { VarTJepa } from '../model/vartjepa';
 import { Progress, formatSeconds } from '../progress';
@@ -16,8 +17,11 @@ export interface FitCommandOptions {
   device?: DeviceOption;
 
   target?: string;
+  /** A Table 7 row, or 'auto': the recipe (lib/model/recipe.ts). */
   preset: string;
   epochs: number;
+  /** A time budget for training, in seconds. */
+  maxSeconds?: number;
   out: string;
   seed: number;
   batchSize?: number;
@@ -35,17 +39,23 @@ export interface FitCommandReport {
   seconds: number;
   finalLoss: number;
   best?: FitResult['best'];
+  /** The recipe's reasoning, with --preset auto. */
+  recipe?: string;
+  stopReason: FitResult['stopReason'];
+  diagnostics?: FitResult['diagnostics'];
 }
 
 export async function runFit(table: string, o: FitCommandOptions): Promise<FitCommandReport> {
-  if (!PRESET_NAMES.includes(o.preset as PresetName)) {
-    throw new UserError(`Expected one of ${PRESET_NAMES.map((p) => `'${p}'`).join(', ')} for --preset but received '${o.preset}'`);
+  if (o.preset !== 'auto' && !PRESET_NAMES.includes(o.preset as PresetName)) {
+    throw new UserError(`Expected 'auto' or one of ${PRESET_NAMES.map((p) => `'${p}'`).join(', ')} for --preset but received '${o.preset}'`);
   }
   const progress = new Progress({ quiet: o.quiet });
   progress.update(`reading ${table}`, true);
   const data = await prepareDataset(table, { target: o.target, seed: o.seed });
   const features = data.schema.features.map((f) => ({ name: f.name, kind: f.kind, categories: f.kind === 'categorical' ? f.categories : undefined }));
-  const opts = { ...preset(o.preset as PresetName), seed: o.seed, ...(o.batchSize ? { batchSize: o.batchSize } : {}), ...(o.device ? { device: o.device } : {}) };
+  const chosen = o.preset === 'auto' ? recipe({ features }, data.train.rows) : null;
+  if (chosen) progress.update(`recipe: ${chosen.why}`, true);
+  const opts = { ...(chosen ? chosen.options : preset(o.preset as PresetName)), seed: o.seed, ...(o.batchSize ? { batchSize: o.batchSize } : {}), ...(o.device ? { device: o.device } : {}) };
   const model = new VarTJepa({ features }, opts);
   try {
     const labels = data.train.labels, vLabels = data.validation.labels;
@@ -55,6 +65,7 @@ export async function runFit(table: string, o: FitCommandOptions): Promise<FitCo
       { x: data.train.x, rows: data.train.rows },
       {
         epochs: o.epochs,
+        ...(o.maxSeconds !== undefined ? { maxSeconds: o.maxSeconds } : {}),
         ...(select ? { labels: labels as Int32Array, validation: { data: { x: data.validation.x, rows: data.validation.rows }, labels: vLabels as Int32Array } } : {}),
         onProgress: (p) =>
           progress.update(
@@ -73,7 +84,10 @@ export async function runFit(table: string, o: FitCommandOptions): Promise<FitCo
       const input: ReportInput = {
         title: `varjepa training report: ${table}`,
         history: res.history,
-        facts: { table, model: o.out, preset: o.preset, epochs: res.epochs, 'train rows': data.train.rows, features: features.length },
+        facts: {
+          table, model: o.out, preset: chosen ? `auto: ${chosen.why}` : o.preset, epochs: res.epochs, 'train rows': data.train.rows, features: features.length,
+          ...(res.diagnostics ? { 'embedding spread': res.diagnostics.embeddingSpread.toPrecision(3), ...(res.diagnostics.uncertaintyCV !== undefined ? { 'uncertainty CV': `${(100 * res.diagnostics.uncertaintyCV).toPrecision(3)}%` } : {}), ...(res.diagnostics.warnings.length ? { warnings: res.diagnostics.warnings.join(' ') } : {}) } : {}),
+        },
       };
       if (data.test.rows > 0) {
         const te = await model.embed({ x: data.test.x, rows: data.test.rows });
@@ -99,6 +113,9 @@ export async function runFit(table: string, o: FitCommandOptions): Promise<FitCo
       seconds: (Date.now() - t0) / 1000,
       finalLoss: res.history[res.history.length - 1].loss.total,
       best: res.best,
+      ...(chosen ? { recipe: chosen.why } : {}),
+      stopReason: res.stopReason,
+      ...(res.diagnostics ? { diagnostics: res.diagnostics } : {}),
     };
   } finally {
     model.dispose();
@@ -109,6 +126,10 @@ export function formatFit(r: FitCommandReport): string {
   return [
     `trained on ${r.rows.train} rows (${r.rows.validation} validation, ${r.rows.test} test held out), ${r.features} features, ${r.epochs} epochs in ${r.seconds.toFixed(1)} s`,
     `final loss ${r.finalLoss.toFixed(4)}${r.best ? `; best probe at epoch ${r.best.epoch}: ${(100 * r.best.accuracy).toFixed(1)}% (${(100 * (r.best.selectiveAccuracy ?? r.best.accuracy)).toFixed(1)}% with the 20% most uncertain dropped)` : ''}`,
+    ...(r.recipe ? [`recipe: ${r.recipe}`] : []),
+    ...(r.stopReason !== 'epochs' ? [`stopped early: ${r.stopReason === 'budget' ? 'the time budget' : 'the online selection saw no improvement'}`] : []),
+    ...(r.diagnostics ? [`embeddings: spread ${r.diagnostics.embeddingSpread.toPrecision(3)}${r.diagnostics.uncertaintyCV !== undefined ? `; uncertainty varies by ${(100 * r.diagnostics.uncertaintyCV).toPrecision(3)}% across rows (coefficient of variation)` : ''}`] : []),
+    ...(r.diagnostics?.warnings ?? []).map((w) => `warning: ${w}`),
     `saved ${r.out}`,
   ].join('\n');
 }

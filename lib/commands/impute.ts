@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 
 import { readTable } from '../data/sources';
-import type { NumericState, PreprocessorState } from '../data/preprocess';
+import { signedExp, signedLog, type NumericState, type PreprocessorState } from '../data/preprocess';
 import { openModel, UserError } from './table-model';
 import type { DeviceOption } from '../model/options';
 
@@ -31,6 +31,10 @@ export interface ImputeReport {
 export function unscale(v: number, f: NumericState, scaling: PreprocessorState['scaling']): number {
   if (scaling === 'minmax') return f.max > f.min ? v * (f.max - f.min) + f.min : f.min;
   if (scaling === 'standard') return f.std > 0 ? v * f.std + f.mean : f.mean;
+  if (scaling === 'log') {
+    const lo = signedLog(f.min), hi = signedLog(f.max);
+    return hi > lo ? signedExp(v * (hi - lo) + lo) : f.min;
+  }
   const q = f.quantiles;
   if (!q || q.length < 2) return f.mean;
   const pos = Math.min(Math.max(v, 0), 1) * (q.length - 1);

@@ -173,12 +173,21 @@ export function fitPreprocessor(input: TableInput, options: PreprocessOptions = 
   });
 }
 
+/** The 'log' scaling's transform: sign(v) * log(1 + |v|), and its inverse. */
+export const signedLog = (v: number): number => Math.sign(v) * Math.log1p(Math.abs(v));
+export const signedExp = (t: number): number => Math.sign(t) * Math.expm1(Math.abs(t));
+
 /** v -> scaled value of a fitted numeric feature (no clipping). */
 function scaler(f: NumericState, scaling: Scaling): (v: number) => number {
   const { min, max, mean, std } = f;
   if (scaling === 'standard') {
     const s = std > 0 ? std : 1;
     return (v) => (v - mean) / s;
+  }
+  if (scaling === 'log') {
+    const lo = signedLog(min), hi = signedLog(max);
+    const d = hi > lo ? hi - lo : 1;
+    return (v) => (signedLog(v) - lo) / d;
   }
   const q = f.quantiles;
   if (scaling === 'minmax' || !q || q[0] === q[q.length - 1]) {

@@ -4,7 +4,10 @@ import { DataError, RawColumn, RawTable, rowRef } from './types';
 import { integer, invalid, oneOf, conflict } from '../validate';
 
 export type ColumnKind = 'numeric' | 'categorical';
-export type Scaling = 'minmax' | 'standard' | 'quantile';
+import type { Scaling } from './types';
+export type { Scaling } from './types';
+/** The numeric scalings, in the order the docs list them. */
+export const SCALINGS: readonly Scaling[] = ['minmax', 'standard', 'quantile', 'log'];
 export type MissingPolicy = 'mask' | 'impute-mean';
 export type Task = 'classification' | 'regression';
 
@@ -18,7 +21,11 @@ export interface PreprocessOptions {
   ignore?: string[];
   /** Kind overrides by column name; other columns are inferred. Default: {}. */
   kinds?: Record<string, ColumnKind>;
-  /** Numeric scaling fitted on the training rows: 'minmax' (default, to [0, 1]), 'standard' (zero mean, unit variance), 'quantile' (empirical CDF, [0, 1]). */
+  /**
+   * Numeric scaling fitted on the training rows: 'minmax' (default, to [0, 1]), 'standard' (zero
+   * mean, unit variance), 'quantile' (empirical CDF, [0, 1]), 'log' (sign(v) * log(1 + |v|), then
+   * min-max to [0, 1]: a heavy tail no longer squashes the other values toward one end).
+   */
   scaling?: Scaling;
   /** Missing values: 'mask' (default; flagged in EncodedTable.missing) or 'impute-mean' (no mask; numeric cells get the training mean). */
   missing?: MissingPolicy;
@@ -122,7 +129,7 @@ export function resolveOptions(table: RawTable, options: PreprocessOptions): Res
     targets,
     task: oneOf('options.task', options.task ?? PREPROCESS_DEFAULTS.task, ['auto', 'classification', 'regression'] as const),
     features,
-    scaling: oneOf('options.scaling', options.scaling ?? PREPROCESS_DEFAULTS.scaling, ['minmax', 'standard', 'quantile'] as const),
+    scaling: oneOf('options.scaling', options.scaling ?? PREPROCESS_DEFAULTS.scaling, SCALINGS),
     missing: oneOf('options.missing', options.missing ?? PREPROCESS_DEFAULTS.missing, ['mask', 'impute-mean'] as const),
     missingValues: [...mv],
     maxCategories: integer('options.maxCategories', options.maxCategories ?? PREPROCESS_DEFAULTS.maxCategories, 1, 1e6),

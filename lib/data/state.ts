@@ -1,7 +1,7 @@
 // A fitted preprocessor's JSON form: its types, and the check of every field before it is used
 // (it comes back from disk with a saved model, so it may be hand-edited, truncated or from
 // another version).
-import type { MissingPolicy, Scaling, Task } from './schema';
+import { SCALINGS, type MissingPolicy, type Scaling, type Task } from './schema';
 import { DataError } from './types';
 
 /** Fitted numeric feature. All numbers are finite. */
@@ -85,7 +85,7 @@ export function checkState(state: PreprocessorState): void {
   if (s === null || typeof s !== 'object') throw bad('state', 'an object', s);
   if (s.format !== 'varjepa-preprocessor') throw bad('state.format', "'varjepa-preprocessor'", s.format);
   if (s.version !== 1) throw bad('state.version', '1 (this version of varjepa reads version 1)', s.version);
-  oneOf('state.scaling', s.scaling, ['minmax', 'standard', 'quantile']);
+  oneOf('state.scaling', s.scaling, [...SCALINGS]);
   oneOf('state.missing', s.missing, ['mask', 'impute-mean']);
   strings('state.missingValues', s.missingValues);
   strings('state.warnings', s.warnings);

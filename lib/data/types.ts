@@ -3,6 +3,9 @@
 // one error class for bad data (option mistakes use the TypeError/RangeError of lib/validate.ts).
 
 /** One column as read, before any fitting. Every source (CSV, rows, columns, Arrow) lands here. */
+/** Numeric scalings of the preprocessor (PreprocessOptions.scaling). */
+export type Scaling = 'minmax' | 'standard' | 'quantile' | 'log';
+
 export interface RawColumn {
   readonly name: string;
   /**
@@ -54,7 +57,7 @@ export interface Schema {
   /** Every target column, in the order given, when there is more than one. */
   targets?: TargetSchema[];
   /** Numeric scaling fitted on the training rows. */
-  scaling: 'minmax' | 'standard' | 'quantile';
+  scaling: Scaling;
   /**
    * Missing-value policy. 'mask': missing cells are flagged in `EncodedTable.missing` and hold
    * the training mean (numeric) or code 0 (categorical) in `x`; the model currently reads those

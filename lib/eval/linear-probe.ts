@@ -1,5 +1,6 @@
 // A linear probe: multinomial logistic regression on standardised features, fitted by full-batch
 // Adam with a small L2 penalty, keeping the iterate with the lowest training loss. The matrix products run on the native engine.
+import { Rng } from '../model/random';
 import { native } from '../native';
 import { integer, invalid, number } from '../validate';
 import { accuracy } from './metrics-classification';
@@ -84,16 +85,18 @@ export class LinearProbe implements Probe {
 
   /**
    * Fits on x (rows, F) with labels y (rows); the {@link Probe} form. The whole fit runs at once
-   * (full batch); `options.validation` only reports the accuracy of the fitted probe, and
-   * `options.seed` is accepted and unused (the fit has no randomness).
+   * (full batch); `options.validation` only reports the accuracy of the fitted probe.
+   * `options.seed` 0 (the default) starts from zero weights, so the fit is the same every time;
+   * another seed starts from small random weights drawn from it (uniform in +-0.01), so probes
+   * over seeds differ where the loss surface lets them.
    */
   async fit(x: Float32Array, y: Int32Array, options: ProbeFitOptions = {}): Promise<ProbeFitResult> {
     const F = checkXY(x, y);
     const classes = checkLabels(y, F, options);
-    if (options.seed !== undefined) integer('options.seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
+    const seed = options.seed === undefined ? 0 : integer('options.seed', options.seed, 0, Number.MAX_SAFE_INTEGER);
     if (options.signal?.aborted) throw abortError(options.signal);
     const t0 = Date.now();
-    const loss = this.train(x, y.length, y, classes);
+    const loss = this.train(x, y.length, y, classes, seed);
     const v = options.validation;
     const acc = v ? accuracy(this.predict(v.x), v.y) : null;
     return {
@@ -107,7 +110,7 @@ export class LinearProbe implements Probe {
   }
 
   /** Full-batch Adam; returns the mean cross-entropy before each iteration. */
-  private train(x: Float32Array, rows: number, labels: Int32Array, classes: number): number[] {
+  private train(x: Float32Array, rows: number, labels: Int32Array, classes: number, seed = 0): number[] {
     const F = x.length / rows;
     const { iterations, lr, l2 } = this.opts;
     this.F = F;
@@ -116,6 +119,10 @@ export class LinearProbe implements Probe {
     this.scale = new Float32Array(F).fill(1);
     this.w = new Float32Array(classes * F);
     this.b = new Float32Array(classes);
+    if (seed !== 0) {
+      const rng = new Rng(seed);
+      for (let i = 0; i < this.w.length; i++) this.w[i] = (rng.next() * 2 - 1) * 0.01;
+    }
     // standardise with the training statistics
     const mean = new Float64Array(F);
     const sq = new Float64Array(F);

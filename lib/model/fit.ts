@@ -4,6 +4,7 @@
 // only the loss terms, the schedule and the embedding differ between kinds.
 import { abortError } from '../abort';
 import { LinearProbe } from '../eval/linear-probe';
+import { embeddingSpread } from '../eval/metrics';
 import { selectiveAccuracy } from '../eval/metrics-classification';
 import { boolean, integer, invalid, number } from '../validate';
 import { mixSeed, Rng } from './random';
@@ -14,13 +15,30 @@ import type { StepMaskSet } from './masks';
 /** Defaults of {@link FitOptions}. */
 export const FIT_DEFAULTS = Object.freeze({
   epochs: 50,
-  probeEvery: 5,
-  patience: 3,
+  probeEvery: 'auto' as const,
+  patience: 'auto' as const,
+  smoothing: 2,
   dropUncertain: 0.2,
   probeRows: 10000,
   keepBest: true,
   checkpointEvery: 1,
+  diagnostics: true,
 });
+
+/** The thresholds below which fit's diagnostics warn (see {@link FitDiagnostics}). */
+export const DIAGNOSTIC_THRESHOLDS = Object.freeze({ embeddingSpread: 0.01, uncertaintyCV: 0.01 });
+
+/** What `fit` found about the trained model's embeddings, on up to 2,000 training rows. */
+export interface FitDiagnostics {
+  /** Rows the figures were computed on (evenly spaced over the training rows). */
+  rows: number;
+  /** The mean over embedding dimensions of the standard deviation over rows (near 0: collapse). */
+  embeddingSpread: number;
+  /** Var-T-JEPA: the coefficient of variation over rows of the per-row uncertainty (near 0: the same for every row). */
+  uncertaintyCV?: number;
+  /** Plain-words warnings when a figure is degenerate, each with what to try. */
+  warnings: string[];
+}
 
 /** The online probe's scores on the validation rows. */
 export interface ProbeScore {
@@ -65,15 +83,29 @@ export interface FitResult<L, S> {
   history: EpochSummary<L, S>[];
   /** The best probe of the online model selection, when labels were given. */
   best?: { epoch: number } & ProbeScore;
-  /** Whether the selection's patience ran out before the last epoch. */
+  /** Whether training stopped before its last epoch (patience or the time budget). */
   stoppedEarly: boolean;
+  /** Why training stopped: it ran its epochs, the selection's patience ran out, or the time budget did. */
+  stopReason: 'epochs' | 'patience' | 'budget';
+  /** The embeddings' spread and the uncertainty's spread across rows, with warnings (unless `diagnostics: false`). */
+  diagnostics?: FitDiagnostics;
 }
 
 /** Options of `fit`, the same for both model kinds. */
 export interface FitOptions<L = unknown, S = unknown> {
   /** Epochs to train, 1..1e6; default 50. With `resume`: the TOTAL epoch count of the run (default: the interrupted fit's). */
   epochs?: number;
-  /** Aborts training between steps; the model keeps the parameters of the last finished step. */
+  /**
+   * A time budget in seconds, 1..1e9: after the first epoch the run's epoch count is cut to what
+   * the budget holds (so the learning-rate schedule and the ramps end with it), and training stops
+   * before an epoch that would overrun it (`stopReason: 'budget'`). With `resume` it only stops.
+   */
+  maxSeconds?: number;
+  /**
+   * Aborts training between steps. The model keeps the parameters of the best probe so far when
+   * online selection has one (and `keepBest`), else those of the last finished step; a checkpoint
+   * written on abort holds the last step's (so resuming is exact).
+   */
   signal?: AbortSignal;
   /** Called after every optimiser step. */
   onProgress?: (p: FitProgress<L, S>) => void;
@@ -83,16 +115,28 @@ export interface FitOptions<L = unknown, S = unknown> {
   labels?: Int32Array;
   /** Labelled validation rows for online model selection (a linear probe on the embeddings). */
   validation?: { data: TableData; labels: Int32Array };
-  /** Probe every N epochs, 1..1e6; default 5. */
-  probeEvery?: number;
-  /** Stop after this many probes without improvement, 1..1e6; default 3. */
-  patience?: number;
+  /** Probe every N epochs, 1..1e6, or 'auto' (default): a tenth of the run, 1..5 epochs. */
+  probeEvery?: number | 'auto';
+  /**
+   * Stop after this many eligible probes without improvement, 1..1e6, or 'auto' (default): 30% of
+   * the run's probes, at least 3 (6 for 100 epochs probed every 5). Probes inside the warm-up and
+   * the KL ramps are recorded but neither selected nor counted.
+   */
+  patience?: number | 'auto';
+  /**
+   * Selection ranks each probe by the mean of the last `smoothing` eligible probe scores, 1..100
+   * (1: the probe alone); default 2. One validation score is noisy (a few hundred rows decide
+   * between neighbouring epochs); the mean of two is less so.
+   */
+  smoothing?: number;
   /** Var-T-JEPA: fraction of the most uncertain validation rows dropped when scoring, 0..0.99; default 0.2. */
   dropUncertain?: number;
   /** At most this many training rows fit the probe, 10..1e7; default 10000. */
   probeRows?: number;
   /** Keep the parameters of the best probe (true) or the last epoch (false); default true. */
   keepBest?: boolean;
+  /** Compute {@link FitResult.diagnostics} after training (a few thousand rows embedded); default true. */
+  diagnostics?: boolean;
   /**
    * Write a checkpoint (parameters, AdamW state, counters, history; see `save`) to `path` every
    * `every` epochs (1..1e6, default 1, counted from the model's first epoch), after the last
@@ -127,6 +171,8 @@ export interface FitHost<L, S, Sched> {
   trainStep(x: Float32Array, rows: number, masks: StepMaskSet, s: Sched): Promise<L & { step: number }>;
   /** Embeddings of rows for the probe, and (Var-T-JEPA) their uncertainty. */
   embedForProbe(data: TableData): Promise<{ rows: number; embeddings: Float32Array; uncertainty?: Float32Array }>;
+  /** The epochs of a run of `runEpochs` that warm-up and the KL ramps take. */
+  rampEpochs(runEpochs: number): number;
   exportParameters(): Float32Array;
   importParameters(p: Float32Array): Promise<void>;
   /** Before the first step of a fit that does not resume (Var-T-JEPA's decoderLogvarInit 'data'). */
@@ -205,15 +251,50 @@ async function probe<L, S, Sched>(host: FitHost<L, S, Sched>, data: TableData, l
   return score;
 }
 
+/** An option that is a number in [lo, hi] or 'auto'. */
+function autoOr(path: string, v: unknown, lo: number, hi: number): number | 'auto' {
+  return v === 'auto' ? 'auto' : integer(path, v, lo, hi);
+}
+
+/** fit's diagnostics of a trained model on up to 2,000 evenly spaced training rows. */
+async function diagnose<L, S, Sched>(host: FitHost<L, S, Sched>, data: TableData): Promise<FitDiagnostics> {
+  const D = host.features;
+  const n = Math.min(2000, data.rows);
+  const x = new Float32Array(n * D);
+  for (let i = 0; i < n; i++) {
+    const r = Math.floor((i * data.rows) / n);
+    x.set(data.x.subarray(r * D, r * D + D), i * D);
+  }
+  const e = await host.embedForProbe({ x, rows: n });
+  const out: FitDiagnostics = { rows: n, embeddingSpread: embeddingSpread(e.embeddings, n, e.embeddings.length / n), warnings: [] };
+  if (out.embeddingSpread < DIAGNOSTIC_THRESHOLDS.embeddingSpread) {
+    out.warnings.push(`The embeddings hardly differ between rows (spread ${out.embeddingSpread.toPrecision(2)}, below ${DIAGNOSTIC_THRESHOLDS.embeddingSpread}): they are close to collapse, so a probe on them sees little. Try more epochs, larger reconstruction weights (aRec, aGen), or z-scoring the embeddings before a downstream model.`);
+  }
+  if (e.uncertainty) {
+    let m = 0, q = 0;
+    for (let i = 0; i < n; i++) m += e.uncertainty[i];
+    m /= n;
+    for (let i = 0; i < n; i++) q += (e.uncertainty[i] - m) ** 2;
+    out.uncertaintyCV = m > 0 ? Math.sqrt(q / n) / m : 0;
+    if (out.uncertaintyCV < DIAGNOSTIC_THRESHOLDS.uncertaintyCV) {
+      out.warnings.push(`The uncertainty is nearly the same for every row (coefficient of variation ${(100 * out.uncertaintyCV).toPrecision(2)}%, below ${100 * DIAGNOSTIC_THRESHOLDS.uncertaintyCV}%): ranking rows by it ranks noise. Try more epochs, or rank rows by the surprise of context views (embed with views) instead.`);
+    }
+  }
+  return out;
+}
+
 /** Trains `host` on `data` (see {@link FitOptions}). */
 export async function runFit<L extends { [k in keyof L]: number }, S, Sched>(host: FitHost<L, S, Sched>, data: TableData, options: FitOptions<L, S>): Promise<FitResult<L, S>> {
   host.checkData(data);
   if (options.epochs !== undefined) integer('options.epochs', options.epochs, options.resume === undefined ? 1 : 0, 1e6);
-  const probeEvery = integer('options.probeEvery', options.probeEvery ?? FIT_DEFAULTS.probeEvery, 1, 1e6);
-  const patience = integer('options.patience', options.patience ?? FIT_DEFAULTS.patience, 1, 1e6);
+  const probeEveryOpt = autoOr('options.probeEvery', options.probeEvery ?? FIT_DEFAULTS.probeEvery, 1, 1e6);
+  const patienceOpt = autoOr('options.patience', options.patience ?? FIT_DEFAULTS.patience, 1, 1e6);
+  const smoothing = integer('options.smoothing', options.smoothing ?? FIT_DEFAULTS.smoothing, 1, 100);
+  const maxSeconds = options.maxSeconds === undefined ? undefined : number('options.maxSeconds', options.maxSeconds, 1, 1e9);
   const dropUncertain = number('options.dropUncertain', options.dropUncertain ?? FIT_DEFAULTS.dropUncertain, 0, 0.99);
   const probeRows = integer('options.probeRows', options.probeRows ?? FIT_DEFAULTS.probeRows, 10, 1e7);
   const keepBest = boolean('options.keepBest', options.keepBest ?? FIT_DEFAULTS.keepBest);
+  const wantDiagnostics = boolean('options.diagnostics', options.diagnostics ?? FIT_DEFAULTS.diagnostics);
   checkCallbacks(options as FitOptions<never, never>);
   const ckpt = options.checkpoint;
   if (ckpt !== undefined) {
@@ -233,10 +314,18 @@ export async function runFit<L extends { [k in keyof L]: number }, S, Sched>(hos
   const resumed = options.resume === undefined ? undefined : await resumeFrom(host, options.resume, rows, stepsPerEpoch, options.epochs);
   if (!resumed) await host.beforeFirstStep(data);
   const startEpoch = host.epochsDone;
-  const lastEpoch = resumed ? resumed.training.targetEpochs! : startEpoch + (options.epochs ?? FIT_DEFAULTS.epochs);
+  let lastEpoch = resumed ? resumed.training.targetEpochs! : startEpoch + (options.epochs ?? FIT_DEFAULTS.epochs);
   const fitStart = resumed?.training.fitStart ?? startEpoch;
   const skip = resumed?.training.epochStep ?? 0;
-  const totalSteps = lastEpoch * stepsPerEpoch;
+  let totalSteps = lastEpoch * stepsPerEpoch;
+  // the selection's cadence and patience for the run's length (fitStart..lastEpoch)
+  const cadence = () => {
+    const runEpochs = lastEpoch - fitStart;
+    const probeEvery = probeEveryOpt === 'auto' ? Math.max(1, Math.min(5, Math.round(runEpochs / 10))) : probeEveryOpt;
+    const patience = patienceOpt === 'auto' ? Math.max(3, Math.ceil(0.3 * Math.ceil(runEpochs / probeEvery))) : patienceOpt;
+    return { probeEvery, patience, eligibleFrom: Math.ceil(host.rampEpochs(lastEpoch) - 1e-9) };
+  };
+  let plan = cadence();
   const history: EpochSummary<L, S>[] = [];
   const runHistory = [...(resumed?.history ?? [])] as EpochSummary<L, S>[];
   const saveCheckpoint = (epochStep: number, partial?: L) =>
@@ -245,11 +334,13 @@ export async function runFit<L extends { [k in keyof L]: number }, S, Sched>(hos
       training: { epochStep, targetEpochs: lastEpoch, fitStart, stepsPerEpoch, rows, ...(partial ? { partial } : {}) },
     });
   let best: FitResult<L, S>['best'];
+  let bestRank = -Infinity;
   let bestParams: Float32Array | null = null;
+  const eligibleRanks: number[] = [];
   let sinceBest = 0;
-  let stoppedEarly = false;
+  let stopReason: FitResult<L, S>['stopReason'] = 'epochs';
   const t0 = Date.now();
-  const stepsThisFit = (lastEpoch - startEpoch) * stepsPerEpoch - skip;
+  let stepsThisFit = (lastEpoch - startEpoch) * stepsPerEpoch - skip;
   let stepsDoneThisFit = 0;
   let doneRows = 0;
   const keys = Object.keys(host.zeroLoss) as Array<keyof L>;
@@ -266,6 +357,7 @@ export async function runFit<L extends { [k in keyof L]: number }, S, Sched>(hos
             throw new Error(`Training was aborted and the checkpoint could not be written: ${err.message}`, { cause: err });
           });
         }
+        if (bestParams) await host.importParameters(bestParams);
         throw abortError(signal);
       }
       const r0 = s * B;
@@ -292,6 +384,16 @@ export async function runFit<L extends { [k in keyof L]: number }, S, Sched>(hos
     }
     host.epochsDone = epoch + 1;
     const secs = (Date.now() - te) / 1000;
+    // a time budget: after the first epoch, the run's length is cut to what the budget holds
+    if (maxSeconds !== undefined && first && !resumed) {
+      const fits = Math.max(1, Math.floor(maxSeconds / Math.max(secs, 1e-3)));
+      if (startEpoch + fits < lastEpoch) {
+        lastEpoch = startEpoch + fits;
+        totalSteps = lastEpoch * stepsPerEpoch;
+        stepsThisFit = (lastEpoch - startEpoch) * stepsPerEpoch - skip;
+        plan = cadence();
+      }
+    }
     const summary = {
       epoch: epoch + 1,
       loss: Object.fromEntries(keys.map((k) => [k, sum[k] / rows])) as unknown as L,
@@ -299,24 +401,37 @@ export async function runFit<L extends { [k in keyof L]: number }, S, Sched>(hos
       seconds: secs,
       rowsPerSec: secs > 0 ? rows / secs : 0,
     } as EpochSummary<L, S>;
-    if (select && ((epoch + 1 - fitStart) % probeEvery === 0 || epoch + 1 === lastEpoch)) {
+    let patienceOut = false;
+    if (select && ((epoch + 1 - fitStart) % plan.probeEvery === 0 || epoch + 1 === lastEpoch)) {
       const score = await probe(host, data, options.labels!, options.validation!, classes, probeRows, dropUncertain);
       summary.probe = score;
-      const rank = (p: ProbeScore) => p.selectiveAccuracy ?? p.accuracy;
-      if (!best || rank(score) > rank(best)) {
-        best = { epoch: epoch + 1, ...score };
-        bestParams = keepBest ? host.exportParameters() : null;
-        sinceBest = 0;
-      } else if (++sinceBest >= patience) {
-        stoppedEarly = true;
+      // inside warm-up and the KL ramps a probe is recorded, not selected (the last epoch always is)
+      if (epoch + 1 >= plan.eligibleFrom || epoch + 1 === lastEpoch) {
+        eligibleRanks.push(score.selectiveAccuracy ?? score.accuracy);
+        const window = eligibleRanks.slice(-smoothing);
+        const rank = window.reduce((a, v) => a + v, 0) / window.length;
+        if (!best || rank > bestRank) {
+          best = { epoch: epoch + 1, ...score };
+          bestRank = rank;
+          bestParams = keepBest ? host.exportParameters() : null;
+          sinceBest = 0;
+        } else if (++sinceBest >= plan.patience) {
+          patienceOut = true;
+        }
       }
     }
+    const elapsed = (Date.now() - t0) / 1000;
+    const epochsRun = epoch + 1 - startEpoch;
+    const overBudget = maxSeconds !== undefined && epoch + 1 < lastEpoch && elapsed + elapsed / epochsRun > maxSeconds;
+    if (epoch + 1 < lastEpoch && (patienceOut || overBudget)) stopReason = patienceOut ? 'patience' : 'budget';
     history.push(summary);
     runHistory.push(summary);
-    if (ckpt && ((epoch + 1) % every === 0 || epoch + 1 === lastEpoch || stoppedEarly)) await saveCheckpoint(0);
+    const stopping = stopReason !== 'epochs';
+    if (ckpt && ((epoch + 1) % every === 0 || epoch + 1 === lastEpoch || stopping)) await saveCheckpoint(0);
     options.onEpoch?.(summary);
-    if (stoppedEarly) break;
+    if (stopping) break;
   }
   if (bestParams) await host.importParameters(bestParams);
-  return { epochs: host.epochsDone - startEpoch, steps: stepsDoneThisFit, history, best, stoppedEarly };
+  const diagnostics = wantDiagnostics ? await diagnose(host, data) : undefined;
+  return { epochs: host.epochsDone - startEpoch, steps: stepsDoneThisFit, history, best, stoppedEarly: stopReason !== 'epochs', stopReason, ...(diagnostics ? { diagnostics } : {}) };
 }

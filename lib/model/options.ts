@@ -53,8 +53,15 @@ export interface SharedOptions {
   predPosBase?: number;
   /** Peak learning rate, 0..10; default 1e-3. */
   lr?: number;
-  /** Linear warm-up epochs before the cosine decay, 0..1e6; default 10. */
+  /** Linear warm-up epochs before the cosine decay, 0..1e6; default 10 (for a run of `scheduleEpochs`). */
   warmup?: number;
+  /**
+   * The run length, in epochs, that `warmup` (and Var-T-JEPA's KL ramps) are given for, 0..1e6: a
+   * shorter run compresses them in proportion (a 20-epoch run of the default schedule warms up for
+   * 2 epochs), so it still warms up, anneals and decays; a longer run keeps them. 0 takes them as
+   * given, whatever the run's length. Default 100 (the paper's schedule).
+   */
+  scheduleEpochs?: number;
   /** AdamW beta1, 0..0.999999; default 0.9. */
   beta1?: number;
   /** AdamW beta2, 0..0.999999; default 0.999. */
@@ -100,7 +107,7 @@ export interface VarTJepaOptions extends SharedOptions {
   aZ?: number;
   /** Final weight of KL_sy, 0..1e6; default 1e-5. */
   aSy?: number;
-  /** Epochs over which the KL_sx weight ramps linearly from 0, 0..1e6; default 15. */
+  /** Epochs over which the KL_sx weight ramps linearly from 0, 0..1e6; default 15 (for a run of `scheduleEpochs`). */
   annealSx?: number;
   /** Epochs of the KL_z ramp, 0..1e6; default 15. */
   annealZ?: number;
@@ -139,7 +146,7 @@ export const VARTJEPA_DEFAULTS: Readonly<Required<VarTJepaOptions>> = Object.fre
   pool: 4, masks: 4, ctxMin: 0.1, ctxMax: 0.3, trgMin: 0.1, trgMax: 0.6,
   aRec: 0.1, aGen: 1, aSx: 1e-4, aZ: 1e-6, aSy: 1e-5, annealSx: 15, annealZ: 15, annealSy: 15,
   logvarMin: -10, logvarMax: 10, decoderLogvarInit: 0,
-  posBase: 100, predPosBase: 10000, lr: 1e-3, warmup: 10, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, clipNorm: 1,
+  posBase: 100, predPosBase: 10000, lr: 1e-3, warmup: 10, scheduleEpochs: 100, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, clipNorm: 1,
   batchSize: 512, trainPieceRows: 64, seed: 0, isa: 'auto', device: 'auto', deviceIndex: 0,
 });
 
@@ -183,7 +190,7 @@ function sharedRules(lr: Rule): Record<keyof SharedOptions, Rule> {
     d: n.d, layers: n.layers, heads: n.heads, ff: n.ff, dropout: n.dropout,
     dP: n.dP, layersP: n.layersP, headsP: n.headsP, ffP: n.ffP, dropoutP: n.dropoutP,
     masks: n.masks, ctxMin: n.ctxMin, ctxMax: n.ctxMax, trgMin: n.trgMin, trgMax: n.trgMax,
-    posBase: n.posBase, predPosBase: n.predPosBase, lr, warmup: ['num', 0, 1e6],
+    posBase: n.posBase, predPosBase: n.predPosBase, lr, warmup: ['num', 0, 1e6], scheduleEpochs: ['num', 0, 1e6],
     beta1: n.beta1, beta2: n.beta2, eps: n.eps, weightDecay: n.weightDecay, clipNorm: n.clipNorm,
     batchSize: n.batchSize, trainPieceRows: n.trainPieceRows, seed: n.seed, isa: ['isa'], device: ['device'], deviceIndex: n.deviceIndex,
   };
@@ -254,9 +261,18 @@ export function resolveVarTJepaOptions(options: VarTJepaOptions | undefined, pat
   return o;
 }
 
-/** Validates T-JEPA options (every field, then the rules between fields) and fills in defaults. */
-export function resolveTJepaOptions(options: TJepaOptions | undefined, path = 'options'): Required<TJepaOptions> {
-  const o = resolveFields(tJepaRules(), TJEPA_DEFAULTS, options, path) as Required<TJepaOptions>;
+/**
+ * Validates T-JEPA options (every field, then the rules between fields) and fills in defaults.
+ * Var-T-JEPA's own options (a preset's KL weights, pooling, ...) are accepted, checked against
+ * their rules and left out, so one preset or recipe configures both kinds.
+ */
+export function resolveTJepaOptions(options: TJepaOptions | VarTJepaOptions | undefined, path = 'options'): Required<TJepaOptions> {
+  const own = tJepaRules();
+  const variational = Object.fromEntries(Object.entries(varTJepaRules()).filter(([k]) => !(k in own)));
+  const given = options !== null && typeof options === 'object' && !Array.isArray(options) ? options as Record<string, unknown> : undefined;
+  if (given) resolveFields(variational, {}, Object.fromEntries(Object.entries(given).filter(([k]) => k in variational)), path);
+  const kept = given ? Object.fromEntries(Object.entries(given).filter(([k]) => !(k in variational))) : options;
+  const o = resolveFields(own, TJEPA_DEFAULTS, kept, path) as Required<TJepaOptions>;
   checkSharedFields(o, path);
   if (o.emaStart > o.emaEnd) throw conflict(`${path}.emaStart (${o.emaStart}) must not exceed ${path}.emaEnd (${o.emaEnd})`);
   return o;
@@ -268,7 +284,7 @@ export function preset(name: PresetName): Required<VarTJepaOptions> {
   return { ...VARTJEPA_DEFAULTS, ...PRESETS[p] };
 }
 
-/** The options of a Table 7 row that T-JEPA has (the architecture, masks and schedule), merged over its defaults. */
+/** The options of a Table 7 row that T-JEPA has (the architecture, masks and schedule), merged over its defaults (`new TJepa(schema, preset(name))` is the same). */
 export function tjepaPreset(name: PresetName): Required<TJepaOptions> {
   const p = oneOf('preset', name, PRESET_NAMES);
   const row = PRESETS[p] as Record<string, unknown>;

@@ -22,9 +22,12 @@ import type { ModelSchema } from './schema';
 export const MODEL_FORMAT = 'varjepa.model';
 /**
  * Version of the metadata layout written to `__metadata__.format_version`. 2: the options dp and
- * ffp are named dP and ffP; files of version 1 are read with those two keys renamed.
+ * ffp are named dP and ffP (files of version 1 are read with those two keys renamed). 3: the
+ * option scheduleEpochs (files of versions 1 and 2 had absolute schedules: read as scheduleEpochs 0).
  */
-export const MODEL_FORMAT_VERSION = '2';
+export const MODEL_FORMAT_VERSION = '3';
+/** The format versions this package reads. */
+const READABLE_VERSIONS = ['1', '2', '3'];
 /** Headers above this size are refused as corrupt (bytes). */
 export const MAX_HEADER_BYTES = 100_000_000;
 
@@ -242,9 +245,12 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** The options renamed in format version 2 (old name -> new name). */
 const FORMAT_1_RENAMES: Readonly<Record<string, string>> = { dp: 'dP', ffp: 'ffP' };
 
-/** A copy of `o` with keys renamed, in the same order. */
-function renameKeys(o: Record<string, unknown>, renames: Readonly<Record<string, string>>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [renames[k] ?? k, v]));
+/** A file's options as this version names them: keys renamed in the same order, new options set to what the file's schedule was. */
+function upgradeOptions(o: Record<string, unknown>, formatVersion: string): Record<string, unknown> {
+  const renamed = formatVersion === '1' ? Object.fromEntries(Object.entries(o).map(([k, v]) => [FORMAT_1_RENAMES[k] ?? k, v])) : o;
+  if (formatVersion !== '1' && formatVersion !== '2') return renamed;
+  // scheduleEpochs came after warmup; before it, warmup and the ramps were absolute epochs
+  return Object.fromEntries(Object.entries(renamed).flatMap(([k, v]) => (k === 'warmup' ? [[k, v], ['scheduleEpochs', 0]] : [[k, v]])));
 }
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
@@ -305,13 +311,13 @@ export function parseModelFile(bytes: Uint8Array, file: string): ModelFile {
   }
   if (metadata.format !== MODEL_FORMAT) throw fileError(file, `__metadata__.format is '${metadata.format}', expected '${MODEL_FORMAT}'`);
   const formatVersion = metadata.format_version ?? '1';
-  if (formatVersion !== '1' && formatVersion !== MODEL_FORMAT_VERSION) {
-    throw fileError(file, `__metadata__.format_version is '${formatVersion}'; this varjepa reads versions 1 and ${MODEL_FORMAT_VERSION} (written by a newer varjepa?)`);
+  if (!READABLE_VERSIONS.includes(formatVersion)) {
+    throw fileError(file, `__metadata__.format_version is '${formatVersion}'; this varjepa reads versions ${READABLE_VERSIONS.join(', ')} (written by a newer varjepa?)`);
   }
   const config = parseJson(file, '__metadata__.config', metadata.config) as ModelConfig;
   if (!isObject(config)) throw fileError(file, '__metadata__.config is not a JSON object');
   if (!MODEL_KINDS.includes(config.kind)) throw fileError(file, `__metadata__.config.kind is ${JSON.stringify(config.kind)}, expected one of ${MODEL_KINDS.map((k) => `'${k}'`).join(', ')}`);
-  if (formatVersion === '1' && isObject(config.options)) config.options = renameKeys(config.options, FORMAT_1_RENAMES);
+  if (isObject(config.options)) config.options = upgradeOptions(config.options, formatVersion);
   if (metadata.schema !== undefined && JSON.stringify(parseJson(file, '__metadata__.schema', metadata.schema)) !== JSON.stringify(config.schema)) {
     throw fileError(file, '__metadata__.schema does not match __metadata__.config.schema');
   }

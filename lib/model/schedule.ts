@@ -1,4 +1,5 @@
-// Learning-rate and KL-weight schedules (docs/model.md, sections 5-6), in optimiser steps.
+// Learning-rate and KL-weight schedules (docs/model.md, sections 5-6), in optimiser steps, and how
+// a run shorter than the schedule compresses it.
 
 /** Linear warm-up from 0 over `warmupSteps`, then cosine decay to 0 at `totalSteps`. */
 export function learningRate(step: number, base: number, warmupSteps: number, totalSteps: number): number {
@@ -18,4 +19,13 @@ export function klWeight(step: number, final: number, annealSteps: number): numb
 export function emaMomentum(step: number, start: number, end: number, totalSteps: number): number {
   if (totalSteps <= 0) return end;
   return start + (end - start) * Math.min(Math.max(step / totalSteps, 0), 1);
+}
+
+/**
+ * How much a run of `runEpochs` compresses a schedule given for `scheduleEpochs` (the options
+ * warmup and anneal*): runEpochs / scheduleEpochs for a shorter run, 1 for a run as long or longer,
+ * or when scheduleEpochs is 0 (the schedule is taken as given).
+ */
+export function scheduleScale(runEpochs: number, scheduleEpochs: number): number {
+  return scheduleEpochs > 0 && runEpochs < scheduleEpochs ? runEpochs / scheduleEpochs : 1;
 }

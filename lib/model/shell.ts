@@ -106,6 +106,8 @@ export abstract class ModelShell<K extends ModelKind, O extends SharedOptions, L
   abstract scheduleAt(step: number, stepsPerEpoch: number, totalSteps: number): Sched;
   /** What progress and history report of a schedule. */
   protected abstract scheduleSummary(s: Sched): S;
+  /** The epochs of a run of `runEpochs` that warm-up (and the kind's ramps) take. */
+  abstract rampEpochs(runEpochs: number): number;
   /** Embeddings of rows for the online probe, and their uncertainty when the kind has one. */
   protected abstract embedForProbe(data: TableData): Promise<{ rows: number; embeddings: Float32Array; uncertainty?: Float32Array }>;
   /** Before the first step of a fit that does not resume; nothing by default. */
@@ -218,6 +220,7 @@ export abstract class ModelShell<K extends ModelKind, O extends SharedOptions, L
       scheduleSummary: (s) => this.scheduleSummary(s),
       trainStep: (x, rows, masks, s) => this.nativeStep(x, rows, masks, s),
       embedForProbe: (d) => this.embedForProbe(d),
+      rampEpochs: (n) => this.rampEpochs(n),
       exportParameters: () => this.n.exportParams(),
       importParameters: async (p) => this.n.importParams(p),
       beforeFirstStep: (d) => this.beforeFirstStep(d),

@@ -3,10 +3,10 @@
 // encoder gives the masked features; latent MSE loss. Masks, optimiser, learning-rate schedule,
 // the fit loop, checkpoints and the file format are the shell's, shared with Var-T-JEPA.
 import { integer, invalid } from '../validate';
-import { resolveTJepaOptions, type TJepaOptions } from './options';
+import { resolveTJepaOptions, type TJepaOptions, type VarTJepaOptions } from './options';
 import { loadFile, type ModelConfig } from './persist';
 import { mixSeed } from './random';
-import { emaMomentum, learningRate } from './schedule';
+import { emaMomentum, learningRate, scheduleScale } from './schedule';
 import { checkTable, type ModelSchema, type TableData } from './schema';
 import { ModelShell, type EmbeddingBase } from './shell';
 
@@ -49,7 +49,8 @@ interface TJepaNativeExtra {
  * model.dispose();
  */
 export class TJepa extends ModelShell<'TJepa', TJepaOptions, TJepaLoss, TJepaSchedule, TJepaScheduleSummary> {
-  constructor(schema: ModelSchema, options?: TJepaOptions) {
+  /** `options`: T-JEPA's, or a Var-T-JEPA preset or recipe (its variational options are checked and left out). */
+  constructor(schema: ModelSchema, options?: TJepaOptions | VarTJepaOptions) {
     super({ kind: 'TJepa', nativeClass: 'TJepaNative', zeroLoss: { loss: 0, gradNorm: 0 } }, schema, resolveTJepaOptions(options));
   }
 
@@ -68,10 +69,15 @@ export class TJepa extends ModelShell<'TJepa', TJepaOptions, TJepaLoss, TJepaSch
   scheduleAt(step: number, stepsPerEpoch: number, totalSteps: number): TJepaSchedule {
     const o = this.options;
     return {
-      lr: learningRate(step, o.lr, o.warmup * stepsPerEpoch, totalSteps),
+      lr: learningRate(step, o.lr, o.warmup * stepsPerEpoch * scheduleScale(totalSteps / stepsPerEpoch, o.scheduleEpochs), totalSteps),
       momentum: emaMomentum(step, o.emaStart, o.emaEnd, totalSteps),
       noiseSeed: mixSeed(o.seed, 3, step),
     };
+  }
+
+  /** The epochs of a run of `runEpochs` that warm-up takes (online selection waits for them). */
+  rampEpochs(runEpochs: number): number {
+    return this.options.warmup * scheduleScale(runEpochs, this.options.scheduleEpochs);
   }
 
   protected scheduleSummary(s: TJepaSchedule): TJepaScheduleSummary {

@@ -6,7 +6,7 @@ import { abortError } from '../abort';
 import { resolveVarTJepaOptions, nativeFields, type VarTJepaOptions } from './options';
 import { loadFile, type ModelConfig } from './persist';
 import { mixSeed } from './random';
-import { klWeight, learningRate } from './schedule';
+import { klWeight, learningRate, scheduleScale } from './schedule';
 import { checkTable, type ModelSchema, type TableData } from './schema';
 import { ModelShell, type EmbeddingBase } from './shell';
 
@@ -187,15 +187,22 @@ export class VarTJepa extends ModelShell<'VarTJepa', VarTJepaOptions, LossTerms,
   /** The step's schedule (learning rate, annealed KL weights, noise seed). */
   scheduleAt(step: number, stepsPerEpoch: number, totalSteps: number): VarTJepaSchedule {
     const o = this.options;
+    const epochSteps = stepsPerEpoch * scheduleScale(totalSteps / stepsPerEpoch, o.scheduleEpochs);
     return {
-      lr: learningRate(step, o.lr, o.warmup * stepsPerEpoch, totalSteps),
+      lr: learningRate(step, o.lr, o.warmup * epochSteps, totalSteps),
       aRec: o.aRec,
       aGen: o.aGen,
-      aSx: klWeight(step, o.aSx, o.annealSx * stepsPerEpoch),
-      aZ: klWeight(step, o.aZ, o.annealZ * stepsPerEpoch),
-      aSy: klWeight(step, o.aSy, o.annealSy * stepsPerEpoch),
+      aSx: klWeight(step, o.aSx, o.annealSx * epochSteps),
+      aZ: klWeight(step, o.aZ, o.annealZ * epochSteps),
+      aSy: klWeight(step, o.aSy, o.annealSy * epochSteps),
       noiseSeed: mixSeed(o.seed, 3, step),
     };
+  }
+
+  /** The epochs of a run of `runEpochs` that warm-up and the KL ramps take (online selection waits for them). */
+  rampEpochs(runEpochs: number): number {
+    const o = this.options;
+    return Math.max(o.warmup, o.annealSx, o.annealZ, o.annealSy) * scheduleScale(runEpochs, o.scheduleEpochs);
   }
 
   protected scheduleSummary(s: VarTJepaSchedule): VarTJepaScheduleSummary {
