@@ -96,7 +96,7 @@ describe('embed with context views', () => {
       const table = model.parameterTable();
       const near = (got: number, want: number, what: string) => expect(Math.abs(got - want), `${what}: native ${got} reference ${want}`).toBeLessThanOrEqual(1e-4 + 1e-4 * want);
       for (let r = 0; r < data.rows; r++) {
-        let sum = 0, sxStd = 0, zStd = 0;
+        let sum = 0, sxStd = 0, zStd = 0, prior = 0;
         const featSum = new Array<number>(D).fill(0), featN = new Array<number>(D).fill(0);
         for (let v = 0; v < V; v++) {
           const ctx = viewOf(seed, r, v, Mc);
@@ -114,11 +114,14 @@ describe('embed with context views', () => {
             featN[j]++;
           });
           sxStd += ref.sxStd[0];
+          prior += ref.priorStdQueries.reduce((a, v) => a + v, 0) / ref.priorStdQueries.length;
           zStd += ref.zStd[0];
         }
         // the posterior spreads of s_x and z on the same views (latentUncertainty)
         near(e.contextUncertainty![r], sxStd / V, `row ${r} context uncertainty`);
         near(e.auxUncertainty![r], zStd / V, `row ${r} aux uncertainty`);
+        // the spread of the conditional prior on the features outside each view (priorUncertainty)
+        near(e.priorUncertainty![r], prior / V, `row ${r} prior uncertainty`);
         // each feature's surprise: its KL_sy over the views that left it out, NaN if none did
         for (let j = 0; j < D; j++) {
           const got = e.featureSurprise![r * D + j];

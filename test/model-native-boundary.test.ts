@@ -50,7 +50,7 @@ describe('the native model boundary', () => {
       const opts = { views: 0, viewFraction: 0.5, viewSeed: 0, rowOffset: 0 };
       expect(() => m.embed({ x, rows: 2 }, { ...out, uncertainty: new Float32Array(1) }, opts)).toThrow('Expected a Float32Array of length 2 for out.uncertainty but received length 1');
       expect(() => m.embed({ x, rows: 2 }, out, { ...opts, views: 1001 })).toThrow('Expected an integer between 0 and 1000 for options.views but received 1001 (number)');
-      expect(() => m.embed({ x, rows: 2 }, { ...out, surprise: new Float32Array(2) }, opts)).toThrow('Expected options.views > 0 with out.surprise or out.featureSurprise but received 0');
+      expect(() => m.embed({ x, rows: 2 }, { ...out, surprise: new Float32Array(2) }, opts)).toThrow('Expected options.views > 0 with out.surprise, out.featureSurprise or out.priorUncertainty but received 0');
       await m.embed({ x, rows: 2 }, out, opts);
       expect(out.uncertainty.every((v) => v > 0)).toBe(true);
       expect(() => m.generate({ x, rows: 2 }, new Uint8Array(10).fill(1), { draws: 0, seed: 0 })).toThrow('Expected an integer between 1 and 100000 for options.draws but received 0 (number)');

@@ -155,7 +155,7 @@ async function loadData(name, opts) {
   if (spec.corrupt) table = corruptMnist(table, meta.target, 0);
   const cat = new Set(meta.categorical);
   const kinds = Object.fromEntries(table.columns.filter((c) => c.name !== meta.target).map((c) => [c.name, cat.has(c.name) ? 'categorical' : 'numeric']));
-  const p = prepareTable(table, { target: meta.target, task: 'classification', kinds, seed: SPLIT_SEED });
+  const p = prepareTable(table, { target: meta.target, task: 'classification', kinds, seed: SPLIT_SEED, ...(opts.scaling ? { scaling: opts.scaling } : {}) });
   return {
     schema: { features: p.schema.features },
     classes: p.schema.target.classes.length,
@@ -416,7 +416,7 @@ async function main() {
   fs.writeFileSync(path.join(dir, 'reproduce.md'), renderMarkdown(db));
 }
 
-module.exports = { parseArgs, loadData, corruptMnist, subsample, pretrainer, optionsFor, pretrain, renderMarkdown, DATASETS, PAPER };
+module.exports = { parseArgs, loadData, labelled, corruptMnist, subsample, pretrainer, optionsFor, pretrain, renderMarkdown, DATASETS, PAPER };
 
 if (require.main === module) {
   main().catch((e) => {

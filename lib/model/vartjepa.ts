@@ -70,6 +70,12 @@ export interface Embedding extends EmbeddingBase {
    * of `surprise`.
    */
   featureSurprise?: Float32Array;
+  /**
+   * With `views` > 0: per row, the spread of the predictor's conditional prior p(s_y | s_x, z) on
+   * the features outside each view (the mean of its standard deviations over those tokens and d),
+   * averaged over the views: how unsure the rest of the row leaves the model about them.
+   */
+  priorUncertainty?: Float32Array;
 }
 
 /** Defaults of {@link EmbedOptions}. */
@@ -272,7 +278,10 @@ export class VarTJepa extends ModelShell<'VarTJepa', VarTJepaOptions, LossTerms,
       uncertainty: new Float32Array(rows),
       uncertaintyP90: new Float32Array(rows),
     };
-    if ((options.views ?? 0) > 0) out.surprise = new Float32Array(rows);
+    if ((options.views ?? 0) > 0) {
+      out.surprise = new Float32Array(rows);
+      out.priorUncertainty = new Float32Array(rows);
+    }
     if (flag('featureUncertainty')) out.featureUncertainty = new Float32Array(rows * D);
     if (flag('featureSurprise')) out.featureSurprise = new Float32Array(rows * D);
     if (flag('latentUncertainty')) {
@@ -299,6 +308,7 @@ export class VarTJepa extends ModelShell<'VarTJepa', VarTJepaOptions, LossTerms,
     const need: Array<[keyof EmbedOutputs, number, boolean]> = [
       ['embeddings', rows * dim, true], ['uncertainty', rows, true], ['uncertaintyP90', rows, true], ['surprise', rows, false],
       ['featureUncertainty', rows * D, false], ['contextUncertainty', rows, false], ['auxUncertainty', rows, false], ['featureSurprise', rows * D, false],
+      ['priorUncertainty', rows, false],
     ];
     for (const [name, len, required] of need) {
       const arr = out[name];
@@ -306,6 +316,7 @@ export class VarTJepa extends ModelShell<'VarTJepa', VarTJepaOptions, LossTerms,
       if (!(arr instanceof Float32Array) || arr.length < len) throw invalid(`out.${name}`, `a Float32Array of at least ${len} values`, arr, 'type');
     }
     if (out.featureSurprise !== undefined && views === 0) throw new RangeError('Expected options.views > 0 with featureSurprise (each feature\'s surprise needs context views) but received 0');
+    if (out.priorUncertainty !== undefined && views === 0) throw new RangeError('Expected options.views > 0 with priorUncertainty (the prior is on the features outside a view) but received 0');
     for (let r0 = 0; r0 < rows; r0 += chunk) {
       if (options.signal?.aborted) throw abortError(options.signal);
       const n = Math.min(chunk, rows - r0);

@@ -65,6 +65,8 @@ export interface RefLoss {
   klSy: number;
   /** KL_sy of each query, in the order k, b, u (target u of mask k of row b). */
   klSyQueries: number[];
+  /** The prior's mean standard deviation exp(logvar_p / 2) over d at each query, in the same order. */
+  priorStdQueries: number[];
   /** Per row: the mean posterior standard deviation exp(logvar / 2) of s_x (context tokens x d) and of z (d). */
   sxStd: number[];
   zStd: number[];
@@ -453,6 +455,7 @@ export function referenceLoss(inp: RefInputs): RefLoss {
   const mask = p.get('pred.mask_token', [cfg.dP]);
   let klSySum = 0;
   const klSyQueries: number[] = [];
+  const priorStdQueries: number[] = [];
   for (let k = 0; k < K; k++) {
     for (let b = 0; b < B; b++) {
       const cz = p.linear('pred.z', z[b]);
@@ -469,6 +472,7 @@ export function referenceLoss(inp: RefInputs): RefLoss {
         const j = targets[u];
         const kl = gaussianKl(muSw[b][j], lvSw[b][j], muP, lvP);
         klSyQueries.push(kl);
+        priorStdQueries.push(lvP.reduce((acc, v) => acc + Math.exp(0.5 * v), 0) / lvP.length);
         klSySum += kl;
       });
     }
@@ -498,6 +502,7 @@ export function referenceLoss(inp: RefInputs): RefLoss {
     klZ: klZSum / B,
     klSy: klSySum / (K * B * Mt),
     klSyQueries,
+    priorStdQueries,
     sxStd: lvSx.map((toks) => toks.flat().reduce((acc, lv) => acc + Math.exp(0.5 * lv), 0) / (Mc * d)),
     zStd: lvZ.map((lv) => lv.reduce((acc, v) => acc + Math.exp(0.5 * v), 0) / d),
   };

@@ -42,6 +42,10 @@ struct EmbedOutput {
   // (B, D) with context views, or null: feature j's KL_sy averaged over the views that left it out
   // (NaN where no view left it out); surprise is the mean over each view's left-out features
   float* feature_surprise = nullptr;
+  // (B) with context views, or null: the spread of the predictor's conditional prior
+  // p(s_y | s_x, z) on the features outside each view, the mean of exp(logvar_p / 2) over those
+  // tokens and d, averaged over the views (how unsure the rest of the row leaves the model)
+  float* prior_uncertainty = nullptr;
 };
 
 // Context views of the embedding (docs/model.md, section 7, [decision]): views = 0 encodes the full row;
@@ -114,7 +118,7 @@ class VarTJepa {
   // when first), after context_encoder_forward and pool_aux_forward on the deterministic path
   void latent_stds(int B, int Mc, float* cu, float* au, bool first);
   void view_surprise(int B, int Mc, int Mt, const int32_t* ctx, int32_t* trg, uint8_t* in_view, float* surprise, bool first,
-                     float* feat, float* feat_n);
+                     float* feat, float* feat_n, float* prior);
   // an inference replica: base's parameters (shared, read only), its own activations for
   // cfg.batchSize rows, no gradients or optimiser state
   VarTJepa(const ModelConfig& cfg, const Backend& be, const VarTJepa* share, bool with_grads = false);

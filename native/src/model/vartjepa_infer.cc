@@ -72,7 +72,7 @@ static void row_stats(float* sd, int B, int D, int C, float* mean, float* p90, f
 // row's mean KL_sy per target token to surprise (B) (overwrites when first); with feat, also
 // adds each target's KL_sy to feat (B, D) and one to its count in feat_n (B, D).
 void VarTJepa::view_surprise(int B, int Mc, int Mt, const int32_t* ctx, int32_t* trg, uint8_t* in_view, float* surprise,
-                             bool first, float* feat, float* feat_n) {
+                             bool first, float* feat, float* feat_n, float* prior) {
   for (int b = 0; b < B; ++b) {
     std::fill(in_view, in_view + D_, 0);
     for (int t = 0; t < Mc; ++t) in_view[ctx[static_cast<int64_t>(b) * Mc + t]] = 1;
@@ -105,6 +105,16 @@ void VarTJepa::view_surprise(int B, int Mc, int Mt, const int32_t* ctx, int32_t*
     }
     const float v = static_cast<float>(s / Mt);
     if (surprise) surprise[b] = first ? v : surprise[b] + v;
+  }
+  if (prior) {  // the prior's standard deviation on the view's left-out tokens
+    const float* lvp = host(A(lv_p), static_cast<int64_t>(Nq) * C_, host_a_);
+    for (int b = 0; b < B; ++b) {
+      double s = 0;
+      const int64_t n = static_cast<int64_t>(Mt) * C_;
+      for (int64_t i = 0; i < n; ++i) s += std::exp(0.5 * lvp[static_cast<int64_t>(b) * n + i]);
+      const float v = static_cast<float>(s / n);
+      prior[b] = first ? v : prior[b] + v;
+    }
   }
 }
 
@@ -156,7 +166,8 @@ void VarTJepa::embed_parallel(const float* x, int64_t B, const EmbedOutput& out,
                   out.feature_uncertainty ? out.feature_uncertainty + r0 * D_ : nullptr,
                   out.context_uncertainty ? out.context_uncertainty + r0 : nullptr,
                   out.aux_uncertainty ? out.aux_uncertainty + r0 : nullptr,
-                  out.feature_surprise ? out.feature_surprise + r0 * D_ : nullptr};
+                  out.feature_surprise ? out.feature_surprise + r0 * D_ : nullptr,
+                  out.prior_uncertainty ? out.prior_uncertainty + r0 : nullptr};
     EmbedViews v = views;
     v.rowOffset += r0;
     replicas_[static_cast<size_t>(part)]->embed_serial(x + r0 * D_, n, o, v);
@@ -222,8 +233,9 @@ void VarTJepa::embed_serial(const float* x, int64_t B, const EmbedOutput& out, c
           latent_stds(Bc, Mc, out.context_uncertainty ? out.context_uncertainty + r0 : nullptr,
                       out.aux_uncertainty ? out.aux_uncertainty + r0 : nullptr, v == 0);
         target_forward(xc, Bc, false, false, noise, 0);
-        if ((out.surprise || fs) && Mt > 0) view_surprise(Bc, Mc, Mt, ctx.data(), trg.data(), in_view.data(),
-                                                   out.surprise ? out.surprise + r0 : nullptr, v == 0, fs, feat_n.data());
+        if ((out.surprise || fs || out.prior_uncertainty) && Mt > 0)
+          view_surprise(Bc, Mc, Mt, ctx.data(), trg.data(), in_view.data(), out.surprise ? out.surprise + r0 : nullptr, v == 0, fs,
+                        feat_n.data(), out.prior_uncertainty ? out.prior_uncertainty + r0 : nullptr);
         // Welford: running mean of mu_sw (in emb), sum of squared deviations (m2), sum of var_sw
         const float* mu = host(A(mu_sw), n, host_a_);
         const float* lv = host(A(lv_sw), n, host_b_);
@@ -255,8 +267,9 @@ void VarTJepa::embed_serial(const float* x, int64_t B, const EmbedOutput& out, c
     check_backend(be_, "embedding");
     row_stats(sd, Bc, D_, C_, out.uncertainty + r0, out.uncertainty_p90 + r0,
               out.feature_uncertainty ? out.feature_uncertainty + r0 * D_ : nullptr);
-    if (out.surprise)
-      for (int b = 0; b < Bc; ++b) out.surprise[r0 + b] = V > 0 && Mt > 0 ? out.surprise[r0 + b] / static_cast<float>(V) : 0.f;
+    for (float* u : {out.surprise, out.prior_uncertainty})
+      if (u)
+        for (int b = 0; b < Bc; ++b) u[r0 + b] = V > 0 && Mt > 0 ? u[r0 + b] / static_cast<float>(V) : 0.f;
     for (float* u : {out.context_uncertainty, out.aux_uncertainty})
       if (u && V > 1)
         for (int b = 0; b < Bc; ++b) u[r0 + b] /= static_cast<float>(V);

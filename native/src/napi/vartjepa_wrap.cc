@@ -35,8 +35,9 @@ Napi::Value Wrap::embed_rest(VarTJepa& m, const Batch& b, Napi::Object o, float*
   out.context_uncertainty = float_field(o, "contextUncertainty", rows, "out", true);
   out.aux_uncertainty = float_field(o, "auxUncertainty", rows, "out", true);
   out.feature_surprise = float_field(o, "featureSurprise", rows * D, "out", true);
-  if ((out.surprise || out.feature_surprise) && views.views == 0)
-    throw Napi::RangeError::New(env, "Expected options.views > 0 with out.surprise or out.featureSurprise but received 0");
+  out.prior_uncertainty = float_field(o, "priorUncertainty", rows, "out", true);
+  if ((out.surprise || out.feature_surprise || out.prior_uncertainty) && views.views == 0)
+    throw Napi::RangeError::New(env, "Expected options.views > 0 with out.surprise, out.featureSurprise or out.priorUncertainty but received 0");
   VarTJepa* mp = &m;
   const float* x = b.x;
   return queue(env, [mp, x, rows, out, views]() { mp->embed(x, rows, out, views); }, &Wrap::undefined, {b.x_value, info[1]});
