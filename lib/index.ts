@@ -12,6 +12,7 @@ export { TJepa } from './model/tjepa';
 export type { TJepaEmbedding, TJepaLoss, TJepaConfig, TJepaSchedule, TJepaScheduleSummary } from './model/tjepa';
 export { loadModel, modelFromConfig } from './model/load';
 export type { Model } from './model/load';
+export { HOST_MEMORY_SHARE } from './model/shell';
 export type { ModelStats, EmbeddingBase } from './model/shell';
 export type { ModelSchema, FeatureSpec, TableData } from './model/schema';
 
@@ -22,8 +23,8 @@ export type { SharedOptions, VarTJepaOptions, TJepaOptions, PresetName, IsaOptio
 // ---- training: fit's options and reports (the same for both kinds), one step's masks ---------
 export { FIT_DEFAULTS, DIAGNOSTIC_THRESHOLDS } from './model/fit';
 export type { FitOptions, FitProgress, EpochSummary, FitResult, FitDiagnostics, ProbeScore } from './model/fit';
-export { recipe, RECIPE_TABLES } from './model/recipe';
-export type { Recipe } from './model/recipe';
+export { recipe, RECIPE_TABLES, RECIPE_MEMORY_SHARE } from './model/recipe';
+export type { Recipe, RecipeOptions } from './model/recipe';
 export type { VarTJepaFitOptions, VarTJepaFitProgress, VarTJepaEpoch, VarTJepaFitResult, TJepaFitOptions, TJepaFitProgress, TJepaEpoch, TJepaFitResult } from './model/fit-types';
 export type { StepMaskSet } from './model/masks';
 

@@ -15,13 +15,18 @@
 // Writes bench/results/studies/recipe-<dataset>[-<settings>].{json,md}; the trained models are
 // cached in bench/results/cache/ under the same name.
 //   node bench/studies/recipe.js <dataset> [--seed 0] [--max-seconds 300] [--epochs 100] [--rows N] [--scaling minmax]
-// datasets: those of bench/studies/reproduce.js (adult covertype electricity credit bank mnist sim).
+//   node bench/studies/recipe.js --csv FILE --target COLUMN [same options]
+//   --no-tjepa: Var-T-JEPA only (the T-JEPA columns read '-'), for comparing settings
+// datasets: those of bench/studies/reproduce.js (adult covertype electricity credit bank mnist sim);
+// --csv reads any table as a user would (prepareDataset: column kinds inferred, the default
+// scaling, a stratified 70/10/20 split with seed 0), named after the file (bench/studies/unseen-tables.R
+// writes the tables no one tuned for).
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const pkg = require('../../dist/cjs/index.js');
-const { VarTJepa, TJepa, MlpProbe, LinearProbe, recipe, rawFeatures, accuracy, selectiveAccuracy, aurc, surpriseReference, relativeSurprise, embeddingSpread } = pkg;
-const { loadData, DATASETS } = require('./reproduce.js');
+const { VarTJepa, TJepa, MlpProbe, LinearProbe, recipe, prepareDataset, rawFeatures, accuracy, selectiveAccuracy, aurc, surpriseReference, relativeSurprise, embeddingSpread } = pkg;
+const { loadData, labelled, DATASETS } = require('./reproduce.js');
 const { cacheDir, studyOutput, writeStudy } = require('./output.js');
 
 const log = (...a) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
@@ -34,7 +39,7 @@ const REFERENCE_ROWS = 2000;
 
 function args() {
   const a = process.argv.slice(2);
-  const o = { dataset: null, seed: 0, maxSeconds: 300, epochs: 100, rows: undefined, scaling: undefined };
+  const o = { dataset: null, csv: null, target: null, seed: 0, maxSeconds: 300, epochs: 100, rows: undefined, scaling: undefined, tjepa: true };
   for (let i = 0; i < a.length; i++) {
     const num = () => {
       const v = Number(a[++i]);
@@ -46,11 +51,21 @@ function args() {
     else if (a[i] === '--epochs') o.epochs = num();
     else if (a[i] === '--rows') o.rows = num();
     else if (a[i] === '--scaling') o.scaling = a[++i];
+    else if (a[i] === '--csv') o.csv = a[++i];
+    else if (a[i] === '--no-tjepa') o.tjepa = false;
+    else if (a[i] === '--target') o.target = a[++i];
     else if (a[i].startsWith('-')) throw new RangeError(`Unknown option ${a[i]}`);
     else if (!DATASETS[a[i]]) throw new RangeError(`Unknown dataset '${a[i]}'; choose from: ${Object.keys(DATASETS).join(', ')}`);
     else o.dataset = a[i];
   }
-  if (!o.dataset) throw new RangeError('Name a dataset');
+  if (o.csv) {
+    if (o.dataset) throw new RangeError('Name a dataset or give --csv, not both');
+    if (!o.target) throw new RangeError('--csv needs --target COLUMN');
+    if (!fs.existsSync(o.csv)) throw new RangeError(`--csv: no file '${o.csv}'`);
+    if (o.rows !== undefined) throw new RangeError('--rows applies to the named datasets only');
+    o.dataset = path.basename(o.csv).replace(/\.csv(\.gz)?$/, '');
+  }
+  if (!o.dataset) throw new RangeError('Name a dataset or give --csv FILE --target COLUMN');
   return o;
 }
 
@@ -89,11 +104,13 @@ async function labelEfficiency(feat, dim, data, classes) {
     const xVa = rowsOf(feat.validation, dim, vaI), yVa = Int32Array.from(vaI, (i) => data.validation.y[i]);
     const mlp = [];
     for (let seed = 0; seed < PROBE_SEEDS; seed++) {
+      if (process.env.RECIPE_DEBUG) log(`    ${share * 100}% seed ${seed}: ${xTr.length / dim} rows, rss ${Math.round(process.memoryUsage().rss / 1e6)} MB`);
       const p = new MlpProbe({ seed });
       await p.fit(xTr, yTr, { classes, validation: { x: xVa, y: yVa } });
       mlp.push(accuracy(await p.predict(feat.test), data.test.y));
       p.dispose();
     }
+    log(`    ${share * 100}% labels: MLP ${mlp.map((a) => a.toFixed(3)).join(' ')}`);
     const lin = new LinearProbe();
     await lin.fit(xTr, yTr, { classes });
     out[share] = { labelledRows: trI.length, mlp: { runs: mlp, mean: mean(mlp) }, linear: accuracy(lin.predict(feat.test), data.test.y) };
@@ -162,6 +179,12 @@ function combined(valScores, valError, testScores) {
   return { score: out, weights: Object.fromEntries(keys.map((k, j) => [k, w[j]])) };
 }
 
+/** A CSV as a user reads it: prepareDataset with the defaults, rows with a missing target left out. */
+async function loadCsv(o) {
+  const p = await prepareDataset(o.csv, { target: o.target, task: 'classification', seed: 0, ...(o.scaling ? { scaling: o.scaling } : {}) });
+  return { schema: { features: p.schema.features }, classes: p.schema.target.classes.length, train: labelled(p.train), validation: labelled(p.validation), test: labelled(p.test) };
+}
+
 async function pretrainOrLoad(Kind, label, data, o, cacheName) {
   const cache = path.join(cacheDir(), `${cacheName}-${label}.safetensors`);
   if (fs.existsSync(cache)) {
@@ -184,8 +207,8 @@ async function pretrainOrLoad(Kind, label, data, o, cacheName) {
 async function main() {
   const o = args();
   const name = o.dataset;
-  const out = studyOutput(`recipe-${name}`, { seed: o.seed, maxSeconds: o.maxSeconds, epochs: o.epochs, rows: o.rows, scaling: o.scaling }, { seed: 0, maxSeconds: 300, epochs: 100 });
-  const data = await loadData(name, { rows: o.rows, scaling: o.scaling });
+  const out = studyOutput(`recipe-${name}`, { seed: o.seed, maxSeconds: o.maxSeconds, epochs: o.epochs, rows: o.rows, scaling: o.scaling, tjepa: o.tjepa }, { seed: 0, maxSeconds: 300, epochs: 100, tjepa: true });
+  const data = o.csv ? await loadCsv(o) : await loadData(name, { rows: o.rows, scaling: o.scaling });
   const classes = data.classes;
   const D = data.schema.features.length;
   log(`${name}: ${data.train.rows} train, ${data.validation.rows} validation, ${data.test.rows} test rows, ${D} features`);
@@ -222,14 +245,17 @@ async function main() {
   v.model.dispose();
 
   // T-JEPA
-  const t = await pretrainOrLoad(TJepa, 'tjepa', data, o, path.basename(out));
-  result.tJepa = { fit: t.fit };
-  const temb = {};
-  for (const p of parts) temb[p] = (await t.model.embed({ x: data[p].x, rows: data[p].rows })).embeddings;
-  t.model.dispose();
-  result.tJepa.embeddingSpread = embeddingSpread(temb.test, data.test.rows, dim);
-  log('T-JEPA: probes');
-  result.tJepa.probes = await labelEfficiency(temb, dim, data, classes);
+  let t = null;
+  if (o.tjepa) {
+    t = await pretrainOrLoad(TJepa, 'tjepa', data, o, path.basename(out));
+    result.tJepa = { fit: t.fit };
+    const temb = {};
+    for (const p of parts) temb[p] = (await t.model.embed({ x: data[p].x, rows: data[p].rows })).embeddings;
+    t.model.dispose();
+    result.tJepa.embeddingSpread = embeddingSpread(temb.test, data.test.rows, dim);
+    log('T-JEPA: probes');
+    result.tJepa.probes = await labelEfficiency(temb, dim, data, classes);
+  }
 
   // selective prediction: the MLP probe on Var-T-JEPA embeddings, 100% labels, seed 0
   const probe = new MlpProbe({ seed: 0 });
@@ -253,13 +279,14 @@ async function main() {
   result.date = new Date().toISOString();
 
   // the report
-  const f3 = (x) => x.toFixed(3);
+  const f3 = (x) => (x === undefined ? '-' : x.toFixed(3));
+  const tj = (q, k) => (t ? (k === 'mlp' ? result.tJepa.probes[q].mlp.mean : result.tJepa.probes[q].linear) : undefined);
   const md = [`# The recipe on ${name}`, '',
     `Generated by \`node bench/studies/recipe.js ${process.argv.slice(2).join(' ')}\` on ${result.date.slice(0, 10)}. ${data.train.rows} train / ${data.validation.rows} validation / ${data.test.rows} test rows, ${D} features, ${classes} classes. Pretraining without labels (the recipe's configuration, at most ${o.epochs} epochs within ${o.maxSeconds} s each), pretraining seed ${o.seed}.`, '',
-    `Var-T-JEPA: ${v.fit.recipe}; ${v.fit.epochs} epochs (${v.fit.stopReason}), ${Math.round(v.fit.seconds)} s; T-JEPA: ${t.fit.epochs} epochs, ${Math.round(t.fit.seconds)} s. Embedding spread on the test rows: Var-T-JEPA ${result.varTJepa.embeddingSpread.toPrecision(3)}, T-JEPA ${result.tJepa.embeddingSpread.toPrecision(3)}.`, '',
+    `Var-T-JEPA: ${v.fit.recipe}; ${v.fit.epochs} epochs (${v.fit.stopReason}), ${Math.round(v.fit.seconds)} s; ${t ? `T-JEPA: ${t.fit.epochs} epochs, ${Math.round(t.fit.seconds)} s` : 'T-JEPA not run (--no-tjepa)'}. Embedding spread on the test rows: Var-T-JEPA ${result.varTJepa.embeddingSpread.toPrecision(3)}${t ? `, T-JEPA ${result.tJepa.embeddingSpread.toPrecision(3)}` : ''}.`, '',
     '## Test accuracy by share of training labels (MLP probe: mean of 3 seeds; linear probe)', '',
     '| labels | raw MLP | Var-T-JEPA MLP | T-JEPA MLP | raw linear | Var-T-JEPA linear | T-JEPA linear |', '|---|---:|---:|---:|---:|---:|---:|',
-    ...FRACTIONS.map((q) => `| ${q * 100}% (${result.raw[q].labelledRows} rows) | ${f3(result.raw[q].mlp.mean)} | ${f3(result.varTJepa.probes[q].mlp.mean)} | ${f3(result.tJepa.probes[q].mlp.mean)} | ${f3(result.raw[q].linear)} | ${f3(result.varTJepa.probes[q].linear)} | ${f3(result.tJepa.probes[q].linear)} |`), '',
+    ...FRACTIONS.map((q) => `| ${q * 100}% (${result.raw[q].labelledRows} rows) | ${f3(result.raw[q].mlp.mean)} | ${f3(result.varTJepa.probes[q].mlp.mean)} | ${f3(tj(q, 'mlp'))} | ${f3(result.raw[q].linear)} | ${f3(result.varTJepa.probes[q].linear)} | ${f3(tj(q, 'linear'))} |`), '',
     `## Selective prediction (MLP probe on Var-T-JEPA embeddings, seed 0; accuracy keeping every row ${f3(result.selective.base)})`, '',
     '| score | CV over test rows | AURC | 10% dropped | 20% dropped | 50% dropped |', '|---|---:|---:|---:|---:|---:|',
     ...Object.entries(result.selective.scores).map(([k, s]) => `| ${k} | ${(100 * s.cv).toFixed(2)}% | ${s.aurc.toFixed(4)} | ${f3(s.drop10)} | ${f3(s.drop20)} | ${f3(s.drop50)} |`), '',
@@ -269,6 +296,8 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error(e);
-  process.exit(1);
+  // a wrong argument or file: the message and exit 1; anything else is a bug: the stack and exit 2
+  if (e instanceof RangeError) console.error(`recipe.js: ${e.message}`);
+  else console.error(e);
+  process.exit(e instanceof RangeError ? 1 : 2);
 });

@@ -2,9 +2,11 @@
 // documented rule (docs/model.md, section 6): the paper's Table 7 row of its real table nearest in
 // shape, with a batch size the table's rows can fill. Both kinds take the result
 // (`new VarTJepa(schema, r.options)`, `new TJepa(schema, r.options)`).
-import { integer } from '../validate';
+import * as os from 'os';
+import { integer, invalid } from '../validate';
 import { preset, type PresetName, type VarTJepaOptions } from './options';
 import { cardinalities, type ModelSchema } from './schema';
+import { VarTJepa } from './vartjepa';
 
 /** The paper's real tables the rule picks among: features and the share of them that is numeric. */
 export const RECIPE_TABLES: Readonly<Record<Exclude<PresetName, 'mnist' | 'sim'>, { features: number; numericShare: number }>> = Object.freeze({
@@ -19,6 +21,17 @@ export const RECIPE_TABLES: Readonly<Record<Exclude<PresetName, 'mnist' | 'sim'>
 export const RECIPE_WIDE_FEATURES = 200;
 /** A batch holds at most 1/this of the training rows, so an epoch takes at least this many steps. */
 export const RECIPE_MIN_STEPS = 20;
+
+/** By default the recipe's batch takes at most this share of the machine's memory (os.totalmem()). */
+export const RECIPE_MEMORY_SHARE = 0.25;
+
+const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
+
+/** Options of {@link recipe}. */
+export interface RecipeOptions {
+  /** Bytes the model's batch-sized buffers may take (`stats().activationBytes`); default a quarter of os.totalmem(). Give the GPU's memory when training with device 'cuda'. */
+  memoryBytes?: number;
+}
 
 /** What {@link recipe} chose and why. */
 export interface Recipe {
@@ -37,7 +50,8 @@ export interface Recipe {
  *   sqrt((log2 D - log2 D_t)^2 + (2 (s - s_t))^2) for D features of which a share s is numeric
  *   ({@link RECIPE_TABLES});
  * - the batch size: the row's, or the largest power of two (at least 32) that leaves at least 20
- *   steps an epoch.
+ *   steps an epoch, halved while the model's batch-sized buffers would take more than
+ *   `memoryBytes` (a wide table's attention grows with the square of its features).
  * The row's warm-up and KL ramps are given for 100 epochs (`scheduleEpochs`), so `fit` compresses
  * them for a shorter run.
  *
@@ -45,9 +59,11 @@ export interface Recipe {
  * const r = recipe({ features: data.schema.features }, data.train.rows);
  * const model = new VarTJepa({ features: data.schema.features }, r.options);
  */
-export function recipe(schema: ModelSchema, rows: number): Recipe {
+export function recipe(schema: ModelSchema, rows: number, settings: RecipeOptions = {}): Recipe {
   const cards = cardinalities(schema);
   const n = integer('rows', rows, 1, 2 ** 31 - 1);
+  const budget = settings.memoryBytes ?? RECIPE_MEMORY_SHARE * os.totalmem();
+  if (typeof budget !== 'number' || !Number.isFinite(budget) || budget <= 0) throw invalid('settings.memoryBytes', 'a positive number of bytes', budget, typeof budget === 'number' ? 'range' : 'type');
   const D = cards.length;
   const share = cards.filter((c) => c === 0).length / D;
   let name: PresetName;
@@ -67,6 +83,23 @@ export function recipe(schema: ModelSchema, rows: number): Recipe {
   if (fill < options.batchSize) {
     why += `; batch ${fill} (the row's ${options.batchSize} would leave fewer than ${RECIPE_MIN_STEPS} steps an epoch on ${n} rows)`;
     options.batchSize = fill;
+  }
+  // the buffers grow linearly with the batch from 2 rows on (a batch of 1 has a smaller embedding
+  // chunk): bytes(B) = bytes(2) + perRow * (B - 2), read off two small models
+  const bytesAt = (B: number): number => {
+    const m = new VarTJepa(schema, { ...options, batchSize: B, device: 'cpu' });
+    try {
+      return m.stats().activationBytes;
+    } finally {
+      m.dispose();
+    }
+  };
+  const b2 = bytesAt(2), perRow = (bytesAt(4) - b2) / 2;
+  const need = (B: number) => b2 + perRow * (B - 2);
+  if (need(options.batchSize) > budget) {
+    const before = options.batchSize;
+    while (options.batchSize > 1 && need(options.batchSize) > budget) options.batchSize /= 2;
+    why += `; batch ${options.batchSize} (${before} rows would need ${gib(need(before))} of activation memory, more than the ${gib(budget)} allowed)`;
   }
   return { preset: name, options, why };
 }

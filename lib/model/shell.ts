@@ -3,6 +3,7 @@
 // (lib/model/fit.ts), the flat parameter and optimiser-state import/export, save and load, and
 // dispose. A kind (lib/model/vartjepa.ts, lib/model/tjepa.ts) supplies only what differs: its
 // native class and config, its loss terms, its schedule and its embedding.
+import * as os from 'os';
 import { native, packageVersion } from '../native';
 import { boolean, integer, invalid } from '../validate';
 import { runFit, type FitHost, type FitOptions, type FitResult } from './fit';
@@ -39,13 +40,18 @@ export interface NativeModel<L, Sched> {
   dispose(): void;
 }
 
+/** A host model's activation memory may take at most this share of the machine's memory (os.totalmem()). */
+export const HOST_MEMORY_SHARE = 0.75;
+
+const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
+
 /** What a model's `stats()` reports. */
 export interface ModelStats {
   /** Values in the flat parameter layout. */
   paramCount: number;
   /** Of those, the trained ones (T-JEPA's target encoder is not trained). */
   trainedCount: number;
-  /** Bytes of native activation memory. */
+  /** Bytes of every native buffer sized for the batch (arenas, attention, dropout masks, decoders, gradient scratch), in host or device memory. */
   activationBytes: number;
   embedDim: number;
   /** Rows per native embedding chunk. */
@@ -100,6 +106,20 @@ export abstract class ModelShell<K extends ModelKind, O extends SharedOptions, L
     this.schema = JSON.parse(JSON.stringify(schema)) as ModelSchema;
     const Ctor = native().binding[spec.nativeClass] as new (c: object) => NativeModel<L, Sched>;
     this.nativeModel = new Ctor({ ...options, cardinalities: this.cards, ...nativeConfig });
+    const st = this.nativeModel.stats();
+    const limit = HOST_MEMORY_SHARE * os.totalmem();
+    if (st.device !== 'cuda' && st.activationBytes > limit) {
+      // the buffers are reserved, not yet touched: training would take them and the system would
+      // kill the process, so refuse now and name the batch that fits
+      const B = this.options.batchSize;
+      this.nativeModel.dispose();
+      this.nativeModel = null;
+      const fits = 2 ** Math.floor(Math.log2(Math.max(1, (limit / st.activationBytes) * B)));
+      throw new RangeError(
+        `options.batchSize: ${B} rows of ${this.cards.length} features need ${gib(st.activationBytes)} of activation memory, more than ${Math.round(100 * HOST_MEMORY_SHARE)}% of this machine's ${gib(os.totalmem())}; ` +
+          (fits >= 1 && fits < B ? `batchSize ${fits} fits (recipe(schema, rows) picks a batch that fits)` : 'use fewer or narrower features'),
+      );
+    }
   }
 
   /** The step's schedule. */

@@ -20,6 +20,8 @@ class FeatureDecoder {
  public:
   void declare(ParamSet& ps, const std::string& name, const std::vector<int>& cards, int C);
   void allocate(int64_t maxTokens, const Backend* be = nullptr);
+  // bytes of its activations (sized by allocate)
+  int64_t bytes() const { return arena_.total() * static_cast<int64_t>(sizeof(float)); }
 
   // tokens (N, C) in the backend's memory; feat (N) feature ids, row (N) the table row of each
   // token and x (rows, D) on the host. Writes the per-token negative log-likelihood and returns

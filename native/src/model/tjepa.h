@@ -64,7 +64,11 @@ class TJepa {
   int64_t context_size() const { return ctx_floats_; }  // prefix of params() mirrored by target()
   int64_t step() const { return step_; }
   void set_step(int64_t s) { step_ = s; }
-  int64_t activation_bytes() const { return (a_.total() + g_.total()) * static_cast<int64_t>(sizeof(float)); }
+  // every buffer sized for the batch: the arenas, the three stacks and the gradient scratch
+  int64_t activation_bytes() const {
+    return (a_.total() + g_.total()) * static_cast<int64_t>(sizeof(float)) + ctx_stack_.bytes() + tgt_stack_.bytes() +
+           pred_stack_.bytes() + scratch_.bytes();
+  }
   int embed_dim() const { return D_ * C_; }
   int embed_chunk() const { return cfg_.batchSize; }
 

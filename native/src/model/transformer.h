@@ -33,6 +33,7 @@ struct NoiseStream {
 struct StackScratch {
   DeviceArray<float> a, b, c, d, e;  // each maxRows * max(3C, F)
   void reserve(int64_t n, const Backend& be = host_backend_memory());
+  int64_t bytes() const { return (a.size() + b.size() + c.size() + d.size() + e.size()) * static_cast<int64_t>(sizeof(float)); }
 };
 
 class TransformerStack {
@@ -41,6 +42,8 @@ class TransformerStack {
   // activations (and dropout masks) in be's memory (host memory when null)
   void allocate(int64_t maxRows, int64_t maxBTT, const Backend* be = nullptr);
   int64_t scratch_floats() const;
+  // bytes of its activations and dropout masks (sized by allocate)
+  int64_t bytes() const { return arena_.total() * static_cast<int64_t>(sizeof(float)) + masks_.size(); }
 
   // x (B, T, C) -> returns out (B, T, C), owned by the stack; key_mask (B, T) or null
   const float* forward(const Backend& be, const ParamSet& ps, const float* x, const uint8_t* key_mask, int B, int T,

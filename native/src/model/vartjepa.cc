@@ -197,7 +197,10 @@ void VarTJepa::noise_to(float* dst, int64_t n, uint64_t seed, uint64_t offset) {
 }
 
 int64_t VarTJepa::activation_bytes() const {
-  return (a_.total() + g_.total()) * static_cast<int64_t>(sizeof(float));
+  // every buffer sized for the batch: the model's arenas, the three stacks' activations and
+  // dropout masks, the two decoders and the shared gradient scratch
+  return (a_.total() + g_.total()) * static_cast<int64_t>(sizeof(float)) + ctx_stack_.bytes() + trg_stack_.bytes() +
+         pred_stack_.bytes() + dec_ctx_.bytes() + dec_trg_.bytes() + scratch_.bytes();
 }
 
 }  // namespace vj
