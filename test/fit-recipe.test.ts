@@ -92,10 +92,14 @@ describe('the schedule follows the run', () => {
       const seen: number[] = [];
       const r = await m.fit(data, { epochs: 1e6, maxSeconds: 1, onProgress: (p) => seen.push(p.epochs) });
       expect(r.epochs).toBeLessThan(1e6);
-      expect(r.stopReason === 'epochs' || r.stopReason === 'budget').toBe(true);
+      expect(r.stopReason).toBe('budget');
+      expect(r.stoppedEarly).toBe(true);
       expect(seen[0]).toBe(1e6);  // the first epoch ran with the planned length
       expect(seen[seen.length - 1]).toBeLessThan(1e6);  // then the schedule ends with the budget
       expect(r.history.reduce((s, e) => s + e.seconds, 0)).toBeLessThan(3);
+      // a budget that holds the run: it runs its epochs
+      const whole = await m.fit(data, { epochs: 2, maxSeconds: 1000 });
+      expect([whole.epochs, whole.stopReason, whole.stoppedEarly]).toEqual([2, 'epochs', false]);
       await expect(m.fit(data, { maxSeconds: 0 })).rejects.toThrow('Expected a number between 1 and 1000000000 for options.maxSeconds but received 0 (number)');
     } finally {
       m.dispose();

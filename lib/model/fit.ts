@@ -83,9 +83,9 @@ export interface FitResult<L, S> {
   history: EpochSummary<L, S>[];
   /** The best probe of the online model selection, when labels were given. */
   best?: { epoch: number } & ProbeScore;
-  /** Whether training stopped before its last epoch (patience or the time budget). */
+  /** Whether training stopped before the epochs asked for (patience, or the time budget cut or stopped the run). */
   stoppedEarly: boolean;
-  /** Why training stopped: it ran its epochs, the selection's patience ran out, or the time budget did. */
+  /** Why training stopped: it ran the epochs asked for, the selection's patience ran out, or the time budget cut the run short. */
   stopReason: 'epochs' | 'patience' | 'budget';
   /** The embeddings' spread and the uncertainty's spread across rows, with warnings (unless `diagnostics: false`). */
   diagnostics?: FitDiagnostics;
@@ -98,7 +98,7 @@ export interface FitOptions<L = unknown, S = unknown> {
   /**
    * A time budget in seconds, 1..1e9: after the first epoch the run's epoch count is cut to what
    * the budget holds (so the learning-rate schedule and the ramps end with it), and training stops
-   * before an epoch that would overrun it (`stopReason: 'budget'`). With `resume` it only stops.
+   * before an epoch that would overrun it; either way `stopReason` is 'budget'. With `resume` it only stops.
    */
   maxSeconds?: number;
   /**
@@ -339,6 +339,7 @@ export async function runFit<L extends { [k in keyof L]: number }, S, Sched>(hos
   const eligibleRanks: number[] = [];
   let sinceBest = 0;
   let stopReason: FitResult<L, S>['stopReason'] = 'epochs';
+  let cutByBudget = false;  // the budget shortened the run after its first epoch
   const t0 = Date.now();
   let stepsThisFit = (lastEpoch - startEpoch) * stepsPerEpoch - skip;
   let stepsDoneThisFit = 0;
@@ -389,6 +390,7 @@ export async function runFit<L extends { [k in keyof L]: number }, S, Sched>(hos
       const fits = Math.max(1, Math.floor(maxSeconds / Math.max(secs, 1e-3)));
       if (startEpoch + fits < lastEpoch) {
         lastEpoch = startEpoch + fits;
+        cutByBudget = true;
         totalSteps = lastEpoch * stepsPerEpoch;
         stepsThisFit = (lastEpoch - startEpoch) * stepsPerEpoch - skip;
         plan = cadence();
@@ -431,6 +433,7 @@ export async function runFit<L extends { [k in keyof L]: number }, S, Sched>(hos
     options.onEpoch?.(summary);
     if (stopping) break;
   }
+  if (stopReason === 'epochs' && cutByBudget) stopReason = 'budget';
   if (bestParams) await host.importParameters(bestParams);
   const diagnostics = wantDiagnostics ? await diagnose(host, data) : undefined;
   return { epochs: host.epochsDone - startEpoch, steps: stepsDoneThisFit, history, best, stoppedEarly: stopReason !== 'epochs', stopReason, ...(diagnostics ? { diagnostics } : {}) };
