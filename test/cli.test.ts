@@ -110,6 +110,14 @@ describe('varjepa CLI', () => {
     const f = cli('embed', model, csv, '--format', 'xml');
     expect(f.code).toBe(1);
     expect(f.err).toContain("for --format but received 'xml'");
+    // a batch no machine holds (200 features: attention over 201 tokens a row): exit 1, naming the
+    // flag and a batch that fits, not an internal error
+    const wide = path.join(dir, 'wide.csv');
+    const cols = Array.from({ length: 200 }, (_, j) => `f${j}`);
+    fs.writeFileSync(wide, [cols.join(','), ...Array.from({ length: 20 }, (_, i) => cols.map((_, j) => ((i * 7 + j) % 10) / 10).join(','))].join('\n') + '\n');
+    const big = cli('fit', wide, '--batch-size', '65536', '--epochs', '1', '--out', path.join(dir, 'wide.safetensors'), '--quiet');
+    expect(big.code, big.err).toBe(1);
+    expect(big.err).toMatch(/^varjepa: --batch-size: 65536 rows of 200 features need [\d.]+ GiB of activation memory, more than 75% of this machine's [\d.]+ GiB; --batch-size \d+ fits \(or --preset auto\)/);
   });
 
   it('prints help with examples and exits 0', () => {

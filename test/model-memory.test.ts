@@ -68,6 +68,11 @@ describe('activation memory', () => {
     }
   });
 
+  it('refuses a batch the host cannot even reserve the same way (no internal error)', () => {
+    // 65536 rows of 200 features: about 1.3 TB, refused by the host's allocator or by the share
+    expect(() => new VarTJepa(wide, { ...opts, batchSize: 65536 })).toThrow(/^options\.batchSize: 65536 rows of 200 features need [\d.]+ GiB of activation memory, more than 75% of this machine's [\d.]+ GiB; batchSize \d+ fits/);
+  });
+
   it("halves the recipe's batch until the buffers fit the budget, and says so", () => {
     machine.totalmem = 4096 * GiB; // the row's batch fits
     const r = recipe(wide, 100000);

@@ -45,6 +45,17 @@ export interface FitCommandReport {
   diagnostics?: FitResult['diagnostics'];
 }
 
+/** The model; a batch too large for this machine is the user's to change: named by its flag. */
+function buildModel(features: ConstructorParameters<typeof VarTJepa>[0]['features'], opts: ConstructorParameters<typeof VarTJepa>[1]): VarTJepa {
+  try {
+    return new VarTJepa({ features }, opts);
+  } catch (e) {
+    const m = /^options\.batchSize: (.*?)(?:; batchSize (\d+) fits.*)?$/.exec((e as Error)?.message ?? '');
+    if (e instanceof RangeError && m) throw new UserError(`--batch-size: ${m[1]}${m[2] ? `; --batch-size ${m[2]} fits (or --preset auto)` : ''}`);
+    throw e;
+  }
+}
+
 export async function runFit(table: string, o: FitCommandOptions): Promise<FitCommandReport> {
   if (o.preset !== 'auto' && !PRESET_NAMES.includes(o.preset as PresetName)) {
     throw new UserError(`Expected 'auto' or one of ${PRESET_NAMES.map((p) => `'${p}'`).join(', ')} for --preset but received '${o.preset}'`);
@@ -56,7 +67,7 @@ export async function runFit(table: string, o: FitCommandOptions): Promise<FitCo
   const chosen = o.preset === 'auto' ? recipe({ features }, data.train.rows) : null;
   if (chosen) progress.update(`recipe: ${chosen.why}`, true);
   const opts = { ...(chosen ? chosen.options : preset(o.preset as PresetName)), seed: o.seed, ...(o.batchSize ? { batchSize: o.batchSize } : {}), ...(o.device ? { device: o.device } : {}) };
-  const model = new VarTJepa({ features }, opts);
+  const model = buildModel(features, opts);
   try {
     const labels = data.train.labels, vLabels = data.validation.labels;
     const select = o.target !== undefined && labels instanceof Int32Array && vLabels instanceof Int32Array && data.validation.rows > 0 && labels.every((l) => l >= 0) && vLabels.every((l) => l >= 0);

@@ -105,20 +105,44 @@ export abstract class ModelShell<K extends ModelKind, O extends SharedOptions, L
     this.options = options as Required<O> & Required<SharedOptions>;
     this.schema = JSON.parse(JSON.stringify(schema)) as ModelSchema;
     const Ctor = native().binding[spec.nativeClass] as new (c: object) => NativeModel<L, Sched>;
-    this.nativeModel = new Ctor({ ...options, cardinalities: this.cards, ...nativeConfig });
-    const st = this.nativeModel.stats();
+    const build = (batchSize: number) => new Ctor({ ...options, batchSize, cardinalities: this.cards, ...nativeConfig });
+    const B = this.options.batchSize;
     const limit = HOST_MEMORY_SHARE * os.totalmem();
+    // too large a batch: the buffers' bytes, from this model or (when the host could not even
+    // reserve them) from two small ones, since they grow linearly with the batch from 2 rows on
+    const tooLarge = (need: (b: number) => number): RangeError => {
+      let fits = B;
+      while (fits > 1 && need(fits) > limit) fits /= 2;
+      return new RangeError(
+        `options.batchSize: ${B} rows of ${this.cards.length} features need ${gib(need(B))} of activation memory, more than ${Math.round(100 * HOST_MEMORY_SHARE)}% of this machine's ${gib(os.totalmem())}; ` +
+          (fits < B && need(fits) <= limit ? `batchSize ${fits} fits (recipe(schema, rows) picks a batch that fits)` : 'use fewer or narrower features'),
+      );
+    };
+    const linear = (): ((b: number) => number) => {
+      const bytes = (b: number) => {
+        const m = build(b);
+        try {
+          return m.stats().activationBytes;
+        } finally {
+          m.dispose();
+        }
+      };
+      const b2 = bytes(2), perRow = (bytes(4) - b2) / 2;
+      return (b: number) => b2 + perRow * (b - 2);
+    };
+    try {
+      this.nativeModel = build(B);
+    } catch (e) {
+      if (B > 4 && /^out of memory allocating/.test((e as Error)?.message ?? '')) throw tooLarge(linear());
+      throw e;
+    }
+    const st = this.nativeModel.stats();
     if (st.device !== 'cuda' && st.activationBytes > limit) {
       // the buffers are reserved, not yet touched: training would take them and the system would
       // kill the process, so refuse now and name the batch that fits
-      const B = this.options.batchSize;
       this.nativeModel.dispose();
       this.nativeModel = null;
-      const fits = 2 ** Math.floor(Math.log2(Math.max(1, (limit / st.activationBytes) * B)));
-      throw new RangeError(
-        `options.batchSize: ${B} rows of ${this.cards.length} features need ${gib(st.activationBytes)} of activation memory, more than ${Math.round(100 * HOST_MEMORY_SHARE)}% of this machine's ${gib(os.totalmem())}; ` +
-          (fits >= 1 && fits < B ? `batchSize ${fits} fits (recipe(schema, rows) picks a batch that fits)` : 'use fewer or narrower features'),
-      );
+      throw tooLarge(B > 4 ? linear() : () => st.activationBytes);
     }
   }
 
