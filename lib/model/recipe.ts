@@ -6,6 +6,7 @@ import * as os from 'os';
 import { integer, invalid } from '../validate';
 import { preset, type PresetName, type VarTJepaOptions } from './options';
 import { cardinalities, type ModelSchema } from './schema';
+import { activationBytesByBatch } from './shell';
 import { VarTJepa } from './vartjepa';
 
 /** The paper's real tables the rule picks among: features and the share of them that is numeric. */
@@ -84,18 +85,14 @@ export function recipe(schema: ModelSchema, rows: number, settings: RecipeOption
     why += `; batch ${fill} (the row's ${options.batchSize} would leave fewer than ${RECIPE_MIN_STEPS} steps an epoch on ${n} rows)`;
     options.batchSize = fill;
   }
-  // the buffers grow linearly with the batch from 2 rows on (a batch of 1 has a smaller embedding
-  // chunk): bytes(B) = bytes(2) + perRow * (B - 2), read off two small models
-  const bytesAt = (B: number): number => {
+  const need = activationBytesByBatch((B) => {
     const m = new VarTJepa(schema, { ...options, batchSize: B, device: 'cpu' });
     try {
       return m.stats().activationBytes;
     } finally {
       m.dispose();
     }
-  };
-  const b2 = bytesAt(2), perRow = (bytesAt(4) - b2) / 2;
-  const need = (B: number) => b2 + perRow * (B - 2);
+  });
   if (need(options.batchSize) > budget) {
     const before = options.batchSize;
     while (options.batchSize > 1 && need(options.batchSize) > budget) options.batchSize /= 2;

@@ -45,6 +45,15 @@ export const HOST_MEMORY_SHARE = 0.75;
 
 const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
 
+/**
+ * The batch-sized buffers' bytes for any batch, from a model's bytes at 2 and 4 rows: they grow
+ * linearly with the batch from 2 rows on (a batch of 1 has a smaller embedding chunk).
+ */
+export function activationBytesByBatch(bytesAt: (batchSize: number) => number): (batchSize: number) => number {
+  const b2 = bytesAt(2), perRow = (bytesAt(4) - b2) / 2;
+  return (B: number) => b2 + perRow * (B - 2);
+}
+
 /** What a model's `stats()` reports. */
 export interface ModelStats {
   /** Values in the flat parameter layout. */
@@ -108,8 +117,7 @@ export abstract class ModelShell<K extends ModelKind, O extends SharedOptions, L
     const build = (batchSize: number) => new Ctor({ ...options, batchSize, cardinalities: this.cards, ...nativeConfig });
     const B = this.options.batchSize;
     const limit = HOST_MEMORY_SHARE * os.totalmem();
-    // too large a batch: the buffers' bytes, from this model or (when the host could not even
-    // reserve them) from two small ones, since they grow linearly with the batch from 2 rows on
+    // too large a batch: the buffers' bytes, from two small models (the host may not even reserve this one's)
     const tooLarge = (need: (b: number) => number): RangeError => {
       let fits = B;
       while (fits > 1 && need(fits) > limit) fits /= 2;
@@ -118,18 +126,15 @@ export abstract class ModelShell<K extends ModelKind, O extends SharedOptions, L
           (fits < B && need(fits) <= limit ? `batchSize ${fits} fits (recipe(schema, rows) picks a batch that fits)` : 'use fewer or narrower features'),
       );
     };
-    const linear = (): ((b: number) => number) => {
-      const bytes = (b: number) => {
+    const linear = () =>
+      activationBytesByBatch((b) => {
         const m = build(b);
         try {
           return m.stats().activationBytes;
         } finally {
           m.dispose();
         }
-      };
-      const b2 = bytes(2), perRow = (bytes(4) - b2) / 2;
-      return (b: number) => b2 + perRow * (b - 2);
-    };
+      });
     try {
       this.nativeModel = build(B);
     } catch (e) {
