@@ -12,7 +12,7 @@ export { TJepa } from './model/tjepa';
 export type { TJepaEmbedding, TJepaLoss, TJepaConfig, TJepaSchedule, TJepaScheduleSummary } from './model/tjepa';
 export { loadModel, modelFromConfig } from './model/load';
 export type { Model } from './model/load';
-export { HOST_MEMORY_SHARE } from './model/shell';
+export { HOST_MEMORY_SHARE, BatchTooLargeError } from './model/memory';
 export type { ModelStats, EmbeddingBase } from './model/shell';
 export type { ModelSchema, FeatureSpec, TableData } from './model/schema';
 
@@ -45,7 +45,7 @@ export type { MlpProbeOptions } from './eval/mlp-probe';
 export type { Probe, ProbeFitOptions, ProbeFitResult } from './eval/probe';
 export { accuracy, macroF1, selectiveAccuracy, riskCoverage, aurc } from './eval/metrics-classification';
 export type { RiskCoverage, Labels } from './eval/metrics-classification';
-export { spearman, pearson, embeddingSpread } from './eval/metrics';
+export { spearman, pearson, embeddingSpread, coefficientOfVariation } from './eval/metrics';
 export { surpriseReference, relativeSurprise } from './eval/surprise';
 export type { FeatureSurprise } from './eval/surprise';
 export { rawFeatures } from './eval/raw-features';

@@ -1,7 +1,7 @@
-// lib/eval/metrics.ts: correlations and the embeddings' spread, against hand-computed values.
+// lib/eval/metrics.ts: correlations, the embeddings' spread and the coefficient of variation, against hand-computed values.
 import { describe, expect, it } from 'vitest';
 
-import { embeddingSpread, pearson, spearman } from '../lib/eval/metrics';
+import { coefficientOfVariation, embeddingSpread, pearson, spearman } from '../lib/eval/metrics';
 
 describe('pearson and spearman', () => {
   it('match hand-computed values', () => {
@@ -32,5 +32,16 @@ describe('embeddingSpread', () => {
     expect(() => embeddingSpread(new Float32Array(6), 3, 3)).toThrow(/rows \* dim = 9/);
     expect(() => embeddingSpread(new Float32Array(6), 0, 6)).toThrow(/rows/);
     expect(() => embeddingSpread(new Float32Array(6), 3, 2.5)).toThrow(/dim/);
+  });
+});
+
+describe('coefficientOfVariation', () => {
+  it('is the std over the absolute mean', () => {
+    // [1, 2, 3]: mean 2, std sqrt(2/3)
+    expect(coefficientOfVariation([1, 2, 3])).toBeCloseTo(Math.sqrt(2 / 3) / 2, 12);
+    expect(coefficientOfVariation([-1, -2, -3])).toBeCloseTo(Math.sqrt(2 / 3) / 2, 12);
+    expect(coefficientOfVariation(Float32Array.from([0.4, 0.4, 0.4]))).toBe(0);
+    expect(coefficientOfVariation([-1, 1])).toBe(0); // mean 0
+    expect(() => coefficientOfVariation([])).toThrow('Expected at least one value but received none');
   });
 });

@@ -12,7 +12,7 @@ vi.mock('os', async (importOriginal) => {
   return { ...o, totalmem, default: { ...o, totalmem } };
 });
 
-import { HOST_MEMORY_SHARE } from '../lib/model/shell';
+import { BatchTooLargeError, HOST_MEMORY_SHARE } from '../lib/model/memory';
 import { recipe, RECIPE_MEMORY_SHARE } from '../lib/model/recipe';
 import { TJepa } from '../lib/model/tjepa';
 import { VarTJepa } from '../lib/model/vartjepa';
@@ -57,6 +57,8 @@ describe('activation memory', () => {
         err = e as Error;
       }
       expect(err).toBeInstanceOf(RangeError);
+      expect(err).toBeInstanceOf(BatchTooLargeError);
+      expect([(err as BatchTooLargeError).batchSize, (err as BatchTooLargeError).fits, (err as BatchTooLargeError).features]).toEqual([64, 32, 200]);
       expect(err!.message).toMatch(/^options\.batchSize: 64 rows of 200 features need [\d.]+ GiB of activation memory, more than 75% of this machine's [\d.]+ GiB; batchSize 32 fits/);
       // the batch it names does fit
       const m = new VarTJepa(wide, { ...opts, batchSize: 32 });

@@ -25,7 +25,7 @@
 const fs = require('fs');
 const path = require('path');
 const pkg = require('../../dist/cjs/index.js');
-const { VarTJepa, TJepa, MlpProbe, LinearProbe, recipe, prepareDataset, rawFeatures, accuracy, selectiveAccuracy, aurc, surpriseReference, relativeSurprise, embeddingSpread } = pkg;
+const { VarTJepa, TJepa, MlpProbe, LinearProbe, recipe, prepareDataset, rawFeatures, accuracy, selectiveAccuracy, aurc, surpriseReference, relativeSurprise, embeddingSpread, coefficientOfVariation } = pkg;
 const { loadData, labelled, DATASETS } = require('./reproduce.js');
 const { cacheDir, studyOutput, writeStudy } = require('./output.js');
 
@@ -118,11 +118,6 @@ async function labelEfficiency(feat, dim, data, classes) {
   return out;
 }
 
-const cv = (a) => {
-  const m = mean(Array.from(a));
-  const sd = Math.sqrt(mean(Array.from(a, (v) => (v - m) ** 2)));
-  return m !== 0 ? sd / Math.abs(m) : 0;
-};
 
 /** The probe's own scores from class probabilities (rows, K): higher = less certain. */
 function probeScores(proba, K) {
@@ -272,7 +267,7 @@ async function main() {
   result.selective = { base: accuracy(sel.test.pred, data.test.y), combinedWeights: comb.weights, scores: {} };
   for (const [k, s] of Object.entries(sel.test.scores)) {
     result.selective.scores[k] = {
-      cv: cv(s), aurc: aurc(sel.test.pred, data.test.y, s),
+      cv: coefficientOfVariation(s), aurc: aurc(sel.test.pred, data.test.y, s),
       ...Object.fromEntries(DROPS.map((q) => [`drop${q * 100}`, selectiveAccuracy(sel.test.pred, data.test.y, s, q)])),
     };
   }

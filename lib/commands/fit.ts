@@ -3,6 +3,7 @@
 // save the model with its preprocessor and history.
 import { prepareDataset } from '../data/split';
 import { preset, PRESET_NAMES, type PresetName } from '../model/options';
+import { BatchTooLargeError } from '../model/memory';
 import { recipe } from '../model/recipe';
 import type { VarTJepaFitResult as FitResult } from '../model/fit-types';
 import { VarTJepa } from '../model/vartjepa';
@@ -50,9 +51,8 @@ function buildModel(features: ConstructorParameters<typeof VarTJepa>[0]['feature
   try {
     return new VarTJepa({ features }, opts);
   } catch (e) {
-    const m = /^options\.batchSize: (.*?)(?:; batchSize (\d+) fits.*)?$/.exec((e as Error)?.message ?? '');
-    if (e instanceof RangeError && m) throw new UserError(`--batch-size: ${m[1]}${m[2] ? `; --batch-size ${m[2]} fits (or --preset auto)` : ''}`);
-    throw e;
+    if (!(e instanceof BatchTooLargeError)) throw e;
+    throw new UserError(`--batch-size: ${e.reason}; ${e.fits !== undefined ? `--batch-size ${e.fits} fits (or --preset auto)` : 'use fewer or narrower features'}`);
   }
 }
 

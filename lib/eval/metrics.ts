@@ -61,3 +61,21 @@ export function embeddingSpread(embeddings: ArrayLike<number>, rows: number, dim
   }
   return total / dim;
 }
+
+/**
+ * The coefficient of variation of per-row values: their standard deviation over rows divided by
+ * the absolute mean (0 when the mean is 0). Near 0: the same value for every row.
+ *
+ * @example
+ * const e = await model.embed(data);
+ * coefficientOfVariation(e.uncertainty);
+ */
+export function coefficientOfVariation(values: ArrayLike<number>): number {
+  const n = values.length;
+  if (n < 1) throw new RangeError('Expected at least one value but received none');
+  let m = 0, q = 0;
+  for (let i = 0; i < n; i++) m += values[i];
+  m /= n;
+  for (let i = 0; i < n; i++) q += (values[i] - m) ** 2;
+  return m !== 0 ? Math.sqrt(q / n) / Math.abs(m) : 0;
+}

@@ -4,7 +4,7 @@
 // only the loss terms, the schedule and the embedding differ between kinds.
 import { abortError } from '../abort';
 import { LinearProbe } from '../eval/linear-probe';
-import { embeddingSpread } from '../eval/metrics';
+import { coefficientOfVariation, embeddingSpread } from '../eval/metrics';
 import { selectiveAccuracy } from '../eval/metrics-classification';
 import { boolean, integer, invalid, number } from '../validate';
 import { mixSeed, Rng } from './random';
@@ -271,11 +271,7 @@ async function diagnose<L, S, Sched>(host: FitHost<L, S, Sched>, data: TableData
     out.warnings.push(`The embeddings hardly differ between rows (spread ${out.embeddingSpread.toPrecision(2)}, below ${DIAGNOSTIC_THRESHOLDS.embeddingSpread}): they are close to collapse, so a probe on them sees little. Try more epochs, larger reconstruction weights (aRec, aGen), or z-scoring the embeddings before a downstream model.`);
   }
   if (e.uncertainty) {
-    let m = 0, q = 0;
-    for (let i = 0; i < n; i++) m += e.uncertainty[i];
-    m /= n;
-    for (let i = 0; i < n; i++) q += (e.uncertainty[i] - m) ** 2;
-    out.uncertaintyCV = m > 0 ? Math.sqrt(q / n) / m : 0;
+    out.uncertaintyCV = coefficientOfVariation(e.uncertainty.subarray(0, n));
     if (out.uncertaintyCV < DIAGNOSTIC_THRESHOLDS.uncertaintyCV) {
       out.warnings.push(`The uncertainty is nearly the same for every row (coefficient of variation ${(100 * out.uncertaintyCV).toPrecision(2)}%, below ${100 * DIAGNOSTIC_THRESHOLDS.uncertaintyCV}%): ranking rows by it ranks noise. Try more epochs, or rank rows by the surprise of context views (embed with views) instead.`);
     }

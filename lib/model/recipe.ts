@@ -6,7 +6,7 @@ import * as os from 'os';
 import { integer, invalid } from '../validate';
 import { preset, type PresetName, type VarTJepaOptions } from './options';
 import { cardinalities, type ModelSchema } from './schema';
-import { activationBytesByBatch } from './shell';
+import { activationBytesByBatch, batchThatFits, gib } from './memory';
 import { VarTJepa } from './vartjepa';
 
 /** The paper's real tables the rule picks among: features and the share of them that is numeric. */
@@ -25,8 +25,6 @@ export const RECIPE_MIN_STEPS = 20;
 
 /** By default the recipe's batch takes at most this share of the machine's memory (os.totalmem()). */
 export const RECIPE_MEMORY_SHARE = 0.25;
-
-const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
 
 /** Options of {@link recipe}. */
 export interface RecipeOptions {
@@ -95,7 +93,7 @@ export function recipe(schema: ModelSchema, rows: number, settings: RecipeOption
   });
   if (need(options.batchSize) > budget) {
     const before = options.batchSize;
-    while (options.batchSize > 1 && need(options.batchSize) > budget) options.batchSize /= 2;
+    options.batchSize = batchThatFits(before, need, budget);
     why += `; batch ${options.batchSize} (${before} rows would need ${gib(need(before))} of activation memory, more than the ${gib(budget)} allowed)`;
   }
   return { preset: name, options, why };

@@ -7,6 +7,7 @@ import * as os from 'os';
 import { native, packageVersion } from '../native';
 import { boolean, integer, invalid } from '../validate';
 import { runFit, type FitHost, type FitOptions, type FitResult } from './fit';
+import { activationBytesByBatch, BatchTooLargeError, HOST_MEMORY_SHARE } from './memory';
 import { sampleMasks, type StepMaskSet } from './masks';
 import { configMismatch, readModelFile, restoreInto, saveModel, type ModelConfig, type ModelKind, type OptimizerState, type ParamEntry, type PersistableModel, type SaveOptions } from './persist';
 import { mixSeed, Rng } from './random';
@@ -38,20 +39,6 @@ export interface NativeModel<L, Sched> {
   importState(state: { m: Float32Array; v: Float32Array; step: number }): void;
   stats(): ModelStats;
   dispose(): void;
-}
-
-/** A host model's activation memory may take at most this share of the machine's memory (os.totalmem()). */
-export const HOST_MEMORY_SHARE = 0.75;
-
-const gib = (b: number): string => `${(b / 2 ** 30).toFixed(1)} GiB`;
-
-/**
- * The batch-sized buffers' bytes for any batch, from a model's bytes at 2 and 4 rows: they grow
- * linearly with the batch from 2 rows on (a batch of 1 has a smaller embedding chunk).
- */
-export function activationBytesByBatch(bytesAt: (batchSize: number) => number): (batchSize: number) => number {
-  const b2 = bytesAt(2), perRow = (bytesAt(4) - b2) / 2;
-  return (B: number) => b2 + perRow * (B - 2);
 }
 
 /** What a model's `stats()` reports. */
@@ -116,17 +103,8 @@ export abstract class ModelShell<K extends ModelKind, O extends SharedOptions, L
     const Ctor = native().binding[spec.nativeClass] as new (c: object) => NativeModel<L, Sched>;
     const build = (batchSize: number) => new Ctor({ ...options, batchSize, cardinalities: this.cards, ...nativeConfig });
     const B = this.options.batchSize;
-    const limit = HOST_MEMORY_SHARE * os.totalmem();
-    // too large a batch: the buffers' bytes, from two small models (the host may not even reserve this one's)
-    const tooLarge = (need: (b: number) => number): RangeError => {
-      let fits = B;
-      while (fits > 1 && need(fits) > limit) fits /= 2;
-      return new RangeError(
-        `options.batchSize: ${B} rows of ${this.cards.length} features need ${gib(need(B))} of activation memory, more than ${Math.round(100 * HOST_MEMORY_SHARE)}% of this machine's ${gib(os.totalmem())}; ` +
-          (fits < B && need(fits) <= limit ? `batchSize ${fits} fits (recipe(schema, rows) picks a batch that fits)` : 'use fewer or narrower features'),
-      );
-    };
-    const linear = () =>
+    // too large a batch: the buffers' bytes by batch, from two small models (the host may not even reserve this one's)
+    const byBatch = () =>
       activationBytesByBatch((b) => {
         const m = build(b);
         try {
@@ -135,19 +113,20 @@ export abstract class ModelShell<K extends ModelKind, O extends SharedOptions, L
           m.dispose();
         }
       });
+    const tooLarge = (need: (b: number) => number) => new BatchTooLargeError(B, this.cards.length, need(B), need);
     try {
       this.nativeModel = build(B);
     } catch (e) {
-      if (B > 4 && /^out of memory allocating/.test((e as Error)?.message ?? '')) throw tooLarge(linear());
+      if (B > 4 && /^out of memory allocating/.test((e as Error)?.message ?? '')) throw tooLarge(byBatch());
       throw e;
     }
     const st = this.nativeModel.stats();
-    if (st.device !== 'cuda' && st.activationBytes > limit) {
+    if (st.device !== 'cuda' && st.activationBytes > HOST_MEMORY_SHARE * os.totalmem()) {
       // the buffers are reserved, not yet touched: training would take them and the system would
       // kill the process, so refuse now and name the batch that fits
       this.nativeModel.dispose();
       this.nativeModel = null;
-      throw tooLarge(B > 4 ? linear() : () => st.activationBytes);
+      throw tooLarge(B > 4 ? byBatch() : () => st.activationBytes);
     }
   }
 
