@@ -4,19 +4,33 @@ import { Command, CommanderError } from 'commander';
 import { DEMO_EPOCHS, formatDemo, runDemo } from './commands/demo';
 import { runEmbed } from './commands/embed';
 import { formatEvaluate, runEvaluate } from './commands/evaluate';
-import { formatFit, runFit } from './commands/fit';
+import { fitOptions, formatFit, runFit, type FitFlags } from './commands/fit';
 import { runImpute } from './commands/impute';
-import { deviceOption, positiveInt, UserError } from './commands/table-model';
-import { DataError } from './data/types';
-import { formatInfo, info } from './info';
+import { isClosedPipe, userMessage, UserError } from './commands/errors';
+import { delimiterFlag, deviceOption, intFlag, outputFile, plural, positiveInt, seedFlag } from './commands/flags';
+import { doctor, formatDoctor } from './commands/doctor';
+import { PREPROCESS_DEFAULTS, SCALINGS } from './data/schema';
+import { EMBEDDING_FORMATS } from './data/writers';
+import { FIT_DEFAULTS } from './model/fit';
+import { setThreads } from './threads';
 import { packageVersion } from './native';
 
-/** Exit codes: 0 ok, 1 user error (with a message), 2 internal error. */
-export const EXIT = { ok: 0, user: 1, internal: 2 } as const;
+/** Exit codes: 0 ok, 1 user error (with a message), 2 internal error, 130 interrupted (Ctrl-C). */
+export const EXIT = { ok: 0, user: 1, internal: 2, interrupted: 130 } as const;
 
 export { UserError };
 
-function program(): Command {
+/** --threads on a command that runs a model: the size of the native thread pool (setThreads). */
+function withThreads(c: Command): Command {
+  return c
+    .option('--threads <n>', 'threads of the native engine (default: the core count, or VARJEPA_THREADS)')
+    .hook('preAction', (cmd) => {
+      const t = cmd.opts<{ threads?: string }>().threads;
+      if (t !== undefined) setThreads(intFlag('--threads', t, 1, 256));
+    });
+}
+
+function program(exit: (code: number) => void): Command {
   const p = new Command();
   p.name('varjepa')
     .description('Var-T-JEPA: self-supervised embeddings with uncertainty for tables')
@@ -29,82 +43,84 @@ function program(): Command {
     .option('--json', 'print the report as JSON')
     .addHelpText('after', '\nExamples:\n  $ varjepa doctor\n  $ varjepa doctor --json')
     .action((opts: { json?: boolean }) => {
-      const i = info();
-      console.log(opts.json ? JSON.stringify(i, null, 2) : formatInfo(i));
+      const d = doctor();
+      console.log(opts.json ? JSON.stringify(d, null, 2) : formatDoctor(d));
+      if (!d.ok) exit(EXIT.user);
     });
 
-  p.command('demo')
+  withThreads(p.command('demo'))
     .description('train on a built-in synthetic table, embed it and report accuracy and uncertainty')
     .addHelpText('after', '\nExamples:\n  $ varjepa demo')
-    .option('--epochs <n>', 'training epochs', (v) => Number(v), DEMO_EPOCHS)
-    .option('--rows <n>', 'rows of the generated table', (v) => Number(v), 6000)
-    .option('--seed <n>', 'seed', (v) => Number(v), 0)
+    .option('--epochs <n>', 'training epochs', String(DEMO_EPOCHS))
+    .option('--rows <n>', 'rows of the generated table', '6000')
+    .option('--seed <n>', 'seed', '0')
     .option('--json', 'print the report as JSON')
     .option('--quiet', 'no progress display')
-    .action(async (opts: { epochs: number; rows: number; seed: number; json?: boolean; quiet?: boolean }) => {
-      const report = await runDemo({ epochs: opts.epochs, rows: opts.rows, seed: opts.seed, quiet: opts.quiet || opts.json });
-      console.log(opts.json ? JSON.stringify(report, null, 2) : formatDemo(report));
+    .action(async (o: { epochs: string; rows: string; seed: string; json?: boolean; quiet?: boolean }) => {
+      const report = await runDemo({ epochs: positiveInt('--epochs', o.epochs, 1e6), rows: intFlag('--rows', o.rows, 100, 1e7), seed: seedFlag('--seed', o.seed), quiet: o.quiet || o.json });
+      console.log(o.json ? JSON.stringify(report, null, 2) : formatDemo(report));
     });
-  p.command('fit')
+
+  withThreads(p.command('fit'))
     .description('train Var-T-JEPA on a table (CSV, optionally gzipped) and save the model')
     .argument('<table>', 'CSV file (.csv or .csv.gz)')
-    .option('--target <col>', 'label column: kept out of the features; enables probe-based model selection')
+    .option('--target <col>', 'label column: kept out of the features; enables probe-based model selection and a held-out split (without it every row trains)')
     .option('--preset <name>', "hyper-parameters: a Table 7 row, or 'auto' (the row of the paper's table nearest in shape, a batch the rows fill)", 'auto')
-    .option('--epochs <n>', 'training epochs', '20')
+    .option('--epochs <n>', 'training epochs', String(FIT_DEFAULTS.epochs))
     .option('--max-seconds <n>', 'a time budget: the schedule is fitted to it and training stops within it')
     .option('--batch-size <n>', 'rows per step (default: the preset)')
     .option('--seed <n>', 'seed of the split, masks and parameters', '0')
     .option('--out <file>', 'model file (safetensors)', 'model.safetensors')
+    .option('--checkpoint <file>', 'write a checkpoint every epoch (and on Ctrl-C) to resume from (default on Ctrl-C: <out>.checkpoint)')
+    .option('--resume <file>', 'continue a run from its checkpoint; --epochs is then the total')
+    .option('--columns <list>', 'comma-separated columns to use (with --target); the others are ignored')
+    .option('--ignore <list>', 'comma-separated columns to leave out (ids, leaks)')
+    .option('--categorical <list>', 'comma-separated columns to treat as categories')
+    .option('--numeric <list>', 'comma-separated columns to treat as numbers')
+    .option('--scaling <name>', `numeric scaling: ${SCALINGS.join(' | ')}`, PREPROCESS_DEFAULTS.scaling)
+    .option('--delimiter <char>', "field delimiter: one character, 'tab', or 'auto' (detected from the first lines)", 'auto')
+    .option('--missing-values <list>', `comma-separated cell texts that mean "missing", added to the defaults (${PREPROCESS_DEFAULTS.missingValues.filter(Boolean).join(' ')} and the empty cell)`)
     .option('--device <name>', "where the model runs: auto | cpu | cuda ('cuda' fails with the cause when CUDA cannot be used)")
     .option('--report <file>', 'write an HTML training report (loss terms, KL weights, probe, risk-coverage, uncertainty)')
     .option('--json', 'print the report as JSON')
     .option('--quiet', 'no progress display')
-    .addHelpText('after', '\nExamples:\n  $ varjepa fit adult.csv.gz --target income --epochs 30 --out adult.safetensors --report report.html\n  $ varjepa fit table.csv --preset covertype --json\n  $ varjepa fit table.csv --max-seconds 600')
-    .action(async (table: string, o: { target?: string; preset: string; epochs: string; maxSeconds?: string; batchSize?: string; seed: string; out: string; report?: string; device?: string; json?: boolean; quiet?: boolean }) => {
-      const r = await runFit(table, {
-        target: o.target,
-        preset: o.preset,
-        epochs: positiveInt('--epochs', o.epochs),
-        maxSeconds: o.maxSeconds === undefined ? undefined : positiveInt('--max-seconds', o.maxSeconds),
-        batchSize: o.batchSize === undefined ? undefined : positiveInt('--batch-size', o.batchSize, 65536),
-        seed: Number.isInteger(Number(o.seed)) && Number(o.seed) >= 0 ? Number(o.seed) : (() => { throw new UserError(`Expected a non-negative integer for --seed but received '${o.seed}'`); })(),
-        out: o.out,
-        report: o.report,
-        device: deviceOption(o.device),
-        quiet: o.quiet || o.json,
-      });
+    .addHelpText('after', '\nExamples:\n  $ varjepa fit adult.csv.gz --target income --epochs 30 --out adult.safetensors --report report.html\n  $ varjepa fit table.csv --preset covertype --json\n  $ varjepa fit table.csv --max-seconds 600 --checkpoint run.ckpt\n  $ varjepa fit table.csv --resume run.ckpt --epochs 50')
+    .action(async (table: string, o: FitFlags) => {
+      const r = await runFit(table, fitOptions(o));
       console.log(o.json ? JSON.stringify(r, null, 2) : formatFit(r));
     });
 
-  p.command('embed')
+  withThreads(p.command('embed'))
     .description('embed a table with a saved model: posterior means and uncertainties per row')
     .argument('<model>', 'model file written by varjepa fit')
     .argument('<table>', 'CSV file (.csv or .csv.gz)')
     .option('--out <file>', 'output file (default: CSV on stdout)')
     .option('--device <name>', "where the model runs: auto | cpu | cuda ('cuda' fails with the cause when CUDA cannot be used)")
-    .option('--format <fmt>', 'csv | jsonl | f32 | arrow (default: from the file name)')
+    .option('--format <fmt>', `${EMBEDDING_FORMATS.join(' | ')} (default: from the file name; csv on stdout)`)
+    .option('--delimiter <char>', "field delimiter: one character, 'tab', or 'auto'", 'auto')
     .option('--json', 'print a JSON summary')
     .option('--quiet', 'no progress display')
-    .addHelpText('after', '\nExamples:\n  $ varjepa embed adult.safetensors adult.csv.gz --out emb.f32\n  $ varjepa embed model.safetensors rows.csv > emb.csv')
-    .action(async (model: string, table: string, o: { out?: string; format?: string; device?: string; json?: boolean; quiet?: boolean }) => {
-      const r = await runEmbed(model, table, { out: o.out, format: o.format, quiet: o.quiet || o.json, device: deviceOption(o.device) });
-      if (o.out) console.log(o.json ? JSON.stringify(r, null, 2) : `embedded ${r.rows} rows (${r.embeddingDim} values each, ${r.format}) into ${r.output}`);
+    .addHelpText('after', '\nExamples:\n  $ varjepa embed adult.safetensors adult.csv.gz --out emb.f32\n  $ varjepa embed model.safetensors rows.csv > emb.csv\n  $ varjepa embed model.safetensors rows.csv --format arrow-stream --out emb.arrows')
+    .action(async (model: string, table: string, o: { out?: string; format?: string; device?: string; delimiter: string; json?: boolean; quiet?: boolean }) => {
+      const r = await runEmbed(model, table, { out: o.out === undefined ? undefined : outputFile('--out', o.out), format: o.format, delimiter: delimiterFlag(o.delimiter), quiet: o.quiet || o.json, device: deviceOption(o.device) });
+      if (o.out) console.log(o.json ? JSON.stringify(r, null, 2) : `embedded ${plural(r.rows, 'row')} (${r.embeddingDim} values each, ${r.format}) into ${r.output}`);
     });
 
-  p.command('evaluate')
+  withThreads(p.command('evaluate'))
     .description('linear-probe accuracy, macro-F1 and selective accuracy of a saved model on a labelled table')
     .argument('<model>', 'model file written by varjepa fit --target')
     .argument('<table>', 'CSV file (.csv or .csv.gz)')
-    .requiredOption('--target <col>', 'label column')
+    .option('--target <col>', 'label column (default: the target the model was fitted with)')
     .option('--seed <n>', 'seed of the 70/10/20 split', '0')
+    .option('--delimiter <char>', "field delimiter: one character, 'tab', or 'auto'", 'auto')
     .option('--device <name>', "where the model runs: auto | cpu | cuda ('cuda' fails with the cause when CUDA cannot be used)")
     .option('--json', 'print the report as JSON')
-    .addHelpText('after', '\nExamples:\n  $ varjepa evaluate adult.safetensors adult.csv.gz --target income')
-    .action(async (model: string, table: string, o: { target: string; seed: string; device?: string; json?: boolean }) => {
-      const r = await runEvaluate(model, table, { target: o.target, seed: Number(o.seed) || 0, device: deviceOption(o.device) });
+    .addHelpText('after', '\nExamples:\n  $ varjepa evaluate adult.safetensors adult.csv.gz\n  $ varjepa evaluate adult.safetensors adult.csv.gz --target income --json')
+    .action(async (model: string, table: string, o: { target?: string; seed: string; delimiter: string; device?: string; json?: boolean }) => {
+      const r = await runEvaluate(model, table, { target: o.target, seed: seedFlag('--seed', o.seed), delimiter: delimiterFlag(o.delimiter), device: deviceOption(o.device) });
       console.log(o.json ? JSON.stringify(r, null, 2) : formatEvaluate(r));
     });
-  p.command('impute')
+  withThreads(p.command('impute'))
     .description("fill a table's missing cells with draws from the model's generative path, with a spread")
     .argument('<model>', 'model file written by varjepa fit')
     .argument('<table>', 'CSV file (.csv or .csv.gz) with missing cells')
@@ -123,15 +139,25 @@ function program(): Command {
 
 /** Runs the CLI on `argv` (as process.argv) and resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // a reader that stops early (`| head`) closes our stdout: end quietly, as Unix tools do
+  const closed = (err: Error) => {
+    if (isClosedPipe(err)) process.exit(EXIT.ok);
+  };
+  process.stdout.on('error', closed);
+  let code: number = EXIT.ok;
   try {
-    await program().parseAsync(argv);
-    return EXIT.ok;
+    await program((c) => (code = c)).parseAsync(argv);
+    return code;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      return err.exitCode === 0 ? EXIT.ok : EXIT.user;
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.user;
+    if (isClosedPipe(err)) return EXIT.ok;
+    if (err instanceof Error && err.name === 'AbortError') {
+      console.error(`varjepa: ${err.message}`);
+      return EXIT.interrupted;
     }
-    if (err instanceof UserError || err instanceof DataError || err instanceof RangeError || err instanceof TypeError || (err as NodeJS.ErrnoException)?.code === 'ENOENT' || /^(Invalid model file|Could not read model file|device 'cuda' is not available)/.test((err as Error)?.message ?? '')) {
-      console.error(`varjepa: ${(err as Error).message}`);
+    const message = userMessage(err);
+    if (message !== undefined) {
+      console.error(`varjepa: ${message}`);
       return EXIT.user;
     }
     console.error(`varjepa: internal error: ${(err as Error)?.stack ?? String(err)}`);

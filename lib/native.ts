@@ -164,8 +164,22 @@ export function packageVersion(): string {
 
 let loaded: LoadedNative | undefined;
 
+/**
+ * VARJEPA_THREADS, when set, must be an integer 1..256: the engine sizes its thread pool from it
+ * at load, and a value it cannot use must not be ignored in silence.
+ */
+export function checkThreadsEnv(env: NodeJS.ProcessEnv = process.env): void {
+  const v = env.VARJEPA_THREADS;
+  if (v === undefined || v === '') return;
+  const n = Number(v);
+  if (!/^\s*\d+\s*$/.test(v) || n < 1 || n > 256) throw new RangeError(`Expected an integer between 1 and 256 for the environment variable VARJEPA_THREADS but received '${v}'`);
+}
+
 /** The loaded addon (loaded on first use, then cached). */
 export function native(): LoadedNative {
-  if (!loaded) loaded = loadNativeFrom(packageRoot(__dirname));
+  if (!loaded) {
+    checkThreadsEnv();
+    loaded = loadNativeFrom(packageRoot(__dirname));
+  }
   return loaded;
 }

@@ -106,10 +106,11 @@ describe('varjepa CLI', () => {
     expect(r.err).toMatch(/nosuch/);
     const p = cli('fit', csv, '--preset', 'iris');
     expect(p.code).toBe(1);
-    expect(p.err).toContain("for --preset but received 'iris'");
+    expect(p.err).toContain("--preset: expected one of 'auto', ");
+    expect(p.err).toContain("but received 'iris'");
     const f = cli('embed', model, csv, '--format', 'xml');
     expect(f.code).toBe(1);
-    expect(f.err).toContain("for --format but received 'xml'");
+    expect(f.err).toContain("--format: expected one of 'csv', 'jsonl', 'f32', 'arrow', 'arrow-stream' but received 'xml'");
     // a batch no machine holds (200 features: attention over 201 tokens a row): exit 1, naming the
     // flag and a batch that fits, not an internal error
     const wide = path.join(dir, 'wide.csv');

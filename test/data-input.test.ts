@@ -104,7 +104,7 @@ describe('reading tables', () => {
       ['a', 'b;c'],
     ]);
     await expect(readTable(Buffer.from('a\n1\n'), { delimiter: ';;' })).rejects.toThrow(
-      new RangeError("Expected one character other than a quote or a line break for options.delimiter but received ';;' (string)"),
+      new RangeError("Expected 'auto' or one character other than a quote or a line break for options.delimiter but received ';;' (string)"),
     );
     await expect(readTable(Buffer.from('a\n1\n'), { columns: [] })).rejects.toThrow(
       new TypeError('Expected a non-empty array of column names for options.columns but received Array of length 0'),

@@ -2,7 +2,8 @@
 import { embedStream } from '../data/stream';
 import { EMBEDDING_FORMATS, type EmbeddingFormat } from '../data/writers';
 import { Progress } from '../progress';
-import { openModel, UserError } from './table-model';
+import { UserError } from './errors';
+import { openModel } from './table-model';
 import type { DeviceOption } from '../model/options';
 
 export interface EmbedCommandOptions {
@@ -11,19 +12,22 @@ export interface EmbedCommandOptions {
 
   out?: string;
   format?: string;
+  /** One character, or 'auto' (default). */
+  delimiter?: string;
   quiet?: boolean;
 }
 
 export async function runEmbed(modelPath: string, table: string, o: EmbedCommandOptions) {
   if (o.format !== undefined && !EMBEDDING_FORMATS.includes(o.format as EmbeddingFormat)) {
-    throw new UserError(`Expected one of ${EMBEDDING_FORMATS.map((f) => `'${f}'`).join(', ')} for --format but received '${o.format}'`);
+    throw new UserError(`--format: expected one of ${EMBEDDING_FORMATS.map((f) => `'${f}'`).join(', ')} but received '${o.format}'`);
   }
-  if (!o.out && o.format && o.format !== 'csv' && o.format !== 'jsonl') throw new UserError(`--format ${o.format} needs --out <file>`);
+  if (!o.out && o.format && o.format !== 'csv' && o.format !== 'jsonl') throw new UserError(`--format ${o.format}: binary output needs --out <file> (stdout takes csv or jsonl)`);
   const { model, preprocessor } = await openModel(modelPath, o.device);
   const progress = new Progress({ quiet: o.quiet || !o.out });
   try {
     const res = await embedStream(table, model, o.out ?? process.stdout, {
       preprocessor,
+      delimiter: o.delimiter ?? 'auto',
       format: (o.format ?? (o.out ? undefined : 'csv')) as EmbeddingFormat | undefined,
       onProgress: (rows) => progress.update(`embed ${rows} rows`),
     });

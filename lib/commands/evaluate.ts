@@ -6,28 +6,34 @@ import { splitRows } from '../data/split';
 import { LinearProbe } from '../eval/linear-probe';
 import { selectiveAccuracy } from '../eval/metrics-classification';
 import { macroF1 } from '../eval/metrics-classification';
-import { openModel, UserError } from './table-model';
+import { UserError } from './errors';
+import { openModel } from './table-model';
 import type { DeviceOption } from '../model/options';
 
 export interface EvaluateReport {
   rows: { train: number; test: number };
   classes: number;
+  /** The label column (given, or the model's own target). */
+  target: string;
   accuracy: number;
+  /** What always guessing the most frequent training class scores on the test rows. */
+  majorityRate: number;
   macroF1: number;
   selective: Array<{ dropped: number; accuracy: number }>;
 }
 
-export async function runEvaluate(modelPath: string, table: string, o: { target: string; seed: number; device?: DeviceOption }): Promise<EvaluateReport> {
+export async function runEvaluate(modelPath: string, table: string, o: { target?: string; seed: number; delimiter?: string; device?: DeviceOption }): Promise<EvaluateReport> {
   const { model, preprocessor } = await openModel(modelPath, o.device);
   try {
     const target = preprocessor.schema.target;
-    if (!target || target.name !== o.target) {
-      throw new UserError(`The model was fitted with ${target ? `target '${target.name}'` : 'no target'}, not '${o.target}': run 'varjepa fit --target ${o.target}' first`);
+    if (!target) throw new UserError(`The model '${modelPath}' was fitted without a target: evaluate needs a model from 'varjepa fit --target <col>'`);
+    if (o.target !== undefined && target.name !== o.target) {
+      throw new UserError(`--target: the model was fitted with target '${target.name}', not '${o.target}'; omit --target to use it, or run 'varjepa fit --target ${o.target}' first`);
     }
-    if (target.task !== 'classification' || !target.classes) throw new UserError(`--target '${o.target}' is not a class column`);
-    const raw = await readTable(table);
-    if (!raw.columns.some((c) => c.name === o.target)) {
-      throw new UserError(`Column '${o.target}' (--target) is not in ${table}; columns: ${raw.columns.map((c) => c.name).join(', ')}`);
+    if (target.task !== 'classification' || !target.classes) throw new UserError(`The model's target '${target.name}' is not a class column: evaluate reports classification accuracy`);
+    const raw = await readTable(table, { delimiter: o.delimiter ?? 'auto' });
+    if (!raw.columns.some((c) => c.name === target.name)) {
+      throw new UserError(`The target column '${target.name}' is not in ${table}; its columns are ${raw.columns.map((c) => `'${c.name}'`).join(', ')}`);
     }
     const enc = preprocessor.transform(raw);
     const labels = enc.labels as Int32Array;
@@ -51,10 +57,15 @@ export async function runEvaluate(modelPath: string, table: string, o: { target:
     const eTe = await model.embed({ x: te.x, rows: te.rows });
     const probe = LinearProbe.fit(eTr.embeddings, tr.rows, tr.y, classes);
     const pred = probe.predict(eTe.embeddings, te.rows);
+    const counts = new Int32Array(classes);
+    for (const y of tr.y) counts[y]++;
+    const majority = counts.indexOf(Math.max(...counts));
     return {
       rows: { train: tr.rows, test: te.rows },
       classes,
+      target: target.name,
       accuracy: selectiveAccuracy(pred, te.y, null, 0),
+      majorityRate: te.y.filter((y) => y === majority).length / te.rows,
       macroF1: macroF1(pred, te.y, classes),
       selective: [0.1, 0.2, 0.5].map((q) => ({ dropped: q, accuracy: selectiveAccuracy(pred, te.y, eTe.uncertainty, q) })),
     };
@@ -66,8 +77,8 @@ export async function runEvaluate(modelPath: string, table: string, o: { target:
 export function formatEvaluate(r: EvaluateReport): string {
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
   return [
-    `linear probe on embeddings: ${r.rows.train} train rows, ${r.rows.test} test rows, ${r.classes} classes`,
-    `accuracy ${pct(r.accuracy)}, macro-F1 ${r.macroF1.toFixed(3)}`,
+    `linear probe on embeddings, target '${r.target}': ${r.rows.train} train rows, ${r.rows.test} test rows, ${r.classes} classes`,
+    `accuracy ${pct(r.accuracy)} (always guessing the most frequent class: ${pct(r.majorityRate)}), macro-F1 ${r.macroF1.toFixed(3)}`,
     ...r.selective.map((s) => `  ${pct(s.dropped)} most uncertain dropped: accuracy ${pct(s.accuracy)}`),
   ].join('\n');
 }

@@ -1,7 +1,13 @@
 // `varjepa fit <table>`: read a table, split it (70/10/20, seeded), fit the preprocessor on the
 // training rows, train Var-T-JEPA (with online probe selection when a class target is given),
 // save the model with its preprocessor and history.
-import { prepareDataset } from '../data/split';
+import * as fs from 'fs';
+import * as nodePath from 'path';
+
+import { readTable } from '../data/sources';
+import { prepareTable } from '../data/split';
+import { PREPROCESS_DEFAULTS, SCALINGS, type ColumnKind } from '../data/schema';
+import type { Scaling } from '../data/types';
 import { preset, PRESET_NAMES, type PresetName } from '../model/options';
 import { BatchTooLargeError } from '../model/memory';
 import { recipe } from '../model/recipe';
@@ -10,8 +16,66 @@ import { VarTJepa } from '../model/vartjepa';
 import { Progress, formatSeconds } from '../progress';
 import { LinearProbe } from '../eval/linear-probe';
 import { writeReport, type ReportInput } from '../report/html';
-import { UserError } from './table-model';
+import { UserError } from './errors';
+import { choiceFlag, delimiterFlag, deviceOption, listFlag, outputFile, plural, positiveInt, seedFlag } from './flags';
 import type { DeviceOption } from '../model/options';
+
+/** The flags of `varjepa fit` as commander hands them over (strings, unchecked). */
+export interface FitFlags {
+  target?: string; preset: string; epochs: string; maxSeconds?: string; batchSize?: string; seed: string; out: string;
+  checkpoint?: string; resume?: string; columns?: string; ignore?: string; categorical?: string; numeric?: string;
+  scaling: string; delimiter: string; missingValues?: string; report?: string; device?: string; json?: boolean; quiet?: boolean;
+}
+
+/** Checks every flag of `varjepa fit` (messages name the flag) and every output path, before any work. */
+export function fitOptions(o: FitFlags): FitCommandOptions {
+  const list = (flag: string, v: string | undefined) => (v === undefined ? undefined : listFlag(flag, v));
+  const out = outputFile('--out', o.out);
+  const report = o.report === undefined ? undefined : outputFile('--report', o.report);
+  const checkpoint = o.checkpoint === undefined ? undefined : outputFile('--checkpoint', o.checkpoint);
+  for (const [flag, path] of [['--report', report], ['--checkpoint', checkpoint], ['--resume', o.resume]] as const) {
+    if (path !== undefined && nodeResolve(path) === nodeResolve(out)) throw new UserError(`${flag}: '${path}' is also the model file (--out); name another file`);
+  }
+  if (o.columns !== undefined && o.target === undefined) throw new UserError('--columns: name the --target too (the columns are the features beside it), or use --ignore');
+  return {
+    target: o.target,
+    preset: o.preset === 'auto' ? 'auto' : choiceFlag('--preset', o.preset, ['auto', ...PRESET_NAMES]),
+    epochs: positiveInt('--epochs', o.epochs, 1e6),
+    maxSeconds: o.maxSeconds === undefined ? undefined : positiveInt('--max-seconds', o.maxSeconds, 1e8),
+    batchSize: o.batchSize === undefined ? undefined : positiveInt('--batch-size', o.batchSize, 65536),
+    seed: seedFlag('--seed', o.seed),
+    out,
+    checkpoint,
+    resume: o.resume,
+    columns: list('--columns', o.columns),
+    ignore: list('--ignore', o.ignore),
+    categorical: list('--categorical', o.categorical),
+    numeric: list('--numeric', o.numeric),
+    scaling: choiceFlag('--scaling', o.scaling, SCALINGS),
+    delimiter: delimiterFlag(o.delimiter),
+    missingValues: list('--missing-values', o.missingValues),
+    report,
+    device: deviceOption(o.device),
+    quiet: o.quiet || o.json,
+  };
+}
+
+const nodeResolve = (p: string) => nodePath.resolve(p);
+
+/** Every name in `names` must be a column of the table; the message names the flag. */
+function checkColumns(flag: string, names: string[] | undefined, columns: string[]): void {
+  for (const n of names ?? []) {
+    if (!columns.includes(n)) throw new UserError(`${flag}: the table has no column '${n}'; its columns are ${columns.map((c) => `'${c}'`).join(', ')}`);
+  }
+}
+
+/** The share of the most frequent class (what always guessing it scores). */
+export function majorityRate(labels: Int32Array): number {
+  const counts = new Map<number, number>();
+  let n = 0;
+  for (const l of labels) if (l >= 0) counts.set(l, (counts.get(l) ?? 0) + 1), n++;
+  return n === 0 ? NaN : Math.max(...counts.values()) / n;
+}
 
 export interface FitCommandOptions {
   /** Where the model runs: 'auto' | 'cpu' | 'cuda' (default: 'auto'). */
@@ -29,6 +93,24 @@ export interface FitCommandOptions {
   quiet?: boolean;
   /** Write the HTML training report here. */
   report?: string;
+  /** Write a checkpoint here every epoch and on Ctrl-C (default on Ctrl-C: `<out>.checkpoint`). */
+  checkpoint?: string;
+  /** Continue from this checkpoint. */
+  resume?: string;
+  /** The features (besides the target); the other columns are ignored. */
+  columns?: string[];
+  /** Columns left out. */
+  ignore?: string[];
+  /** Columns forced categorical or numeric. */
+  categorical?: string[];
+  numeric?: string[];
+  scaling?: Scaling;
+  /** One character, or 'auto'. */
+  delimiter?: string;
+  /** Extra cell texts that mean "missing". */
+  missingValues?: string[];
+  /** Stops training (the CLI's Ctrl-C); a checkpoint is written first. */
+  signal?: AbortSignal;
 }
 
 export interface FitCommandReport {
@@ -40,6 +122,10 @@ export interface FitCommandReport {
   seconds: number;
   finalLoss: number;
   best?: FitResult['best'];
+  /** With a class target: the share of the most frequent class among the validation rows (the rate the probe's accuracy is compared with). */
+  majorityRate?: number;
+  /** The checkpoint kept (with --checkpoint). */
+  checkpoint?: string;
   /** The recipe's reasoning, with --preset auto. */
   recipe?: string;
   stopReason: FitResult['stopReason'];
@@ -57,12 +143,27 @@ function buildModel(features: ConstructorParameters<typeof VarTJepa>[0]['feature
 }
 
 export async function runFit(table: string, o: FitCommandOptions): Promise<FitCommandReport> {
-  if (o.preset !== 'auto' && !PRESET_NAMES.includes(o.preset as PresetName)) {
-    throw new UserError(`Expected 'auto' or one of ${PRESET_NAMES.map((p) => `'${p}'`).join(', ')} for --preset but received '${o.preset}'`);
-  }
+  if (o.preset !== 'auto' && !PRESET_NAMES.includes(o.preset as PresetName)) choiceFlag('--preset', o.preset, ['auto', ...PRESET_NAMES]);
   const progress = new Progress({ quiet: o.quiet });
   progress.update(`reading ${table}`, true);
-  const data = await prepareDataset(table, { target: o.target, seed: o.seed });
+  const raw = await readTable(table, { delimiter: o.delimiter ?? 'auto' });
+  const names = raw.columns.map((c) => c.name);
+  if (o.target !== undefined) checkColumns('--target', [o.target], names);
+  checkColumns('--columns', o.columns, names);
+  checkColumns('--ignore', o.ignore, names);
+  checkColumns('--categorical', o.categorical, names);
+  checkColumns('--numeric', o.numeric, names);
+  const both = (o.categorical ?? []).find((c) => o.numeric?.includes(c));
+  if (both !== undefined) throw new UserError(`--categorical and --numeric both name '${both}'`);
+  const ignore = [...(o.ignore ?? []), ...(o.columns ? names.filter((c) => c !== o.target && !o.columns!.includes(c)) : [])];
+  if (o.target !== undefined && ignore.includes(o.target)) throw new UserError(`--ignore names the --target '${o.target}'`);
+  const kinds: Record<string, ColumnKind> = Object.fromEntries([...(o.categorical ?? []).map((c) => [c, 'categorical']), ...(o.numeric ?? []).map((c) => [c, 'numeric'])]);
+  // without a target nothing is held out: every row trains (no selection, no test accuracy)
+  const data = prepareTable(raw, {
+    target: o.target, seed: o.seed, ignore, kinds, scaling: o.scaling,
+    ...(o.missingValues ? { missingValues: [...PREPROCESS_DEFAULTS.missingValues, ...o.missingValues] } : {}),
+    ...(o.target === undefined ? { fractions: [1, 0, 0] as const } : {}),
+  });
   const features = data.schema.features.map((f) => ({ name: f.name, kind: f.kind, categories: f.kind === 'categorical' ? f.categories : undefined }));
   const chosen = o.preset === 'auto' ? recipe({ features }, data.train.rows) : null;
   if (chosen) progress.update(`recipe: ${chosen.why}`, true);
@@ -72,10 +173,25 @@ export async function runFit(table: string, o: FitCommandOptions): Promise<FitCo
     const labels = data.train.labels, vLabels = data.validation.labels;
     const select = o.target !== undefined && labels instanceof Int32Array && vLabels instanceof Int32Array && data.validation.rows > 0 && labels.every((l) => l >= 0) && vLabels.every((l) => l >= 0);
     const t0 = Date.now();
+    // Ctrl-C stops between steps and writes a checkpoint first; a second Ctrl-C ends at once
+    const checkpoint = o.checkpoint ?? `${o.out}.checkpoint`;
+    const interrupt = new AbortController();
+    const onSigint = () => {
+      process.off('SIGINT', onSigint);
+      const e = new Error(`interrupted: the run so far is in the checkpoint '${checkpoint}'; continue it with: varjepa fit ${table} --resume ${checkpoint} (and the same flags)`);
+      e.name = 'AbortError';
+      interrupt.abort(e);
+    };
+    process.on('SIGINT', onSigint);
+    const signal = o.signal ? AbortSignal.any([o.signal, interrupt.signal]) : interrupt.signal;
     const res = await model.fit(
       { x: data.train.x, rows: data.train.rows },
       {
         epochs: o.epochs,
+        signal,
+        // without --checkpoint the checkpoint is kept only when the run is interrupted
+        checkpoint: { path: checkpoint, every: o.checkpoint ? 1 : 1e6, preprocessor: data.preprocessor.toJSON() },
+        ...(o.resume !== undefined ? { resume: o.resume } : {}),
         ...(o.maxSeconds !== undefined ? { maxSeconds: o.maxSeconds } : {}),
         ...(select ? { labels: labels as Int32Array, validation: { data: { x: data.validation.x, rows: data.validation.rows }, labels: vLabels as Int32Array } } : {}),
         onProgress: (p) =>
@@ -87,9 +203,10 @@ export async function runFit(table: string, o: FitCommandOptions): Promise<FitCo
         onEpoch: (e) =>
           progress.update(`epoch ${e.epoch}: loss ${e.loss.total.toFixed(4)}${e.probe ? `, probe ${(100 * e.probe.accuracy).toFixed(1)}%` : ''}`, true),
       },
-    );
+    ).finally(() => process.off('SIGINT', onSigint));
     progress.done();
     await model.save(o.out, { history: res.history, preprocessor: data.preprocessor.toJSON() });
+    if (o.checkpoint === undefined) fs.rmSync(checkpoint, { force: true });
     if (o.report) {
       progress.update('writing the report', true);
       const input: ReportInput = {
@@ -124,6 +241,8 @@ export async function runFit(table: string, o: FitCommandOptions): Promise<FitCo
       seconds: (Date.now() - t0) / 1000,
       finalLoss: res.history[res.history.length - 1].loss.total,
       best: res.best,
+      ...(select ? { majorityRate: majorityRate(vLabels as Int32Array) } : {}),
+      ...(o.checkpoint ? { checkpoint: o.checkpoint } : {}),
       ...(chosen ? { recipe: chosen.why } : {}),
       stopReason: res.stopReason,
       ...(res.diagnostics ? { diagnostics: res.diagnostics } : {}),
@@ -135,12 +254,12 @@ export async function runFit(table: string, o: FitCommandOptions): Promise<FitCo
 
 export function formatFit(r: FitCommandReport): string {
   return [
-    `trained on ${r.rows.train} rows (${r.rows.validation} validation, ${r.rows.test} test held out), ${r.features} features, ${r.epochs} epochs in ${r.seconds.toFixed(1)} s`,
-    `final loss ${r.finalLoss.toFixed(4)}${r.best ? `; best probe at epoch ${r.best.epoch}: ${(100 * r.best.accuracy).toFixed(1)}% (${(100 * (r.best.selectiveAccuracy ?? r.best.accuracy)).toFixed(1)}% with the 20% most uncertain dropped)` : ''}`,
+    `trained on ${plural(r.rows.train, 'row')}${r.rows.validation + r.rows.test > 0 ? ` (${r.rows.validation} validation, ${r.rows.test} test held out)` : ' (no target: every row trains)'}, ${plural(r.features, 'feature')}, ${plural(r.epochs, 'epoch')} in ${r.seconds.toFixed(1)} s`,
+    `final loss ${r.finalLoss.toFixed(4)}${r.best ? `; best probe at epoch ${r.best.epoch}: validation accuracy ${(100 * r.best.accuracy).toFixed(1)}% (always guessing the most frequent class: ${(100 * (r.majorityRate ?? NaN)).toFixed(1)}%; ${(100 * (r.best.selectiveAccuracy ?? r.best.accuracy)).toFixed(1)}% with the 20% most uncertain dropped)` : ''}`,
     ...(r.recipe ? [`recipe: ${r.recipe}`] : []),
     ...(r.stopReason !== 'epochs' ? [`stopped early: ${r.stopReason === 'budget' ? 'the time budget' : 'the online selection saw no improvement'}`] : []),
     ...(r.diagnostics ? [`embeddings: spread ${r.diagnostics.embeddingSpread.toPrecision(3)}${r.diagnostics.uncertaintyCV !== undefined ? `; uncertainty varies by ${(100 * r.diagnostics.uncertaintyCV).toPrecision(3)}% across rows (coefficient of variation)` : ''}`] : []),
     ...(r.diagnostics?.warnings ?? []).map((w) => `warning: ${w}`),
-    `saved ${r.out}`,
+    `saved ${r.out}${r.checkpoint ? ` (checkpoint ${r.checkpoint})` : ''}`,
   ].join('\n');
 }

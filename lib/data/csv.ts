@@ -5,12 +5,12 @@ import * as fs from 'fs';
 import { isUtf8 } from 'buffer';
 import { Readable, Transform, TransformCallback, pipeline } from 'stream';
 import * as zlib from 'zlib';
-import { Parser } from 'csv-parse';
+import { CsvError, Parser } from 'csv-parse';
 import { DataError } from './types';
 
 /** How CSV text is read. */
 export interface CsvOptions {
-  /** Field delimiter, one character; default ','. */
+  /** Field delimiter, one character, or 'auto' (default): detected from the first lines among ',', ';', tab and '|' (see {@link detectDelimiter}). */
   delimiter?: string;
   /** Column names when the input has no header row; default: the first row is the header. */
   columns?: string[];
@@ -186,8 +186,88 @@ function gzipError(err: Error, label: string): DataError {
   return new DataError('BAD_GZIP', `The gzip data of ${label} ${what}`, { cause: err });
 }
 
-function csvError(err: Error & { code?: string }, label: string): DataError {
-  return new DataError('BAD_CSV', `Cannot parse ${label} as CSV: ${err.message}`, { cause: err });
+/** The delimiters 'auto' chooses among, most likely first. */
+export const DELIMITER_CANDIDATES = [',', ';', '\t', '|'] as const;
+
+/**
+ * The delimiter of CSV text from its first lines (at most 20): the candidate that splits the header
+ * into the most fields and every following line into as many; if none is that consistent, the
+ * one that splits the header most; ',' when none appears. Quoted text is skipped.
+ */
+export function detectDelimiter(text: string): string {
+  const lines: Map<string, number>[] = [];
+  let counts = new Map<string, number>();
+  let quoted = false;
+  const complete = text.length < 65536 ? text.length : text.lastIndexOf('\n');
+  for (let i = 0; i < complete && lines.length < 20; i++) {
+    const ch = text[i];
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && ch === '\n') {
+      lines.push(counts);
+      counts = new Map();
+    } else if (!quoted && (DELIMITER_CANDIDATES as readonly string[]).includes(ch)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  }
+  if (counts.size > 0 && lines.length < 20) lines.push(counts);
+  if (lines.length === 0) return ',';
+  const header = lines[0];
+  const ranked = DELIMITER_CANDIDATES.filter((d) => (header.get(d) ?? 0) > 0).sort((a, b) => (header.get(b) ?? 0) - (header.get(a) ?? 0));
+  const consistent = ranked.find((d) => lines.every((l) => (l.get(d) ?? 0) === header.get(d)));
+  return consistent ?? ranked[0] ?? ',';
+}
+
+/**
+ * The first `n` bytes (or more, a whole chunk) of a stream, and a stream of all its bytes from
+ * the start again (a stream that has ended cannot take bytes back with unshift).
+ */
+async function readHead(bytes: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
+  const it = bytes[Symbol.asyncIterator]();
+  const parts: Buffer[] = [];
+  let len = 0;
+  let done = false;
+  while (len < n) {
+    const r = await it.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    const b = typeof r.value === 'string' ? Buffer.from(r.value) : (r.value as Buffer);
+    parts.push(b);
+    len += b.length;
+  }
+  async function* all(): AsyncGenerator<Buffer> {
+    yield* parts;
+    if (done) return;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value as Buffer;
+  }
+  const stream = Readable.from(all(), { objectMode: false });
+  stream.on('close', () => bytes.destroy());
+  return { head: Buffer.concat(parts), stream };
+}
+
+/** The first 64 KiB of CSV bytes as text, gunzipped when they are gzip. */
+function headText(head: Buffer, gz: boolean): string {
+  if (!gz) return head.subarray(0, 65536).toString('utf8');
+  try {
+    return zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, 65536).toString('utf8');
+  } catch {
+    return ''; // a damaged stream: the parse below reports it
+  }
+}
+
+/** csv-parse's error codes in plain words, with what to do. */
+const CSV_PROBLEMS: Record<string, string> = {
+  INVALID_OPENING_QUOTE: 'a quote inside a field that does not start with one; quote the whole field and double the inner quote ("a""b"), or remove it',
+  CSV_QUOTE_NOT_CLOSED: 'a quoted field is never closed; add the closing quote',
+  CSV_INVALID_CLOSING_QUOTE: 'a character follows a closing quote; quote the whole field and double any quote inside it',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'a character follows a closing quote; quote the whole field and double any quote inside it',
+  CSV_MAX_RECORD_SIZE: 'a record longer than the parser accepts',
+};
+
+/** A parse error naming the line, and the column where csv-parse says which field it was in. */
+function csvError(err: Error & { code?: string; lines?: number; column?: number | string }, label: string, header: string[] | null): DataError {
+  const where = [typeof err.lines === 'number' ? `line ${err.lines}` : '', typeof err.column === 'number' ? `column ${header?.[err.column] !== undefined ? `'${header[err.column]}' ` : ''}(field ${err.column + 1})` : ''].filter(Boolean).join(', ');
+  const what = (err.code && CSV_PROBLEMS[err.code]) ?? err.message;
+  return new DataError('BAD_CSV', `Cannot parse ${label} as CSV${where ? ` at ${where}` : ''}: ${what}`, { cause: err });
 }
 
 /**
@@ -208,7 +288,7 @@ class LineParser extends Parser {
  */
 export async function* readCsvBatches(source: CsvSource, options: CsvOptions, batchRows: number): AsyncGenerator<RecordBatch> {
   const label = describeSource(source);
-  const bytes = await openBytes(source);
+  let bytes = await openBytes(source);
   let head: Buffer;
   try {
     head = await peek(bytes, 2);
@@ -221,7 +301,19 @@ export async function* readCsvBatches(source: CsvSource, options: CsvOptions, ba
     throw emptyError(label);
   }
   const gz = head[0] === 0x1f && head[1] === 0x8b;
-  const parser = new LineParser({ delimiter: options.delimiter ?? ',', bom: true, relax_column_count: true, skip_empty_lines: true });
+  let delimiter = options.delimiter ?? 'auto';
+  let firstLine: string | undefined;  // names the column in a parse error met before the header was read
+  if (delimiter === 'auto') {
+    const h = await readHead(bytes, 65536).catch((err: NodeJS.ErrnoException) => {
+      bytes.destroy();
+      throw typeof source === 'string' ? fileError(err, source) : err;
+    });
+    bytes = h.stream;
+    const text = headText(h.head, gz);
+    delimiter = detectDelimiter(text);
+    firstLine = text.split(/\r?\n/, 1)[0].replace(/^\uFEFF/, '');
+  }
+  const parser = new LineParser({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: true });
   const lines = parser.lines;
   const stages: NodeJS.ReadWriteStream[] = [];
   const unzip = gz ? zlib.createGunzip({ chunkSize: 1 << 16 }) : null;
@@ -269,7 +361,7 @@ export async function* readCsvBatches(source: CsvSource, options: CsvOptions, ba
     if (err instanceof DataError) throw err;
     const e = err as Error & { code?: string };
     if (unzip && typeof e.code === 'string' && e.code.startsWith('Z_')) throw gzipError(e, label);
-    if (typeof e.code === 'string' && e.code.startsWith('CSV_')) throw csvError(e, label);
+    if (e instanceof CsvError || (typeof e.code === 'string' && e.code.startsWith('CSV_'))) throw csvError(e, label, header ?? (firstLine === undefined ? null : firstLine.split(delimiter).map((f) => f.replace(/^"|"$/g, ''))));
     if (typeof source === 'string' && typeof e.code === 'string' && e.code.startsWith('E')) throw fileError(e, source);
     throw err;
   } finally {

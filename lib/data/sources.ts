@@ -246,8 +246,8 @@ function inMemory(source: TableInput): RawTable {
 function checkCsvOptions(options: ReadOptions): void {
   if (options === null || typeof options !== 'object') throw invalid('options', 'an object', options, 'type');
   const d = options.delimiter;
-  if (d !== undefined && (typeof d !== 'string' || d.length !== 1 || d === '"' || d === '\n' || d === '\r')) {
-    throw invalid('options.delimiter', 'one character other than a quote or a line break', d, typeof d === 'string' ? 'range' : 'type');
+  if (d !== undefined && d !== 'auto' && (typeof d !== 'string' || d.length !== 1 || d === '"' || d === '\n' || d === '\r')) {
+    throw invalid('options.delimiter', "'auto' or one character other than a quote or a line break", d, typeof d === 'string' ? 'range' : 'type');
   }
   const c = options.columns;
   if (c !== undefined && (!Array.isArray(c) || c.length === 0 || !c.every((x) => typeof x === 'string'))) {

@@ -119,8 +119,16 @@ export interface ModelFile {
   metadata: Record<string, string>;
 }
 
+/** A model file that cannot be read or written: missing, corrupt, or a folder or disk that refuses it. `cause` holds the file system's error where there is one. */
+export class ModelFileError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ModelFileError';
+  }
+}
+
 function fileError(file: string, problem: string): Error {
-  return new Error(`Invalid model file '${file}': ${problem}`);
+  return new ModelFileError(`Invalid model file '${file}': ${problem}`);
 }
 
 const fmtShape = (s: number[]) => `[${s.join(', ')}]`;
@@ -214,7 +222,7 @@ export async function saveModel(model: PersistableModel, path: string, options: 
   } catch (err) {
     if (fh) await fh.close().catch(() => undefined);
     await fs.promises.unlink(tmp).catch(() => undefined);
-    throw new Error(`Could not save the model to '${path}': ${(err as Error).message}`, { cause: err });
+    throw new ModelFileError(`Could not save the model to '${path}': ${(err as Error).message}`, { cause: err });
   }
   // make the rename durable; a file system that cannot fsync a directory still has the file
   try {
@@ -377,7 +385,7 @@ export async function readModelFile(path: string): Promise<ModelFile> {
   try {
     bytes = await fs.promises.readFile(path);
   } catch (err) {
-    throw new Error(`Could not read model file '${path}': ${(err as Error).message}`, { cause: err });
+    throw new ModelFileError(`Could not read model file '${path}': ${(err as Error).message}`, { cause: err });
   }
   return parseModelFile(bytes, path);
 }
