@@ -1,4 +1,5 @@
 import { execFileSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 
@@ -22,5 +23,37 @@ describe('package entry points', () => {
     expect(report.isa.available).toContain('scalar');
     expect(report.threads).toBeGreaterThan(0);
     expect(report.cuda.available).toBe(false);
+  });
+});
+
+describe('the package a user can trust', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+  it('has a LICENSE matching package.json and a CHANGELOG naming the version', () => {
+    expect(pkg.license).toBe('MIT');
+    const license = fs.readFileSync(path.join(root, 'LICENSE'), 'utf8');
+    expect(license.split('\n')[0]).toBe('MIT License');
+    expect(license).toContain('Permission is hereby granted, free of charge');
+    const changelog = fs.readFileSync(path.join(root, 'CHANGELOG.md'), 'utf8');
+    expect(changelog).toContain(`## [${pkg.version}]`);
+    for (const f of ['LICENSE', 'CHANGELOG.md', 'README.md']) expect(pkg.files).toContain(f);
+  });
+
+  it('declares the one platform it ships a binary for, and runs no install script', () => {
+    expect(pkg.os).toEqual(['linux']);
+    expect(pkg.cpu).toEqual(['x64']);
+    expect(pkg.libc).toEqual(['glibc']);
+    expect(fs.readdirSync(path.join(root, 'prebuilds'))).toEqual(['linux-x64']);
+    for (const hook of ['preinstall', 'install', 'postinstall']) expect(pkg.scripts[hook], hook).toBeUndefined();
+    // build tools are for building, not for running: a consumer does not install them
+    for (const dep of ['cmake-js', 'node-addon-api', 'prebuildify']) expect(pkg.dependencies[dep], dep).toBeUndefined();
+  });
+
+  it('says in the README what the test command needs and where the package runs', () => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const quick = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('## What it does'));
+    expect(quick.match(/```sh\n([^`]*)```/g)?.map((b) => b.replace(/```(sh)?\n?/g, '').trim())).toEqual(['npm install && npx varjepa demo', 'npm install && npm test']);
+    expect(quick).toMatch(/cmake >= 3\.18 and a\s+C\+\+17 compiler/);
+    expect(readme).not.toMatch(/anywhere else[^.]*builds from source/i);
   });
 });
