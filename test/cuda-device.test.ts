@@ -59,7 +59,7 @@ describe.skipIf(cudaStatus.model.ok)('device selection without a usable CUDA mod
     expect(r.status).toBe(1);
     const bad = spawnSync(process.execPath, [cli, 'fit', 'x.csv', '--device', 'gpu'], { cwd: root, encoding: 'utf8' });
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toContain("Expected one of 'auto', 'cpu', 'cuda' for --device but received 'gpu'");
+    expect(bad.stderr).toContain("--device: expected one of 'auto', 'cpu', 'cuda' but received 'gpu'");
   });
 });
 

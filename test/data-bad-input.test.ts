@@ -278,7 +278,7 @@ describe('bad input', () => {
     const err = (await readTable(p).catch((e) => e)) as DataError;
     expect(err).toBeInstanceOf(DataError);
     expect(err.code).toBe('BAD_CSV');
-    expect(err.message).toBe(`Cannot parse '${p}' as CSV: Quote Not Closed: the parsing is finished with an opening quote at line 3`);
+    expect(err.message).toBe(`Cannot parse '${p}' as CSV at line 3, column 'b' (field 2): a quoted field is never closed; add the closing quote`);
   });
 
   it('20. an output folder that does not exist', async () => {

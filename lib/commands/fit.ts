@@ -4,6 +4,7 @@
 import * as fs from 'fs';
 import * as nodePath from 'path';
 
+import type { Preprocessor } from '../data/preprocess';
 import { readTable } from '../data/sources';
 import { prepareTable } from '../data/split';
 import { PREPROCESS_DEFAULTS, SCALINGS, type ColumnKind } from '../data/schema';
@@ -133,9 +134,9 @@ export interface FitCommandReport {
 }
 
 /** The model; a batch too large for this machine is the user's to change: named by its flag. */
-function buildModel(features: ConstructorParameters<typeof VarTJepa>[0]['features'], opts: ConstructorParameters<typeof VarTJepa>[1]): VarTJepa {
+function buildModel(pre: Preprocessor, opts: ConstructorParameters<typeof VarTJepa>[1]): VarTJepa {
   try {
-    return new VarTJepa({ features }, opts);
+    return new VarTJepa(pre, opts);
   } catch (e) {
     if (!(e instanceof BatchTooLargeError)) throw e;
     throw new UserError(`--batch-size: ${e.reason}; ${e.fits !== undefined ? `--batch-size ${e.fits} fits (or --preset auto)` : 'use fewer or narrower features'}`);
@@ -168,7 +169,7 @@ export async function runFit(table: string, o: FitCommandOptions): Promise<FitCo
   const chosen = o.preset === 'auto' ? recipe({ features }, data.train.rows) : null;
   if (chosen) progress.update(`recipe: ${chosen.why}`, true);
   const opts = { ...(chosen ? chosen.options : preset(o.preset as PresetName)), seed: o.seed, ...(o.batchSize ? { batchSize: o.batchSize } : {}), ...(o.device ? { device: o.device } : {}) };
-  const model = buildModel(features, opts);
+  const model = buildModel(data.preprocessor, opts);
   try {
     const labels = data.train.labels, vLabels = data.validation.labels;
     const select = o.target !== undefined && labels instanceof Int32Array && vLabels instanceof Int32Array && data.validation.rows > 0 && labels.every((l) => l >= 0) && vLabels.every((l) => l >= 0);
@@ -190,7 +191,7 @@ export async function runFit(table: string, o: FitCommandOptions): Promise<FitCo
         epochs: o.epochs,
         signal,
         // without --checkpoint the checkpoint is kept only when the run is interrupted
-        checkpoint: { path: checkpoint, every: o.checkpoint ? 1 : 1e6, preprocessor: data.preprocessor.toJSON() },
+        checkpoint: { path: checkpoint, every: o.checkpoint ? 1 : 1e6 },
         ...(o.resume !== undefined ? { resume: o.resume } : {}),
         ...(o.maxSeconds !== undefined ? { maxSeconds: o.maxSeconds } : {}),
         ...(select ? { labels: labels as Int32Array, validation: { data: { x: data.validation.x, rows: data.validation.rows }, labels: vLabels as Int32Array } } : {}),
@@ -205,7 +206,7 @@ export async function runFit(table: string, o: FitCommandOptions): Promise<FitCo
       },
     ).finally(() => process.off('SIGINT', onSigint));
     progress.done();
-    await model.save(o.out, { history: res.history, preprocessor: data.preprocessor.toJSON() });
+    await model.save(o.out, { history: res.history });
     if (o.checkpoint === undefined) fs.rmSync(checkpoint, { force: true });
     if (o.report) {
       progress.update('writing the report', true);

@@ -1,5 +1,4 @@
 // Shared pieces of the CLI commands that read a table and a model file.
-import { readModelFile } from '../model/persist';
 import { VarTJepa } from '../model/vartjepa';
 import type { DeviceOption } from '../model/options';
 import { Preprocessor } from '../data/preprocess';
@@ -7,13 +6,12 @@ import { UserError } from './errors';
 
 export { UserError };
 
-/** A model file and the preprocessor saved with it. */
+/** A model file and the preprocessor saved with it (the file is read once). */
 export async function openModel(path: string, device?: DeviceOption): Promise<{ model: VarTJepa; preprocessor: Preprocessor }> {
-  const file = await readModelFile(path);
-  if (file.preprocessor === undefined) {
-    throw new UserError(`The model file '${path}' has no preprocessor: it was not written by 'varjepa fit' (save it with { preprocessor })`);
-  }
-  const preprocessor = Preprocessor.fromJSON(file.preprocessor);
   const model = await VarTJepa.load(path, device === undefined ? undefined : { device });
-  return { model, preprocessor };
+  if (model.preprocessor === undefined) {
+    model.dispose();
+    throw new UserError(`The model file '${path}' has no preprocessor: it was not written by 'varjepa fit' (construct the model with its preprocessor, or save it with { preprocessor })`);
+  }
+  return { model, preprocessor: model.preprocessor };
 }

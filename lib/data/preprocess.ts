@@ -20,6 +20,14 @@ import { checkState, type CategoricalState, type FeatureState, type NumericState
 import { DataError, EncodedTable, RawColumn, RawTable, rowRef, Schema } from './types';
 import { integer, invalid } from '../validate';
 
+/** Options of {@link Preprocessor.transform}. */
+export interface TransformOptions {
+  /** The rows to encode (indices into the table); default all. */
+  rows?: ArrayLike<number>;
+  /** A category the training rows did not have: 'count' (default; encoded as code 0 and counted in `unseen`) or 'error' (a DataError naming the column, row and value). */
+  unseen?: 'count' | 'error';
+}
+
 /** The name shown for code 0 in `categories` (reserved for unseen or missing values). */
 export const UNSEEN_CATEGORY = '<unseen or missing>';
 
@@ -274,8 +282,11 @@ export class Preprocessor {
    * Encodes rows of a table (options.rows, default all). Every fitted feature column must be
    * present (extra columns are ignored); the labels come along when the target columns are present.
    */
-  transform(input: TableInput, options: { rows?: ArrayLike<number> } = {}): EncodedTable {
+  transform(input: TableInput, options: TransformOptions = {}): EncodedTable {
     const table = asTable(input);
+    const onUnseen = options.unseen ?? 'count';
+    if (onUnseen !== 'count' && onUnseen !== 'error') throw invalid('options.unseen', "'count' or 'error'", onUnseen);
+    const unseen: Record<string, number> = {};
     const s = this.state;
     const index = new Map(table.columns.map((c, i) => [c.name, i]));
     const absent = s.features.filter((f) => !index.has(f.name)).map((f) => f.name);
@@ -332,6 +343,10 @@ export class Preprocessor {
             code = 0;
             if (mask) mask[i * D + j] = 1;
             anyMissing = true;
+          } else if (code === 0) {
+            // a category the training rows did not have: encoded as code 0, counted, or refused
+            if (onUnseen === 'error') throw new DataError('UNSEEN_CATEGORY', `Column '${f.name}' has the category '${t ?? String(col.num[r])}' in ${rowRef(table, r)}, which the training rows did not have`);
+            unseen[f.name] = (unseen[f.name] ?? 0) + 1;
           }
           x[i * D + j] = code;
         }
@@ -339,6 +354,7 @@ export class Preprocessor {
     }
     const out: EncodedTable = { rows: n, features: D, x };
     if (mask && anyMissing) out.missing = mask;
+    if (Object.keys(unseen).length > 0) out.unseen = unseen;
     if (s.targets.length > 0 && s.targets.every((t) => index.has(t.name))) {
       const all = s.targets.map((t, k) => this.labels(table.columns[index.get(t.name)!], rows, k));
       out.labels = all[0];

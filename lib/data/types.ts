@@ -81,6 +81,8 @@ export interface EncodedTable {
   labels?: Int32Array | Float32Array;
   /** Class names of `labels` (classification): labelNames[labels[i]]. */
   labelNames?: string[];
+  /** Cells per categorical column whose category the training rows did not have (encoded as code 0); absent when there are none. */
+  unseen?: Record<string, number>;
   /** With several target columns: the labels of each, in schema.targets order (labels === targetLabels[0]). */
   targetLabels?: Array<Int32Array | Float32Array>;
 }
@@ -121,6 +123,7 @@ export type DataErrorCode =
   | 'UNKNOWN_COLUMN'
   | 'HEADER_MISMATCH'
   | 'NOT_NUMERIC'
+  | 'UNSEEN_CATEGORY'
   | 'NOT_FINITE'
   | 'TOO_MANY_CATEGORIES'
   | 'MISSING_LABEL'

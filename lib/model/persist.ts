@@ -70,6 +70,11 @@ export interface PersistableModel {
   importParameters(params: Float32Array): void;
   exportOptimizerState(): OptimizerState;
   importOptimizerState(state: OptimizerState): void;
+  /**
+   * Takes the preprocessor state a file stores (both kinds do). Returns false for JSON that is no
+   * preprocessor state (a file may store any JSON there); throws for a preprocessor of other features.
+   */
+  adoptPreprocessor?(state: unknown): boolean;
 }
 
 /** Where a checkpoint stands inside `fit`, so `fit({ resume })` continues exactly. */
@@ -443,11 +448,19 @@ export async function loadFile<M extends PersistableModel & { dispose(): void }>
   }
   try {
     restoreInto(model, f);
-    return model;
   } catch (err) {
     model.dispose();
     throw err;
   }
+  if (f.preprocessor !== undefined && model.adoptPreprocessor) {
+    try {
+      model.adoptPreprocessor(f.preprocessor);
+    } catch (err) {
+      model.dispose();
+      throw fileError(path, `__metadata__.preprocessor is invalid: ${(err as Error).message}`);
+    }
+  }
+  return model;
 }
 
 /** Writes a checked file's parameters (and optimiser state, if any) into a model built for its config. */

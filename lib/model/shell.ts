@@ -4,6 +4,8 @@
 // dispose. A kind (lib/model/vartjepa.ts, lib/model/tjepa.ts) supplies only what differs: its
 // native class and config, its loss terms, its schedule and its embedding.
 import * as os from 'os';
+import { Preprocessor, type PreprocessorState } from '../data/preprocess';
+import { readTable, type TableInput } from '../data/sources';
 import { native, packageVersion } from '../native';
 import { boolean, integer, invalid } from '../validate';
 import { runFit, type FitHost, type FitOptions, type FitResult } from './fit';
@@ -66,10 +68,50 @@ export interface ModelStats {
 /** What every kind's embedding holds. */
 export interface EmbeddingBase {
   rows: number;
-  /** Values per row: D * d. */
+  /** Values per row: D * d, or d with `pool: 'mean'`. */
   dim: number;
-  /** (rows, D * d) row-major. */
+  /** (rows, dim) row-major. */
   embeddings: Float32Array;
+  /** Rows given as a table (not encoded): cells per categorical column whose category the training rows did not have. */
+  unseen?: Record<string, number>;
+  /** Plain-words warnings about the rows (unseen categories). */
+  warnings?: string[];
+}
+
+/**
+ * What `fit`, `embed` and `predict` take: the encoded `{ x, rows }`, or, for a model that carries
+ * its preprocessor, any table `readTable` reads (row objects as they arrive in a request, column
+ * objects, an Arrow table, a CSV path, stream or bytes).
+ */
+export type ModelInput = TableData | TableInput;
+
+/** How rows given as a table are encoded. */
+export interface EncodeOptions {
+  /** A category the training rows did not have: 'warn' (default: encoded as unseen, counted in `unseen` and `warnings`) or 'error'. */
+  unseen?: 'warn' | 'error';
+}
+
+/** What both kinds' `embed` takes besides its own options. */
+export interface SharedEmbedOptions extends EncodeOptions {
+  /**
+   * 'features' (default): every feature's `d` values, (rows, D * d), the paper's embedding;
+   * 'mean': their mean over the features, (rows, d), D times smaller (for Bank, 16 features of
+   * d 64: 64 floats a row instead of 1,024).
+   */
+  pool?: 'features' | 'mean';
+}
+
+/** The ways `embed` pools. */
+export const POOLS = ['features', 'mean'] as const;
+
+/** The features a preprocessor encodes, as a model's schema (name, kind, category names). */
+export function modelSchemaOf(p: Preprocessor): ModelSchema {
+  return { features: p.schema.features.map((f) => ({ name: f.name, kind: f.kind, ...(f.kind === 'categorical' ? { categories: f.categories } : {}) })) };
+}
+
+/** Whether `data` is already encoded: `{ x: Float32Array, rows: number }`. */
+export function isEncoded(data: unknown): data is TableData {
+  return typeof data === 'object' && data !== null && (data as TableData).x instanceof Float32Array && typeof (data as TableData).rows === 'number';
 }
 
 /** What a kind declares to the shell. */
@@ -91,13 +133,16 @@ export abstract class ModelShell<K extends ModelKind, O extends SharedOptions, L
   protected readonly cards: Int32Array;
   private nativeModel: NativeModel<L, Sched> | null;
   private queue: Promise<unknown> = Promise.resolve();
+  private attached: Preprocessor | undefined;
   /** Optimiser steps taken so far (across fit calls). */
   protected steps = 0;
   /** Epochs completed so far (across fit calls). */
   protected epochsDone = 0;
 
-  protected constructor(private readonly spec: KindSpec<L> & { kind: K }, schema: ModelSchema, options: Required<O>, nativeConfig: Record<string, unknown> = {}) {
+  protected constructor(private readonly spec: KindSpec<L> & { kind: K }, schemaOrPreprocessor: ModelSchema | Preprocessor, options: Required<O>, nativeConfig: Record<string, unknown> = {}) {
+    const schema: ModelSchema = schemaOrPreprocessor instanceof Preprocessor ? modelSchemaOf(schemaOrPreprocessor) : schemaOrPreprocessor;
     this.cards = cardinalities(schema);
+    if (schemaOrPreprocessor instanceof Preprocessor) this.attached = schemaOrPreprocessor;
     this.options = options as Required<O> & Required<SharedOptions>;
     this.schema = JSON.parse(JSON.stringify(schema)) as ModelSchema;
     const Ctor = native().binding[spec.nativeClass] as new (c: object) => NativeModel<L, Sched>;
@@ -154,6 +199,78 @@ export abstract class ModelShell<K extends ModelKind, O extends SharedOptions, L
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
     return withSite(() => run);
+  }
+
+  /** The preprocessor this model encodes tables with (given to the constructor, attached, or loaded from its file); undefined when it has none. */
+  get preprocessor(): Preprocessor | undefined {
+    return this.attached;
+  }
+
+  /**
+   * Attaches the preprocessor the model's features came from, so `fit`, `embed` and `predict`
+   * take tables as they are and `save` stores it. Its features must be the model's (names, kinds,
+   * category counts).
+   */
+  attachPreprocessor(p: Preprocessor | PreprocessorState): void {
+    const pre = p instanceof Preprocessor ? p : Preprocessor.fromJSON(p);
+    const theirs = pre.schema.features;
+    const mine = this.schema.features;
+    const cards = theirs.length === mine.length ? cardinalities({ features: theirs }, 'preprocessor.schema') : null;
+    const differ = !cards ? `it has ${theirs.length} features, the model ${mine.length}` : mine.map((f, j) => {
+      const t = theirs[j];
+      if (t.name !== f.name || t.kind !== f.kind) return `its feature ${j} is '${t.name}' (${t.kind}), the model's '${f.name}' (${f.kind})`;
+      if (cards[j] !== this.cards[j]) return `its feature '${f.name}' has ${cards[j]} category codes, the model's ${this.cards[j]}`;
+      return '';
+    }).find(Boolean);
+    if (differ) throw new RangeError(`The preprocessor does not fit this model: ${differ}`);
+    this.attached = pre;
+  }
+
+  /** {@link attachPreprocessor} for a loaded file's JSON: false (nothing attached) when it is no preprocessor state. */
+  adoptPreprocessor(state: unknown): boolean {
+    let pre: Preprocessor;
+    try {
+      pre = Preprocessor.fromJSON(state);
+    } catch {
+      return false;
+    }
+    this.attachPreprocessor(pre);
+    return true;
+  }
+
+  /** Rows as the model reads them: encoded data as given, a table through the preprocessor. */
+  protected async encode(data: ModelInput, options: EncodeOptions = {}, path = 'data'): Promise<TableData & { unseen?: Record<string, number>; labels?: Int32Array | Float32Array }> {
+    if (isEncoded(data)) return data;
+    const pre = this.attached;
+    if (!pre) throw invalid(path, `encoded rows { x: Float32Array, rows } (this ${this.spec.kind} has no preprocessor to encode a table with: construct it with one, attachPreprocessor, or save it with one)`, data, 'type');
+    const unseen = options.unseen ?? 'warn';
+    if (unseen !== 'warn' && unseen !== 'error') throw invalid('options.unseen', "'warn' or 'error'", unseen);
+    const table = await readTable(data as TableInput);
+    const enc = pre.transform(table, { unseen: unseen === 'error' ? 'error' : 'count' });
+    return { x: enc.x, rows: enc.rows, ...(enc.unseen ? { unseen: enc.unseen } : {}), ...(enc.labels ? { labels: enc.labels } : {}) };
+  }
+
+  /** `e` pooled as asked, with the unseen categories of `rows` counted and said in words. */
+  protected finishEmbedding<E extends EmbeddingBase>(e: E, rows: { unseen?: Record<string, number> }, pool: SharedEmbedOptions['pool']): E {
+    const how = pool ?? 'features';
+    if (how !== 'features' && how !== 'mean') throw invalid('options.pool', POOLS.map((p) => `'${p}'`).join(' or '), how);
+    if (how === 'mean') {
+      const D = this.features, d = this.options.d;
+      const pooled = new Float32Array(e.rows * d);
+      for (let r = 0; r < e.rows; r++) {
+        const src = e.embeddings.subarray(r * D * d, (r + 1) * D * d);
+        const dst = pooled.subarray(r * d, (r + 1) * d);
+        for (let j = 0; j < D; j++) for (let c = 0; c < d; c++) dst[c] += src[j * d + c];
+        for (let c = 0; c < d; c++) dst[c] /= D;
+      }
+      e.embeddings = pooled;
+      e.dim = d;
+    }
+    if (rows.unseen) {
+      e.unseen = rows.unseen;
+      e.warnings = Object.entries(rows.unseen).map(([col, n]) => `Column '${col}' has ${n} cell${n === 1 ? '' : 's'} with a category the training rows did not have: embedded as unseen (pass unseen: 'error' to refuse them)`);
+    }
+    return e;
   }
 
   /** 'VarTJepa' or 'TJepa'. */
@@ -230,9 +347,15 @@ export abstract class ModelShell<K extends ModelKind, O extends SharedOptions, L
     return Object.fromEntries(Object.keys(this.spec.zeroLoss).map((k) => [k, r[k as keyof L]])) as unknown as L;
   }
 
-  /** Trains on `data` (see {@link FitOptions}): the same loop for every kind. */
-  fit(data: TableData, options: FitOptions<L, S> = {}): Promise<FitResult<L, S>> {
-    return runFit(this.fitHost(), data, options);
+  /**
+   * Trains on `data` (see {@link FitOptions}): the same loop for every kind. `data` is encoded rows,
+   * or a table when the model carries its preprocessor; a checkpoint then stores the preprocessor too.
+   */
+  async fit(data: ModelInput, options: FitOptions<L, S> = {}): Promise<FitResult<L, S>> {
+    const rows = await this.encode(data);
+    const ckpt = options.checkpoint;
+    const withPre = ckpt && typeof ckpt === 'object' && ckpt.preprocessor === undefined && this.attached ? { ...options, checkpoint: { ...ckpt, preprocessor: this.attached.toJSON() } } : options;
+    return runFit(this.fitHost(), { x: rows.x, rows: rows.rows }, withPre);
   }
 
   private fitHost(): FitHost<L, S, Sched> {
@@ -305,7 +428,8 @@ export abstract class ModelShell<K extends ModelKind, O extends SharedOptions, L
    * await model.save('model.safetensors', { history: result.history });
    */
   save(path: string, options?: SaveOptions): Promise<void> {
-    return this.serial(() => saveModel(this, path, options));
+    const withPre = options?.preprocessor === undefined && this.attached ? { ...options, preprocessor: this.attached.toJSON() } : options;
+    return this.serial(() => saveModel(this, path, withPre));
   }
 
   /** Frees the native memory. The model cannot be used afterwards. */

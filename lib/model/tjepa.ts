@@ -8,7 +8,8 @@ import { loadFile, type ModelConfig } from './persist';
 import { mixSeed } from './random';
 import { emaMomentum, learningRate, scheduleScale } from './schedule';
 import { checkTable, type ModelSchema, type TableData } from './schema';
-import { ModelShell, type EmbeddingBase } from './shell';
+import type { Preprocessor } from '../data/preprocess';
+import { ModelShell, type EmbeddingBase, type ModelInput, type SharedEmbedOptions } from './shell';
 
 /** The T-JEPA loss (Eq. 56) and the gradient norm before clipping. */
 export interface TJepaLoss {
@@ -50,7 +51,7 @@ interface TJepaNativeExtra {
  */
 export class TJepa extends ModelShell<'TJepa', TJepaOptions, TJepaLoss, TJepaSchedule, TJepaScheduleSummary> {
   /** `options`: T-JEPA's, or a Var-T-JEPA preset or recipe (its variational options are checked and left out). */
-  constructor(schema: ModelSchema, options?: TJepaOptions | VarTJepaOptions) {
+  constructor(schema: ModelSchema | Preprocessor, options?: TJepaOptions | VarTJepaOptions) {
     super({ kind: 'TJepa', nativeClass: 'TJepaNative', zeroLoss: { loss: 0, gradNorm: 0 } }, schema, resolveTJepaOptions(options));
   }
 
@@ -88,12 +89,13 @@ export class TJepa extends ModelShell<'TJepa', TJepaOptions, TJepaLoss, TJepaSch
     return this.embed(data);
   }
 
-  /** Target-encoder output on the full rows: (rows, D * d) row-major. */
-  async embed(data: TableData): Promise<TJepaEmbedding> {
+  /** Target-encoder output on the full rows: (rows, D * d) row-major, or (rows, d) with `pool: 'mean'`. */
+  async embed(input: ModelInput, options: SharedEmbedOptions = {}): Promise<TJepaEmbedding> {
+    const data = await this.encode(input, options);
     checkTable(data, this.schema, this.cards);
     const embeddings = new Float32Array(data.rows * this.embeddingDim);
     await this.embedInto(data, { embeddings });
-    return { rows: data.rows, dim: this.embeddingDim, embeddings };
+    return this.finishEmbedding({ rows: data.rows, dim: this.embeddingDim, embeddings }, data, options.pool);
   }
 
   /** Embeds into an array you own (rows * D * d values), so a loop over batches allocates nothing. */

@@ -1,6 +1,7 @@
 // The Var-T-JEPA model kind (docs/model.md, sections 1-8) on the model shell: its options, the
 // five ELBO terms, its schedule (learning rate and annealed KL weights), the embedding with
 // uncertainty (and context views), the generative path, and the decoders' log-variance start.
+import type { Preprocessor } from '../data/preprocess';
 import { integer, invalid, number } from '../validate';
 import { abortError } from '../abort';
 import { resolveVarTJepaOptions, nativeFields, type VarTJepaOptions } from './options';
@@ -8,7 +9,7 @@ import { loadFile, type ModelConfig } from './persist';
 import { mixSeed } from './random';
 import { klWeight, learningRate, scheduleScale } from './schedule';
 import { checkTable, type ModelSchema, type TableData } from './schema';
-import { ModelShell, type EmbeddingBase } from './shell';
+import { ModelShell, type EmbeddingBase, type ModelInput, type SharedEmbedOptions } from './shell';
 
 /** The five ELBO terms (Eq. 10), the weighted total and the gradient norm before clipping. */
 export interface LossTerms {
@@ -134,7 +135,7 @@ export interface Generation {
 export type VarTJepaConfig = ModelConfig<'VarTJepa', Required<VarTJepaOptions>>;
 
 /** The arrays {@link VarTJepa.embedInto} writes: those of an {@link Embedding}, the optional ones when present. */
-export type EmbedOutputs = Omit<Embedding, 'rows' | 'dim'>;
+export type EmbedOutputs = Omit<Embedding, 'rows' | 'dim' | 'unseen' | 'warnings'>;
 interface VarTJepaNativeExtra {
   embed(batch: TableData, out: EmbedOutputs, options: { views: number; viewFraction: number; viewSeed: number; rowOffset: number }): Promise<void>;
   generate(batch: TableData, observed: Uint8Array, options: { draws: number; seed: number }): Promise<{ values: Float32Array; probs: Float32Array }>;
@@ -162,7 +163,7 @@ export class VarTJepa extends ModelShell<'VarTJepa', VarTJepaOptions, LossTerms,
   /** decoderLogvarInit 'data': fit sets the decoders' log-variances before the first step. */
   private logvarFromData: boolean;
 
-  constructor(schema: ModelSchema, options?: VarTJepaOptions) {
+  constructor(schema: ModelSchema | Preprocessor, options?: VarTJepaOptions) {
     super({ kind: 'VarTJepa', nativeClass: 'VarTJepaNative', zeroLoss: ZERO_LOSS }, schema, resolveVarTJepaOptions(options));
     const o = this.options;
     this.logvarFromData = o.decoderLogvarInit === 'data';
@@ -263,7 +264,8 @@ export class VarTJepa extends ModelShell<'VarTJepa', VarTJepaOptions, LossTerms,
   }
 
   /** Deterministic embeddings with per-row uncertainty (docs/model.md, section 7). */
-  async embed(data: TableData, options: EmbedOptions = {}): Promise<Embedding> {
+  async embed(input: ModelInput, options: EmbedOptions & SharedEmbedOptions = {}): Promise<Embedding> {
+    const data = await this.encode(input, options);
     checkTable(data, this.schema, this.cards);
     const flag = (k: 'featureUncertainty' | 'latentUncertainty' | 'featureSurprise') => {
       const v = options[k] ?? EMBED_DEFAULTS[k];
@@ -289,7 +291,7 @@ export class VarTJepa extends ModelShell<'VarTJepa', VarTJepaOptions, LossTerms,
       out.auxUncertainty = new Float32Array(rows);
     }
     await this.embedInto(data, out, options);
-    return out;
+    return this.finishEmbedding(out, data, options.pool);
   }
 
   /**
