@@ -7,7 +7,7 @@ import { formatEvaluate, runEvaluate } from './commands/evaluate';
 import { fitOptions, formatFit, runFit, type FitFlags } from './commands/fit';
 import { runImpute } from './commands/impute';
 import { isClosedPipe, userMessage, UserError } from './commands/errors';
-import { delimiterFlag, deviceOption, intFlag, outputFile, plural, positiveInt, seedFlag } from './commands/flags';
+import { choiceFlag, delimiterFlag, deviceOption, intFlag, outputFile, plural, positiveInt, seedFlag } from './commands/flags';
 import { doctor, formatDoctor } from './commands/doctor';
 import { PREPROCESS_DEFAULTS, SCALINGS } from './data/schema';
 import { EMBEDDING_FORMATS } from './data/writers';
@@ -98,11 +98,18 @@ function program(exit: (code: number) => void): Command {
     .option('--device <name>', "where the model runs: auto | cpu | cuda ('cuda' fails with the cause when CUDA cannot be used)")
     .option('--format <fmt>', `${EMBEDDING_FORMATS.join(' | ')} (default: from the file name; csv on stdout)`)
     .option('--delimiter <char>', "field delimiter: one character, 'tab', or 'auto'", 'auto')
+    .option('--pool <how>', "features: every feature's d values a row (D x d, the paper's embedding); mean: their mean over the features (d values, D times smaller)", 'features')
+    .option('--key <col>', 'an id or key column of the table, written first in every output row so rows join back (csv, jsonl, arrow)')
+    .option('--unseen <what>', 'a category the training rows did not have: warn (count it, embed it as unseen) | error', 'warn')
     .option('--json', 'print a JSON summary')
     .option('--quiet', 'no progress display')
-    .addHelpText('after', '\nExamples:\n  $ varjepa embed adult.safetensors adult.csv.gz --out emb.f32\n  $ varjepa embed model.safetensors rows.csv > emb.csv\n  $ varjepa embed model.safetensors rows.csv --format arrow-stream --out emb.arrows')
-    .action(async (model: string, table: string, o: { out?: string; format?: string; device?: string; delimiter: string; json?: boolean; quiet?: boolean }) => {
-      const r = await runEmbed(model, table, { out: o.out === undefined ? undefined : outputFile('--out', o.out), format: o.format, delimiter: delimiterFlag(o.delimiter), quiet: o.quiet || o.json, device: deviceOption(o.device) });
+    .addHelpText('after', '\nExamples:\n  $ varjepa embed bank.safetensors bank.csv --key id --pool mean --out emb.jsonl\n  $ varjepa embed adult.safetensors adult.csv.gz --out emb.f32\n  $ varjepa embed model.safetensors rows.csv > emb.csv\n  $ varjepa embed model.safetensors rows.csv --format arrow-stream --out emb.arrows')
+    .action(async (model: string, table: string, o: { out?: string; format?: string; device?: string; delimiter: string; pool: string; key?: string; unseen: string; json?: boolean; quiet?: boolean }) => {
+      const r = await runEmbed(model, table, {
+        out: o.out === undefined ? undefined : outputFile('--out', o.out), format: o.format, delimiter: delimiterFlag(o.delimiter),
+        pool: choiceFlag('--pool', o.pool, ['features', 'mean'] as const), key: o.key, unseen: choiceFlag('--unseen', o.unseen, ['warn', 'error'] as const),
+        quiet: o.quiet || o.json, device: deviceOption(o.device),
+      });
       if (o.out) console.log(o.json ? JSON.stringify(r, null, 2) : `embedded ${plural(r.rows, 'row')} (${r.embeddingDim} values each, ${r.format}) into ${r.output}`);
     });
 

@@ -209,6 +209,32 @@ describe('varjepa CLI has what the API has', () => {
     expect(cli(['embed', '--help']).out).toContain('arrow-stream');
   });
 
+  it('embeds with a key column carried through, pooled, and unseen categories reported or refused', () => {
+    const jsonl = path.join(dir, 'keyed.jsonl');
+    const r = cli(['embed', model, csv, '--key', 'id', '--pool', 'mean', '--out', jsonl, '--json', '--quiet']);
+    expect(r.code, r.err).toBe(0);
+    const lines = fs.readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(300);
+    expect(lines[7].id).toBe('r7');
+    const full = cli(['embed', model, csv, '--json', '--out', path.join(dir, 'full.jsonl'), '--quiet']);
+    expect(JSON.parse(full.out).embeddingDim).toBe(6 * JSON.parse(r.out).embeddingDim);  // 6 features
+    expect(lines[7].embedding).toHaveLength(JSON.parse(r.out).embeddingDim);
+    const csvOut = cli(['embed', model, csv, '--key', 'id']);
+    expect(csvOut.out.split('\n')[0].startsWith('id,e0,')).toBe(true);
+    expect(csvOut.out.split('\n')[1].startsWith('r0,')).toBe(true);
+    expect(cli(['embed', model, csv, '--key', 'id', '--out', path.join(dir, 'k.f32')]).err).toContain('--key: the f32 format holds numbers only');
+    expect(cli(['embed', model, csv, '--key', 'nosuch', '--out', path.join(dir, 'k.jsonl')]).err).toContain("The key column 'nosuch' is not in");
+    const odd = path.join(dir, 'odd.csv');
+    fs.writeFileSync(odd, fs.readFileSync(csv, 'utf8').replace(/\n(r1\d),([^,]*,[^,]*,[^,]*,[^,]*,[^,]*),c\d,/g, '\n$1,$2,cNEW,'));
+    const warn = cli(['embed', model, odd, '--out', path.join(dir, 'odd.jsonl'), '--quiet']);
+    expect(warn.code, warn.err).toBe(0);
+    expect(warn.err).toMatch(/warning: column 'c1' has 10 cells with a category the training rows did not have/);
+    const refuse = cli(['embed', model, odd, '--unseen', 'error', '--out', path.join(dir, 'odd2.jsonl'), '--quiet']);
+    expect(refuse.code).toBe(1);
+    expect(refuse.err).toMatch(/^varjepa: Column 'c1' has the category 'cNEW' in row 11 \(line 12\)/);
+    expect(fs.existsSync(path.join(dir, 'odd2.jsonl'))).toBe(false);
+  });
+
   it('evaluates with the target stored in the model, beside the majority-class rate', () => {
     const r = cli(['evaluate', model, csv, '--json']);
     expect(r.code, r.err).toBe(0);

@@ -14,6 +14,10 @@ export interface EmbedCommandOptions {
   format?: string;
   /** One character, or 'auto' (default). */
   delimiter?: string;
+  pool?: 'features' | 'mean';
+  /** A column written first in every output row. */
+  key?: string;
+  unseen?: 'warn' | 'error';
   quiet?: boolean;
 }
 
@@ -22,16 +26,22 @@ export async function runEmbed(modelPath: string, table: string, o: EmbedCommand
     throw new UserError(`--format: expected one of ${EMBEDDING_FORMATS.map((f) => `'${f}'`).join(', ')} but received '${o.format}'`);
   }
   if (!o.out && o.format && o.format !== 'csv' && o.format !== 'jsonl') throw new UserError(`--format ${o.format}: binary output needs --out <file> (stdout takes csv or jsonl)`);
+  const format = o.format ?? (o.out ? undefined : 'csv');
+  if (o.key !== undefined && (format === 'f32' || (format === undefined && o.out?.endsWith('.f32')))) throw new UserError(`--key: the f32 format holds numbers only; write csv, jsonl, arrow or arrow-stream to carry '${o.key}'`);
   const { model, preprocessor } = await openModel(modelPath, o.device);
   const progress = new Progress({ quiet: o.quiet || !o.out });
   try {
     const res = await embedStream(table, model, o.out ?? process.stdout, {
       preprocessor,
       delimiter: o.delimiter ?? 'auto',
+      pool: o.pool,
+      key: o.key,
+      unseen: o.unseen,
       format: (o.format ?? (o.out ? undefined : 'csv')) as EmbeddingFormat | undefined,
       onProgress: (rows) => progress.update(`embed ${rows} rows`),
     });
     progress.done();
+    for (const [col, n] of Object.entries(res.unseen ?? {})) console.error(`varjepa: warning: column '${col}' has ${n} cell${n === 1 ? '' : 's'} with a category the training rows did not have (embedded as unseen; --unseen error refuses them)`);
     return res;
   } finally {
     model.dispose();

@@ -4,9 +4,10 @@
 import { Preprocessor, PreprocessorState } from './preprocess';
 import { listColumns } from './schema';
 import { readBatches, ReadOptions, TableInput } from './sources';
-import { DataError, Embedder, EmbedBatchResult } from './types';
+import { DataError, Embedder, EmbedBatchResult, RawTable } from './types';
 import { EMBEDDING_FORMATS, EmbeddingFormat, formatFromPath, openEmbeddingWriter } from './writers';
 import { integer, invalid, oneOf } from '../validate';
+import { meanOverFeatures } from '../model/pool';
 
 /** Options of {@link embedStream}. */
 export interface EmbedStreamOptions extends ReadOptions {
@@ -20,6 +21,12 @@ export interface EmbedStreamOptions extends ReadOptions {
   signal?: AbortSignal;
   /** Called after each batch with the rows written so far. */
   onProgress?: (rowsDone: number) => void;
+  /** 'features' (default): the D * d values a row; 'mean': their mean over the D features (d values). */
+  pool?: 'features' | 'mean';
+  /** A column of the source (an id or key, feature or not) written first in every output row, so rows can be joined back; not with 'f32'. */
+  key?: string;
+  /** A category the training rows did not have: 'warn' (default: counted in the result's `unseen`) or 'error'. */
+  unseen?: 'warn' | 'error';
 }
 
 /** Defaults of {@link EmbedStreamOptions}. */
@@ -33,6 +40,8 @@ export interface EmbedStreamResult {
   embeddingDim: number;
   /** The output file, or null for a stream output. */
   output: string | null;
+  /** Cells per categorical column whose category the training rows did not have; absent when none. */
+  unseen?: Record<string, number>;
 }
 
 function checkEmbedder(embedder: Embedder): number {
@@ -63,8 +72,13 @@ function resolvePreprocessor(options: EmbedStreamOptions, embedder: Embedder): P
  */
 export async function embedStream(source: TableInput, embedder: Embedder, output: string | NodeJS.WritableStream, options: EmbedStreamOptions = {}): Promise<EmbedStreamResult> {
   if (options === null || typeof options !== 'object') throw invalid('options', 'an object', options, 'type');
-  const d = checkEmbedder(embedder);
+  const full = checkEmbedder(embedder);
   const prep = resolvePreprocessor(options, embedder);
+  const pool = oneOf('options.pool', options.pool ?? 'features', ['features', 'mean'] as const);
+  const onUnseen = oneOf('options.unseen', options.unseen ?? 'warn', ['warn', 'error'] as const);
+  const D = prep.featureNames.length;
+  const d = pool === 'mean' ? full / D : full;
+  if (options.key !== undefined && typeof options.key !== 'string') throw invalid('options.key', 'a column name', options.key, 'type');
   const batchSize = integer('options.batchSize', options.batchSize ?? EMBED_STREAM_DEFAULTS.batchSize, 1, 65536);
   const isFile = typeof output === 'string';
   if (!isFile && (output === null || typeof output !== 'object' || typeof (output as NodeJS.WritableStream).write !== 'function')) {
@@ -90,6 +104,7 @@ export async function embedStream(source: TableInput, embedder: Embedder, output
   let buf: EmbedBatchResult | null = null;
   let rows = 0;
   let calls = 0;
+  const unseen: Record<string, number> = {};
   try {
     for await (const batch of batches) {
       if (!writer) {
@@ -101,23 +116,27 @@ export async function embedStream(source: TableInput, embedder: Embedder, output
             `The header of ${batch.source} does not match the fitted schema: ${listColumns(absent)} ${absent.length === 1 ? 'is' : 'are'} missing (its columns are ${listColumns([...names])})`,
           );
         }
-        writer = await openEmbeddingWriter(output, format, d);
+        if (options.key !== undefined && !names.has(options.key)) throw new DataError('UNKNOWN_COLUMN', `The key column '${options.key}' is not in ${batch.source} (its columns are ${listColumns([...names])})`);
+        writer = await openEmbeddingWriter(output, format, d, { key: options.key });
       }
       if (batch.rows === 0) continue;
-      const enc = prep.transform(batch);
+      const enc = prep.transform(batch, { unseen: onUnseen === 'error' ? 'error' : 'count' });
+      for (const [col, n] of Object.entries(enc.unseen ?? {})) unseen[col] = (unseen[col] ?? 0) + n;
       if (!buf || buf.uncertainty.length < enc.rows) {
         const n = Math.max(enc.rows, batchSize);
-        buf = { embeddings: new Float32Array(n * d), uncertainty: new Float32Array(n), uncertaintyP90: new Float32Array(n) };
+        buf = { embeddings: new Float32Array(n * full), uncertainty: new Float32Array(n), uncertaintyP90: new Float32Array(n) };
       }
-      const out = outputRows(buf, enc.rows, d);
+      const out = outputRows(buf, enc.rows, full);
       await embedder.embedInto({ x: enc.x, rows: enc.rows, missing: enc.missing }, out);
-      await writer.write(out, enc.rows);
+      if (pool === 'mean') meanOverFeatures(out.embeddings, enc.rows, D, d);
+      const ids = options.key === undefined ? undefined : keyTexts(batch, options.key);
+      await writer.write(pool === 'mean' ? { ...out, embeddings: out.embeddings.subarray(0, enc.rows * d) } : out, enc.rows, ids);
       rows += enc.rows;
       calls++;
       options.onProgress?.(rows);
       if (signal?.aborted) throw signal.reason;
     }
-    if (!writer) writer = await openEmbeddingWriter(output, format, d);
+    if (!writer) writer = await openEmbeddingWriter(output, format, d, { key: options.key });
     await writer.finish();
   } catch (err) {
     if (writer) await writer.abort();
@@ -125,5 +144,11 @@ export async function embedStream(source: TableInput, embedder: Embedder, output
   } finally {
     await batches.return(undefined);
   }
-  return { rows, batches: calls, format, embeddingDim: d, output: isFile ? output : null };
+  return { rows, batches: calls, format, embeddingDim: d, output: isFile ? output : null, ...(Object.keys(unseen).length ? { unseen } : {}) };
+}
+
+/** The key column's cells as text (a number as JavaScript writes it, a missing cell as ''). */
+function keyTexts(batch: RawTable, key: string): string[] {
+  const col = batch.columns.find((c) => c.name === key)!;
+  return Array.from({ length: batch.rows }, (_, i) => col.text?.[i] ?? (Number.isNaN(col.num[i]) ? '' : String(col.num[i])));
 }

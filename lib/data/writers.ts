@@ -22,7 +22,8 @@ export function formatFromPath(file: string): EmbeddingFormat | null {
 /** Writes embedding batches in one format; `finish` completes the output, `abort` removes it. */
 export interface EmbeddingWriter {
   readonly format: EmbeddingFormat;
-  write(batch: EmbedBatchResult, rows: number): Promise<void>;
+  /** `ids`: the key column's text for each row, when the writer was opened with a key. */
+  write(batch: EmbedBatchResult, rows: number, ids?: string[]): Promise<void>;
   finish(): Promise<number>;
   abort(): Promise<void>;
 }
@@ -178,7 +179,12 @@ export async function readF32Embeddings(file: string): Promise<{ rows: number; e
   return { rows, embeddingDim: d, embeddings, uncertainty, uncertaintyP90 };
 }
 
-function encodeRows(format: 'csv' | 'jsonl' | 'f32', b: EmbedBatchResult, rows: number, d: number): string | Uint8Array {
+/** A CSV field, quoted when it holds a delimiter, quote or line break. */
+function csvField(t: string): string {
+  return /[",\n\r]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+}
+
+function encodeRows(format: 'csv' | 'jsonl' | 'f32', b: EmbedBatchResult, rows: number, d: number, key?: { name: string; ids: string[] }): string | Uint8Array {
   const { embeddings: e, uncertainty: u, uncertaintyP90: p } = b;
   if (format === 'f32') {
     const out = new Float32Array(rows * (d + 2));
@@ -199,11 +205,11 @@ function encodeRows(format: 'csv' | 'jsonl' | 'f32', b: EmbedBatchResult, rows: 
   for (let r = 0; r < rows; r++) {
     if (format === 'csv') {
       for (let k = 0; k < d; k++) row[k] = f32Text(e[r * d + k]);
-      lines.push(`${row.join(',')},${f32Text(u[r])},${f32Text(p[r])}\n`);
+      lines.push(`${key ? `${csvField(key.ids[r])},` : ''}${row.join(',')},${f32Text(u[r])},${f32Text(p[r])}\n`);
     } else {
       const json = (v: number): string => (Number.isFinite(v) ? f32Text(v) : 'null');
       for (let k = 0; k < d; k++) row[k] = json(e[r * d + k]);
-      lines.push(`{"embedding":[${row.join(',')}],"uncertainty":${json(u[r])},"uncertaintyP90":${json(p[r])}}\n`);
+      lines.push(`{${key ? `${JSON.stringify(key.name)}:${JSON.stringify(key.ids[r])},` : ''}"embedding":[${row.join(',')}],"uncertainty":${json(u[r])},"uncertaintyP90":${json(p[r])}}\n`);
     }
   }
   return lines.join('');
@@ -214,7 +220,9 @@ function encodeRows(format: 'csv' | 'jsonl' | 'f32', b: EmbedBatchResult, rows: 
  * Writable the caller owns (not ended here). The f32 header carries the row count for files and
  * `rows: null` for streams (the reader then counts rows from the length).
  */
-export async function openEmbeddingWriter(output: string | NodeJS.WritableStream, format: EmbeddingFormat, d: number): Promise<EmbeddingWriter> {
+export async function openEmbeddingWriter(output: string | NodeJS.WritableStream, format: EmbeddingFormat, d: number, options: { key?: string } = {}): Promise<EmbeddingWriter> {
+  const keyName = options.key;
+  if (keyName !== undefined && format === 'f32') throw new DataError('BAD_VALUE', `The f32 format holds numbers only, so it cannot carry the key column '${keyName}': write csv, jsonl, arrow or arrow-stream`);
   const temp = typeof output === 'string' ? await TempFile.open(output) : null;
   const ws = (temp ? temp.ws : output) as Writable;
   const sink = new Sink(ws);
@@ -226,10 +234,10 @@ export async function openEmbeddingWriter(output: string | NodeJS.WritableStream
     else sink.release();
   };
 
-  if (format === 'arrow' || format === 'arrow-stream') return arrowWriter(format, ws, sink, temp, d, fail, abort);
+  if (format === 'arrow' || format === 'arrow-stream') return arrowWriter(format, ws, sink, temp, d, fail, abort, keyName);
 
   try {
-    if (format === 'csv') await sink.write([...Array.from({ length: d }, (_, k) => `e${k}`), 'uncertainty', 'uncertainty_p90'].join(',') + '\n');
+    if (format === 'csv') await sink.write([...(keyName !== undefined ? [csvField(keyName)] : []), ...Array.from({ length: d }, (_, k) => `e${k}`), 'uncertainty', 'uncertainty_p90'].join(',') + '\n');
     if (format === 'f32') await sink.write(f32Header(temp ? 0 : null, d));
   } catch (err) {
     await abort();
@@ -237,9 +245,9 @@ export async function openEmbeddingWriter(output: string | NodeJS.WritableStream
   }
   return {
     format,
-    async write(batch, n) {
+    async write(batch, n, ids) {
       try {
-        await sink.write(encodeRows(format, batch, n, d));
+        await sink.write(encodeRows(format, batch, n, d, keyName !== undefined ? { name: keyName, ids: ids! } : undefined));
         rows += n;
       } catch (err) {
         throw fail(err);
@@ -283,12 +291,14 @@ async function arrowWriter(
   d: number,
   fail: (err: unknown) => DataError,
   abort: () => Promise<void>,
+  keyName?: string,
 ): Promise<EmbeddingWriter> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const A = require('apache-arrow') as ArrowModule;
   const item = new A.Field('item', new A.Float32(), false);
   const embType = new A.FixedSizeList(d, item);
   const fields = [
+    ...(keyName !== undefined ? [new A.Field(keyName, new A.Utf8(), true)] : []),
     new A.Field('embedding', embType, false),
     new A.Field('uncertainty', new A.Float32(), false),
     new A.Field('uncertainty_p90', new A.Float32(), false),
@@ -307,10 +317,11 @@ async function arrowWriter(
   const ended = once(duplex, 'end');
   let rows = 0;
   let batches = 0;
-  const batchOf = (e: Float32Array, u: Float32Array, p: Float32Array, n: number) => {
+  const batchOf = (e: Float32Array, u: Float32Array, p: Float32Array, n: number, ids?: string[]) => {
     const f32 = (data: Float32Array) => A.makeData({ type: new A.Float32(), data });
     const emb = A.makeData({ type: embType, length: n, nullCount: 0, child: f32(e) });
-    return new A.RecordBatch(schema, A.makeData({ type: new A.Struct(fields), length: n, nullCount: 0, children: [emb, f32(u), f32(p)] }));
+    const key = keyName !== undefined ? [A.vectorFromArray(ids ?? [], new A.Utf8()).data[0]] : [];
+    return new A.RecordBatch(schema, A.makeData({ type: new A.Struct(fields), length: n, nullCount: 0, children: [...key, emb, f32(u), f32(p)] }));
   };
   const push = async (rb: unknown): Promise<void> => {
     if (failure) throw failure;
@@ -320,10 +331,10 @@ async function arrowWriter(
   };
   return {
     format,
-    async write(b, n) {
+    async write(b, n, ids) {
       try {
         // Copies: the embedder may reuse its buffers, and Arrow serialises later.
-        await push(batchOf(b.embeddings.slice(0, n * d), b.uncertainty.slice(0, n), b.uncertaintyP90.slice(0, n), n));
+        await push(batchOf(b.embeddings.slice(0, n * d), b.uncertainty.slice(0, n), b.uncertaintyP90.slice(0, n), n, ids));
         rows += n;
       } catch (err) {
         throw fail(err);

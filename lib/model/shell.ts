@@ -12,6 +12,7 @@ import { runFit, type FitHost, type FitOptions, type FitResult } from './fit';
 import { activationBytesByBatch, BatchTooLargeError, HOST_MEMORY_SHARE } from './memory';
 import { sampleMasks, type StepMaskSet } from './masks';
 import { configMismatch, readModelFile, restoreInto, saveModel, type ModelConfig, type ModelKind, type OptimizerState, type ParamEntry, type PersistableModel, type SaveOptions } from './persist';
+import { meanOverFeatures } from './pool';
 import { mixSeed, Rng } from './random';
 import { cardinalities, checkTable, type ModelSchema, type TableData } from './schema';
 import type { SharedOptions } from './options';
@@ -255,15 +256,9 @@ export abstract class ModelShell<K extends ModelKind, O extends SharedOptions, L
     const how = pool ?? 'features';
     if (how !== 'features' && how !== 'mean') throw invalid('options.pool', POOLS.map((p) => `'${p}'`).join(' or '), how);
     if (how === 'mean') {
-      const D = this.features, d = this.options.d;
-      const pooled = new Float32Array(e.rows * d);
-      for (let r = 0; r < e.rows; r++) {
-        const src = e.embeddings.subarray(r * D * d, (r + 1) * D * d);
-        const dst = pooled.subarray(r * d, (r + 1) * d);
-        for (let j = 0; j < D; j++) for (let c = 0; c < d; c++) dst[c] += src[j * d + c];
-        for (let c = 0; c < d; c++) dst[c] /= D;
-      }
-      e.embeddings = pooled;
+      const d = this.options.d;
+      meanOverFeatures(e.embeddings, e.rows, this.features, d);
+      e.embeddings = e.embeddings.slice(0, e.rows * d);
       e.dim = d;
     }
     if (rows.unseen) {
