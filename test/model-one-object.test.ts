@@ -26,7 +26,7 @@ function rows(n: number, seed = 1): Array<Record<string, unknown>> {
   return Array.from({ length: n }, () => {
     const age = Math.round(18 + 60 * r());
     const job = jobs[Math.floor(r() * jobs.length)];
-    return { age, job, balance: Math.round(5000 * r() - 500), y: age > 50 === job !== 'retired' ? 'yes' : 'no' };
+    return { age, job, balance: Math.round(5000 * r() - 500), y: (age > 50) === (job !== 'retired') ? 'yes' : 'no' };
   });
 }
 
@@ -122,5 +122,43 @@ describe('a model that carries its preprocessor', () => {
     bare.attachPreprocessor(data.preprocessor.toJSON());
     expect((await bare.embed(rows(2))).rows).toBe(2);
     bare.dispose();
+  });
+});
+
+describe('predict: the head in the same file', () => {
+  it('fits a head from the table\'s target, predicts classes with their names, abstains, and survives save and load exactly', async () => {
+    const model = new VarTJepa(data.preprocessor, small);
+    await model.fit(data.train, { epochs: 2 });
+    const trainRows = Array.from(data.split.train, (i) => rows(300)[i]);
+    const validRows = Array.from(data.split.validation, (i) => rows(300)[i]);
+    const meta = await model.fitHead(trainRows, { validation: { data: validRows } });
+    expect(meta).toMatchObject({ kind: 'mlp-probe', target: 'y', classes: 2, calibratedOn: 'validation' });
+    expect(meta.classNames?.slice().sort()).toEqual(['no', 'yes']);
+    const request = rows(40, 11).map(({ y, ...f }) => (void y, f));
+    const p = await model.predict(request, { abstain: 0.25 });
+    expect(p.rows).toBe(40);
+    expect(p.probabilities).toHaveLength(80);
+    for (let r = 0; r < 40; r++) {
+      expect(p.probabilities[2 * r] + p.probabilities[2 * r + 1]).toBeCloseTo(1, 5);
+      expect(p.confidence[r]).toBe(Math.max(p.probabilities[2 * r], p.probabilities[2 * r + 1]));
+      expect(p.labels![r]).toBe(meta.classNames![p.predicted[r]]);
+      expect(p.withheld![r]).toBe(p.confidence[r] < p.threshold! ? 1 : 0);
+    }
+    expect(p.latentUncertainty).toHaveLength(40);
+    // the threshold is the 25% quantile of the validation rows' confidence
+    expect(p.threshold!).toBeCloseTo(meta.confidenceQuantiles[25], 6);
+    const out = path.join(dir, 'with-head.safetensors');
+    await model.save(out);
+    const loaded = await VarTJepa.load(out);
+    expect(loaded.head).toEqual(meta);
+    const q = await loaded.predict(request, { abstain: 0.25 });
+    expect(q.probabilities).toEqual(p.probabilities);
+    expect(q.withheld).toEqual(p.withheld);
+    await expect(loaded.predict(request, { abstain: 2 })).rejects.toThrow('Expected a number between 0 and 1 for options.abstain but received 2 (number)');
+    const bare = new VarTJepa(data.preprocessor, small);
+    await expect(bare.predict(request)).rejects.toThrow(/has no head to predict with: fit one with fitHead/);
+    bare.dispose();
+    model.dispose();
+    loaded.dispose();
   });
 });

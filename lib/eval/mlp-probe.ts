@@ -53,6 +53,8 @@ interface NativeProbe {
   predictProba(x: Float32Array, rows: number, out: Float32Array): Promise<void>;
   abort(): void;
   exportParams(): Float32Array;
+  exportState(): MlpProbeState;
+  importState(state: MlpProbeState): void;
   stats(): { paramCount: number; isa: string };
   dispose(): void;
 }
@@ -94,6 +96,13 @@ function resolve(options: MlpProbeOptions): Required<MlpProbeOptions> {
  * const pred = await probe.predict(test.embeddings);
  * probe.dispose();
  */
+/** A fitted probe's arrays: the flat parameters and the input standardisation (mean, 1/std per input). */
+export interface MlpProbeState {
+  params: Float32Array;
+  mean: Float32Array;
+  rstd: Float32Array;
+}
+
 export class MlpProbe implements Probe {
   private readonly opts: Required<MlpProbeOptions>;
   private nativeProbe: NativeProbe | null = null;
@@ -188,6 +197,35 @@ export class MlpProbe implements Probe {
   /** The most probable class of each row of x (the first on ties). */
   async predict(x: Float32Array): Promise<Int32Array> {
     return argmaxRows(await this.predictProba(x), this.K);
+  }
+
+  /** What a fitted probe needs besides its config to predict again: parameters and input standardisation. */
+  exportState(): MlpProbeState {
+    return this.n.exportState();
+  }
+
+  /**
+   * A fitted probe from its config ({@link getConfig}), input width, class count and
+   * {@link exportState}: predicts exactly as the probe that was exported.
+   */
+  static fromState(config: MlpProbeOptions, features: number, classes: number, state: MlpProbeState): MlpProbe {
+    const p = new MlpProbe(config);
+    const o = p.opts;
+    const Ctor = native().binding.MlpProbeNative as new (c: object) => NativeProbe;
+    const probe = new Ctor({
+      features: integer('features', features, 1, 1 << 24), classes: integer('classes', classes, 2, 1 << 20), hidden: Int32Array.from(o.hidden), dropout: o.dropout, lr: o.lr, weightDecay: o.weightDecay,
+      beta1: 0.9, beta2: 0.999, eps: 1e-8, batchSize: o.batchSize, standardize: o.standardize, seed: o.seed, isa: o.isa,
+    });
+    try {
+      probe.importState(state);
+    } catch (err) {
+      probe.dispose();
+      throw err;
+    }
+    p.nativeProbe = probe;
+    p.F = features;
+    p.K = classes;
+    return p;
   }
 
   /** The flat parameter arena (weights and biases of every layer, with alignment padding). For tests. */

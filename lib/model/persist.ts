@@ -75,6 +75,8 @@ export interface PersistableModel {
    * preprocessor state (a file may store any JSON there); throws for a preprocessor of other features.
    */
   adoptPreprocessor?(state: unknown): boolean;
+  /** Takes the downstream head a file stores; throws when it does not fit the model. */
+  adoptHead?(head: StoredHead): void;
 }
 
 /** Where a checkpoint stands inside `fit`, so `fit({ resume })` continues exactly. */
@@ -106,7 +108,18 @@ export interface SaveOptions {
   preprocessor?: unknown;
   /** Fit position stored with the optimiser state (set by fit's checkpoints). */
   training?: Omit<TrainingState, 'step' | 'epoch'>;
+  /** A downstream head: its JSON (`__metadata__.head`) and its arrays, stored as tensors `head.<name>`. */
+  head?: StoredHead;
 }
+
+/** A downstream head as a file holds it. */
+export interface StoredHead {
+  meta: unknown;
+  tensors: Record<string, Float32Array>;
+}
+
+/** Tensors of a file whose names start with this belong to its downstream head. */
+export const HEAD_PREFIX = 'head.';
 
 /** A model file read and checked for structure, before any model is built. */
 export interface ModelFile {
@@ -116,6 +129,8 @@ export interface ModelFile {
   version: string;
   history?: unknown[];
   preprocessor?: unknown;
+  /** The downstream head, when the file holds one. */
+  head?: StoredHead;
   /** Present in checkpoints (files with optimiser state). */
   training?: TrainingState;
   /** Every tensor by name, in file order. */
@@ -170,6 +185,10 @@ function encode(model: PersistableModel, options: SaveOptions): { header: Buffer
   };
   if (options.history !== undefined) meta.history = JSON.stringify(options.history);
   if (options.preprocessor !== undefined) meta.preprocessor = JSON.stringify(options.preprocessor);
+  if (options.head !== undefined) {
+    meta.head = JSON.stringify(options.head.meta);
+    for (const [name, data] of Object.entries(options.head.tensors)) named.push([HEAD_PREFIX + name, [data.length], data]);
+  }
   if (options.optimizer) {
     const st = model.exportOptimizerState();
     for (const e of table) named.push([`optim.m.${e.name}`, e.shape, st.m.subarray(e.offset, e.offset + e.size)]);
@@ -375,8 +394,13 @@ export function parseModelFile(bytes: Uint8Array, file: string): ModelFile {
     }
     tensors.set(e.name, { shape: e.shape, data: values });
   }
+  const headMeta = metadata.head === undefined ? undefined : parseJson(file, '__metadata__.head', metadata.head);
+  const headTensors: Record<string, Float32Array> = {};
+  for (const [name, t] of tensors) if (name.startsWith(HEAD_PREFIX)) headTensors[name.slice(HEAD_PREFIX.length)] = t.data;
+  if (headMeta === undefined && Object.keys(headTensors).length > 0) throw fileError(file, `tensors named '${HEAD_PREFIX}*' without __metadata__.head`);
   return {
     path: file, config, version: metadata.varjepa_version, tensors, metadata,
+    ...(headMeta !== undefined ? { head: { meta: headMeta, tensors: headTensors } } : {}),
     ...(history !== undefined ? { history: history as unknown[] } : {}),
     ...(preprocessor !== undefined ? { preprocessor } : {}),
     ...(training !== undefined ? { training } : {}),
@@ -419,7 +443,7 @@ export function checkTensors(f: ModelFile, table: ParamEntry[], total: number): 
     }
   });
   for (const name of f.tensors.keys()) {
-    if (!expected.has(name)) {
+    if (!expected.has(name) && !(f.head && name.startsWith(HEAD_PREFIX))) {
       const hint = !hasOptim && name.startsWith('optim.') ? ' (optimiser state without __metadata__.training)' : " (not in the config's parameter table)";
       throw fileError(f.path, `unexpected tensor '${name}'${hint}`);
     }
@@ -458,6 +482,14 @@ export async function loadFile<M extends PersistableModel & { dispose(): void }>
     } catch (err) {
       model.dispose();
       throw fileError(path, `__metadata__.preprocessor is invalid: ${(err as Error).message}`);
+    }
+  }
+  if (f.head !== undefined && model.adoptHead) {
+    try {
+      model.adoptHead(f.head);
+    } catch (err) {
+      model.dispose();
+      throw fileError(path, `the head (__metadata__.head, tensors 'head.*') is invalid: ${(err as Error).message}`);
     }
   }
   return model;

@@ -11,7 +11,9 @@ import { boolean, integer, invalid } from '../validate';
 import { runFit, type FitHost, type FitOptions, type FitResult } from './fit';
 import { activationBytesByBatch, BatchTooLargeError, HOST_MEMORY_SHARE } from './memory';
 import { sampleMasks, type StepMaskSet } from './masks';
-import { configMismatch, readModelFile, restoreInto, saveModel, type ModelConfig, type ModelKind, type OptimizerState, type ParamEntry, type PersistableModel, type SaveOptions } from './persist';
+import { configMismatch, readModelFile, restoreInto, saveModel, type ModelConfig, type ModelKind, type OptimizerState, type ParamEntry, type PersistableModel, type SaveOptions, type StoredHead } from './persist';
+import type { MlpProbeOptions } from '../eval/mlp-probe';
+import { Head, type HeadMeta, type Prediction } from './head';
 import { meanOverFeatures } from './pool';
 import { mixSeed, Rng } from './random';
 import { cardinalities, checkTable, type ModelSchema, type TableData } from './schema';
@@ -92,6 +94,24 @@ export interface EncodeOptions {
   unseen?: 'warn' | 'error';
 }
 
+/** Options of {@link ModelShell.fitHead}. */
+export interface HeadFitOptions {
+  /** Class indices of the rows (default: the target column of a table given with the model's preprocessor). */
+  labels?: Int32Array;
+  /** Labelled rows for early stopping and for calibrating `abstain`. */
+  validation?: { data: ModelInput; labels?: Int32Array };
+  /** Names of the classes, index = class (default: the preprocessor target's classes). */
+  classNames?: string[];
+  /** The MLP probe's options (default: the paper's probe). */
+  probe?: MlpProbeOptions;
+}
+
+/** Options of {@link ModelShell.predict}. */
+export interface PredictOptions extends EncodeOptions {
+  /** Withhold this share (0..1) of rows, measured on the head's validation rows: the least confident. */
+  abstain?: number;
+}
+
 /** What both kinds' `embed` takes besides its own options. */
 export interface SharedEmbedOptions extends EncodeOptions {
   /**
@@ -108,6 +128,14 @@ export const POOLS = ['features', 'mean'] as const;
 /** The features a preprocessor encodes, as a model's schema (name, kind, category names). */
 export function modelSchemaOf(p: Preprocessor): ModelSchema {
   return { features: p.schema.features.map((f) => ({ name: f.name, kind: f.kind, ...(f.kind === 'categorical' ? { categories: f.categories } : {}) })) };
+}
+
+/** Unseen categories per column, and the warning for each. */
+function unseenReport(unseen: Record<string, number>): { unseen: Record<string, number>; warnings: string[] } {
+  return {
+    unseen,
+    warnings: Object.entries(unseen).map(([col, n]) => `Column '${col}' has ${n} cell${n === 1 ? '' : 's'} with a category the training rows did not have: embedded as unseen (pass unseen: 'error' to refuse them)`),
+  };
 }
 
 /** Whether `data` is already encoded: `{ x: Float32Array, rows: number }`. */
@@ -135,6 +163,7 @@ export abstract class ModelShell<K extends ModelKind, O extends SharedOptions, L
   private nativeModel: NativeModel<L, Sched> | null;
   private queue: Promise<unknown> = Promise.resolve();
   private attached: Preprocessor | undefined;
+  private downstream: Head | undefined;
   /** Optimiser steps taken so far (across fit calls). */
   protected steps = 0;
   /** Epochs completed so far (across fit calls). */
@@ -261,11 +290,76 @@ export abstract class ModelShell<K extends ModelKind, O extends SharedOptions, L
       e.embeddings = e.embeddings.slice(0, e.rows * d);
       e.dim = d;
     }
-    if (rows.unseen) {
-      e.unseen = rows.unseen;
-      e.warnings = Object.entries(rows.unseen).map(([col, n]) => `Column '${col}' has ${n} cell${n === 1 ? '' : 's'} with a category the training rows did not have: embedded as unseen (pass unseen: 'error' to refuse them)`);
-    }
+    if (rows.unseen) Object.assign(e, unseenReport(rows.unseen));
     return e;
+  }
+
+  /** The downstream head `predict` uses ({@link fitHead}, or loaded from the model's file); undefined when there is none. */
+  get head(): HeadMeta | undefined {
+    return this.downstream?.meta;
+  }
+
+  /**
+   * Fits the downstream head `predict` uses (the paper's MLP probe on this model's embeddings,
+   * early-stopped and calibrated for `abstain` on the validation rows) and keeps it: `save`
+   * stores it. `data` and `validation.data` are encoded rows with `labels`, or tables whose
+   * target column (the preprocessor's target) gives the labels; rows without a class are left out.
+   */
+  async fitHead(data: ModelInput, options: HeadFitOptions = {}): Promise<HeadMeta> {
+    const labelled = async (input: ModelInput, labels: Int32Array | undefined, path: string) => {
+      const rows = await this.encode(input, {}, path);
+      const y = labels ?? (rows.labels instanceof Int32Array ? rows.labels : undefined);
+      if (!(y instanceof Int32Array)) throw invalid(`${path === 'data' ? 'options' : 'options.validation'}.labels`, "class indices (an Int32Array), or a table with the preprocessor's class target", labels, 'type');
+      if (y.length !== rows.rows) throw new RangeError(`Expected ${rows.rows} labels for the ${rows.rows} rows of ${path} but received ${y.length}`);
+      const keep = Array.from({ length: rows.rows }, (_, i) => i).filter((i) => y[i] >= 0);
+      if (keep.length < 2) throw new RangeError(`Expected at least 2 rows with a class in ${path} but found ${keep.length}`);
+      const D = this.features;
+      const x = new Float32Array(keep.length * D);
+      keep.forEach((r, i) => x.set(rows.x.subarray(r * D, (r + 1) * D), i * D));
+      const e = await this.embedForProbe({ x, rows: keep.length });
+      return { embeddings: e.embeddings, labels: Int32Array.from(keep, (r) => y[r]) };
+    };
+    const train = await labelled(data, options.labels, 'data');
+    const v = options.validation;
+    const validation = v ? await labelled(v.data, v.labels, 'options.validation.data') : undefined;
+    const target = this.attached?.schema.target;
+    const fromTarget = options.labels === undefined && target?.classes !== undefined;
+    const classes = fromTarget ? target!.classes!.length : Math.max(...train.labels, ...(validation?.labels ?? [])) + 1;
+    if (classes < 2) throw new RangeError(`Expected labels of at least 2 classes for the head but found ${classes}`);
+    const head = await Head.fit(train, validation, {
+      features: this.embeddingDim, classes, target: fromTarget ? target!.name : null,
+      classNames: options.classNames ?? (fromTarget ? [...target!.classes!] : null), probe: options.probe,
+    });
+    this.downstream?.dispose();
+    this.downstream = head;
+    return head.meta;
+  }
+
+  /**
+   * Class probabilities, the predicted class and its confidence for each row, from the head
+   * ({@link fitHead}). `abstain: q` (0..1) withholds the rows less certain than the least certain
+   * share q of the head's validation rows (`withheld`, `threshold`).
+   *
+   * @example
+   * const model = await VarTJepa.load('bank.safetensors');
+   * const p = await model.predict([{ age: 41, job: 'admin.', balance: 1200 }], { abstain: 0.2 });
+   * console.log(p.labels[0], p.confidence[0], p.withheld[0]);
+   */
+  async predict(data: ModelInput, options: PredictOptions = {}): Promise<Prediction> {
+    if (!this.downstream) throw new Error(`This ${this.spec.kind} has no head to predict with: fit one with fitHead (varjepa fit --target does), or load a file that holds one`);
+    const rows = await this.encode(data, options);
+    const e = await this.embedForProbe({ x: rows.x, rows: rows.rows });
+    const p = await this.downstream.predict(e.embeddings, rows.rows, options.abstain);
+    if (e.uncertainty) p.latentUncertainty = e.uncertainty;
+    if (rows.unseen) Object.assign(p, unseenReport(rows.unseen));
+    return p;
+  }
+
+  /** {@link fitHead}'s head, from a model file. */
+  adoptHead(stored: StoredHead): void {
+    const head = Head.fromStored(stored, this.embeddingDim);
+    this.downstream?.dispose();
+    this.downstream = head;
   }
 
   /** 'VarTJepa' or 'TJepa'. */
@@ -423,12 +517,18 @@ export abstract class ModelShell<K extends ModelKind, O extends SharedOptions, L
    * await model.save('model.safetensors', { history: result.history });
    */
   save(path: string, options?: SaveOptions): Promise<void> {
-    const withPre = options?.preprocessor === undefined && this.attached ? { ...options, preprocessor: this.attached.toJSON() } : options;
+    const withPre = {
+      ...options,
+      ...(options?.preprocessor === undefined && this.attached ? { preprocessor: this.attached.toJSON() } : {}),
+      ...(options?.head === undefined && this.downstream && !options?.optimizer ? { head: this.downstream.toStored() } : {}),
+    };
     return this.serial(() => saveModel(this, path, withPre));
   }
 
   /** Frees the native memory. The model cannot be used afterwards. */
   dispose(): void {
+    this.downstream?.dispose();
+    this.downstream = undefined;
     if (this.nativeModel) {
       this.nativeModel.dispose();
       this.nativeModel = null;

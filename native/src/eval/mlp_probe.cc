@@ -81,6 +81,22 @@ MlpProbe::MlpProbe(const MlpProbeConfig& cfg, const Backend& be) : cfg_(cfg), be
 
 // mean and 1/std per column over the training rows, in double (population variance; a
 // constant column keeps scale 1)
+void MlpProbe::import_state(const float* params, int64_t n_params, const float* mean, const float* rstd, int64_t n_features) {
+  if (n_params != ps_.size()) throw_range("Expected state.params of " + std::to_string(ps_.size()) + " values but received " + std::to_string(n_params));
+  if (n_features != cfg_.features) throw_range("Expected state.mean and state.rstd of " + std::to_string(cfg_.features) + " values but received " + std::to_string(n_features));
+  auto finite = [](const float* v, int64_t n, const char* what) {
+    for (int64_t i = 0; i < n; ++i) {
+      if (!std::isfinite(v[i])) throw_range(std::string("Expected finite values in ") + what + " but value " + std::to_string(i) + " is not");
+    }
+  };
+  finite(params, n_params, "state.params");
+  finite(mean, n_features, "state.mean");
+  finite(rstd, n_features, "state.rstd");
+  std::copy(params, params + n_params, ps_.values.data());
+  std::copy(mean, mean + n_features, mean_.data());
+  std::copy(rstd, rstd + n_features, rstd_.data());
+}
+
 void MlpProbe::standardize_stats(const float* x, int64_t rows) {
   const int F = cfg_.features;
   std::fill(mean_.begin(), mean_.end(), 0.f);

@@ -65,6 +65,13 @@ class MlpProbe {
   const char* backend_name() const { return be_.name; }
   int64_t param_count() const { return ps_.size(); }
   const float* params() const { return ps_.values.data(); }
+  // the fitted state a saved probe needs besides its config: parameters (param_count()) and the
+  // input standardisation mean and 1/std (features each)
+  const float* input_mean() const { return mean_.data(); }
+  const float* input_rstd() const { return rstd_.data(); }
+  // restores what params(), input_mean() and input_rstd() gave; throws vj::Error (Range) naming
+  // the array on a wrong length or a non-finite value
+  void import_state(const float* params, int64_t n_params, const float* mean, const float* rstd, int64_t n_features);
 
  private:
   void standardize_stats(const float* x, int64_t rows);

@@ -76,6 +76,8 @@ class MlpProbeNative : public Napi::ObjectWrap<MlpProbeNative> {
                            InstanceMethod("predictProba", &MlpProbeNative::PredictProba),
                            InstanceMethod("abort", &MlpProbeNative::Abort),
                            InstanceMethod("exportParams", &MlpProbeNative::ExportParams),
+                           InstanceMethod("exportState", &MlpProbeNative::ExportState),
+                           InstanceMethod("importState", &MlpProbeNative::ImportState),
                            InstanceMethod("stats", &MlpProbeNative::Stats),
                            InstanceMethod("dispose", &MlpProbeNative::Dispose),
                        });
@@ -185,6 +187,40 @@ class MlpProbeNative : public Napi::ObjectWrap<MlpProbeNative> {
       Napi::Float32Array out = Napi::Float32Array::New(env, static_cast<size_t>(p.param_count()));
       std::copy(p.params(), p.params() + p.param_count(), out.Data());
       return out;
+    });
+  }
+
+  // exportState() -> { params, mean, rstd }: what a saved probe needs besides its config
+  Napi::Value ExportState(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      MlpProbe& p = probe(env);
+      const size_t F = static_cast<size_t>(p.config().features);
+      auto copy = [&](const float* src, size_t n) {
+        Napi::Float32Array a = Napi::Float32Array::New(env, n);
+        std::copy(src, src + n, a.Data());
+        return a;
+      };
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("params", copy(p.params(), static_cast<size_t>(p.param_count())));
+      o.Set("mean", copy(p.input_mean(), F));
+      o.Set("rstd", copy(p.input_rstd(), F));
+      return o;
+    });
+  }
+
+  // importState({ params, mean, rstd }): restores exportState's arrays (lengths checked)
+  Napi::Value ImportState(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      MlpProbe& p = probe(env);
+      Napi::Object o = object_arg(info[0], "state");
+      const int64_t F = p.config().features;
+      const float* params = typed<float>(o.Get("params"), p.param_count(), "state.params");
+      const float* mean = typed<float>(o.Get("mean"), F, "state.mean");
+      const float* rstd = typed<float>(o.Get("rstd"), F, "state.rstd");
+      p.import_state(params, p.param_count(), mean, rstd, F);
+      return env.Undefined();
     });
   }
 
