@@ -6,8 +6,9 @@ import { runEmbed } from './commands/embed';
 import { formatEvaluate, runEvaluate } from './commands/evaluate';
 import { fitOptions, formatFit, runFit, type FitFlags } from './commands/fit';
 import { runImpute } from './commands/impute';
+import { runPredict } from './commands/predict';
 import { isClosedPipe, userMessage, UserError } from './commands/errors';
-import { choiceFlag, delimiterFlag, deviceOption, intFlag, outputFile, plural, positiveInt, seedFlag } from './commands/flags';
+import { choiceFlag, delimiterFlag, deviceOption, fractionFlag, intFlag, outputFile, plural, positiveInt, seedFlag } from './commands/flags';
 import { doctor, formatDoctor } from './commands/doctor';
 import { PREPROCESS_DEFAULTS, SCALINGS } from './data/schema';
 import { EMBEDDING_FORMATS } from './data/writers';
@@ -127,6 +128,28 @@ function program(exit: (code: number) => void): Command {
       const r = await runEvaluate(model, table, { target: o.target, seed: seedFlag('--seed', o.seed), delimiter: delimiterFlag(o.delimiter), device: deviceOption(o.device) });
       console.log(o.json ? JSON.stringify(r, null, 2) : formatEvaluate(r));
     });
+  withThreads(p.command('predict'))
+    .description("the class of every row from the head saved by 'varjepa fit --target', with its confidence and the class probabilities")
+    .argument('<model>', 'model file written by varjepa fit --target')
+    .argument('<table>', 'CSV file (.csv or .csv.gz)')
+    .option('--abstain <share>', 'withhold the least confident rows: this share (0..1) of the validation rows would be withheld (adds a withheld column: 1 = withheld)')
+    .option('--key <col>', 'an id or key column of the table, written first in every output row')
+    .option('--out <file>', 'output CSV (default: stdout)')
+    .option('--delimiter <char>', "field delimiter: one character, 'tab', or 'auto'", 'auto')
+    .option('--unseen <what>', 'a category the training rows did not have: warn | error', 'warn')
+    .option('--device <name>', "where the model runs: auto | cpu | cuda ('cuda' fails with the cause when CUDA cannot be used)")
+    .option('--json', 'print a JSON summary (with --out)')
+    .option('--quiet', 'no progress display')
+    .addHelpText('after', '\nExamples:\n  $ varjepa predict bank.safetensors new-customers.csv --key id --abstain 0.2 --out predictions.csv\n  $ varjepa predict bank.safetensors rows.csv | head')
+    .action(async (model: string, table: string, o: { abstain?: string; key?: string; out?: string; delimiter: string; unseen: string; device?: string; json?: boolean; quiet?: boolean }) => {
+      const r = await runPredict(model, table, {
+        abstain: o.abstain === undefined ? undefined : fractionFlag('--abstain', o.abstain, 0, 1), key: o.key,
+        out: o.out === undefined ? undefined : outputFile('--out', o.out), delimiter: delimiterFlag(o.delimiter),
+        unseen: choiceFlag('--unseen', o.unseen, ['warn', 'error'] as const), device: deviceOption(o.device), quiet: o.quiet || o.json,
+      });
+      if (o.out) console.log(o.json ? JSON.stringify(r, null, 2) : `predicted ${plural(r.rows, 'row')} into ${r.output}${r.withheld !== undefined ? ` (${r.withheld} withheld: confidence below ${r.threshold?.toPrecision(3)})` : ''}`);
+    });
+
   withThreads(p.command('impute'))
     .description("fill a table's missing cells with draws from the model's generative path, with a spread")
     .argument('<model>', 'model file written by varjepa fit')

@@ -235,6 +235,38 @@ describe('varjepa CLI has what the API has', () => {
     expect(fs.existsSync(path.join(dir, 'odd2.jsonl'))).toBe(false);
   });
 
+  it('predicts with the head fit --target saved, with the key, probabilities and abstention', () => {
+    const out = path.join(dir, 'pred.csv');
+    const r = cli(['predict', model, csv, '--key', 'id', '--abstain', '0.2', '--out', out, '--json', '--quiet']);
+    expect(r.code, r.err).toBe(0);
+    const summary = JSON.parse(r.out);
+    expect(summary.rows).toBe(300);
+    const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
+    const header = lines[0].split(',');
+    expect(header.slice(0, 4)).toEqual(['id', 'prediction', 'confidence', 'withheld']);
+    expect(header.slice(4).sort()).toEqual(['p_k0', 'p_k1', 'p_k2']);
+    expect(lines).toHaveLength(301);
+    let withheld = 0;
+    for (const line of lines.slice(1)) {
+      const f = line.split(',');
+      const probs = f.slice(4).map(Number);
+      expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      expect(Number(f[2])).toBeCloseTo(Math.max(...probs), 5);
+      expect(f[1]).toBe(header[4 + probs.indexOf(Math.max(...probs))].slice(2));
+      withheld += Number(f[3]);
+      expect(Number(f[3]) === 1).toBe(Number(f[2]) < summary.threshold);
+    }
+    expect(withheld).toBe(summary.withheld);
+    expect(withheld).toBeGreaterThan(0);
+    expect(lines[1].startsWith('r0,')).toBe(true);
+    const noHead = cli(['predict', path.join(dir, 'all.safetensors'), csv]);
+    expect(noHead.code).toBe(1);
+    expect(noHead.err).toContain("has no prediction head: fit it with 'varjepa fit --target <column>'");
+    expect(cli(['predict', model, csv, '--abstain', '1.5']).err).toContain("--abstain: expected a number between 0 and 1 (both excluded) but received '1.5'");
+    const fitOut = cli(['fit', csv, '--target', 'label', '--ignore', 'id', '--epochs', '1', '--out', 'h.safetensors', '--quiet']);
+    expect(fitOut.out).toMatch(/prediction head \(MLP probe on the embeddings\): validation accuracy [\d.]+% \(always guessing the most frequent class: [\d.]+%\)/);
+  });
+
   it('evaluates with the target stored in the model, beside the majority-class rate', () => {
     const r = cli(['evaluate', model, csv, '--json']);
     expect(r.code, r.err).toBe(0);

@@ -11,6 +11,7 @@ import { PREPROCESS_DEFAULTS, SCALINGS, type ColumnKind } from '../data/schema';
 import type { Scaling } from '../data/types';
 import { preset, PRESET_NAMES, type PresetName } from '../model/options';
 import { BatchTooLargeError } from '../model/memory';
+import type { HeadMeta } from '../model/head';
 import { recipe } from '../model/recipe';
 import type { VarTJepaFitResult as FitResult } from '../model/fit-types';
 import { VarTJepa } from '../model/vartjepa';
@@ -127,6 +128,8 @@ export interface FitCommandReport {
   majorityRate?: number;
   /** The checkpoint kept (with --checkpoint). */
   checkpoint?: string;
+  /** With a class target: the prediction head saved in the model file (`varjepa predict`). */
+  head?: { validationAccuracy: number; classes: number };
   /** The recipe's reasoning, with --preset auto. */
   recipe?: string;
   stopReason: FitResult['stopReason'];
@@ -174,6 +177,7 @@ export async function runFit(table: string, o: FitCommandOptions): Promise<FitCo
     const labels = data.train.labels, vLabels = data.validation.labels;
     const select = o.target !== undefined && labels instanceof Int32Array && vLabels instanceof Int32Array && data.validation.rows > 0 && labels.every((l) => l >= 0) && vLabels.every((l) => l >= 0);
     const t0 = Date.now();
+    let head: HeadMeta | undefined;
     // Ctrl-C stops between steps and writes a checkpoint first; a second Ctrl-C ends at once
     const checkpoint = o.checkpoint ?? `${o.out}.checkpoint`;
     const interrupt = new AbortController();
@@ -206,6 +210,14 @@ export async function runFit(table: string, o: FitCommandOptions): Promise<FitCo
       },
     ).finally(() => process.off('SIGINT', onSigint));
     progress.done();
+    if (select) {
+      // the head `varjepa predict` answers with, saved in the same file
+      progress.update('fitting the prediction head (MLP probe on the embeddings)', true);
+      head = await model.fitHead({ x: data.train.x, rows: data.train.rows }, {
+        labels: labels as Int32Array, validation: { data: { x: data.validation.x, rows: data.validation.rows }, labels: vLabels as Int32Array },
+        classNames: data.schema.target?.classes ? [...data.schema.target.classes] : undefined,
+      });
+    }
     await model.save(o.out, { history: res.history });
     if (o.checkpoint === undefined) fs.rmSync(checkpoint, { force: true });
     if (o.report) {
@@ -243,6 +255,7 @@ export async function runFit(table: string, o: FitCommandOptions): Promise<FitCo
       finalLoss: res.history[res.history.length - 1].loss.total,
       best: res.best,
       ...(select ? { majorityRate: majorityRate(vLabels as Int32Array) } : {}),
+      ...(head ? { head: { validationAccuracy: head.validationAccuracy, classes: head.classes } } : {}),
       ...(o.checkpoint ? { checkpoint: o.checkpoint } : {}),
       ...(chosen ? { recipe: chosen.why } : {}),
       stopReason: res.stopReason,
@@ -261,6 +274,7 @@ export function formatFit(r: FitCommandReport): string {
     ...(r.stopReason !== 'epochs' ? [`stopped early: ${r.stopReason === 'budget' ? 'the time budget' : 'the online selection saw no improvement'}`] : []),
     ...(r.diagnostics ? [`embeddings: spread ${r.diagnostics.embeddingSpread.toPrecision(3)}${r.diagnostics.uncertaintyCV !== undefined ? `; uncertainty varies by ${(100 * r.diagnostics.uncertaintyCV).toPrecision(3)}% across rows (coefficient of variation)` : ''}`] : []),
     ...(r.diagnostics?.warnings ?? []).map((w) => `warning: ${w}`),
+    ...(r.head ? [`prediction head (MLP probe on the embeddings): validation accuracy ${(100 * r.head.validationAccuracy).toFixed(1)}% (always guessing the most frequent class: ${(100 * (r.majorityRate ?? NaN)).toFixed(1)}%); 'varjepa predict' answers with it`] : []),
     `saved ${r.out}${r.checkpoint ? ` (checkpoint ${r.checkpoint})` : ''}`,
   ].join('\n');
 }
