@@ -1,5 +1,6 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { describe, expect, it } from 'vitest';
 
@@ -56,4 +57,26 @@ describe('the package a user can trust', () => {
     expect(quick).toMatch(/cmake >= 3\.18 and a\s+C\+\+17 compiler/);
     expect(readme).not.toMatch(/anywhere else[^.]*builds from source/i);
   });
+});
+
+describe("the README's first example", () => {
+  it('runs as written, on a table with the columns it names', () => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const code = readme.slice(readme.indexOf('## Using it')).match(/```js\n([\s\S]*?)```/)![1];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vj-readme-'));
+    fs.mkdirSync(path.join(dir, 'node_modules'));
+    fs.symlinkSync(root, path.join(dir, 'node_modules', 'varjepa'));
+    const jobs = ['admin.', 'technician', 'services', 'retired'];
+    const lines = ['age,job,balance,y'];
+    for (let i = 0; i < 400; i++) {
+      const age = 18 + ((i * 37) % 60), job = jobs[(i * 7) % 4], balance = ((i * 613) % 5000) - 500;
+      lines.push(`${age},${job},${balance},${(age > 50) === (job !== 'retired') ? 'yes' : 'no'}`);
+    }
+    fs.writeFileSync(path.join(dir, 'bank.csv'), lines.join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'example.mjs'), code);
+    const out = execFileSync(process.execPath, ['example.mjs'], { cwd: dir, env: { ...process.env, VARJEPA_THREADS: '2' } }).toString();
+    expect(out).toMatch(/^epoch 1: loss [\d.]+$/m);  // online selection may stop before epoch 20
+    expect(out.trim().split('\n').pop()).toMatch(/^(yes|no) [\d.]+ (withheld|answered) [\d.]+ \d+$/);
+    expect(fs.existsSync(path.join(dir, 'bank.safetensors'))).toBe(true);
+  }, 120_000);
 });
