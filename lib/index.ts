@@ -13,7 +13,9 @@ export type { TJepaEmbedding, TJepaLoss, TJepaConfig, TJepaSchedule, TJepaSchedu
 export { loadModel, modelFromConfig } from './model/load';
 export type { Model } from './model/load';
 export { HOST_MEMORY_SHARE, BatchTooLargeError } from './model/memory';
-export type { ModelStats, EmbeddingBase } from './model/shell';
+export { POOLS, isEncoded } from './model/shell';
+export type { ModelStats, EmbeddingBase, ModelInput, EncodeOptions, SharedEmbedOptions, HeadFitOptions, PredictOptions } from './model/shell';
+export type { HeadMeta, Prediction } from './model/head';
 export type { ModelSchema, FeatureSpec, TableData } from './model/schema';
 
 // ---- options: defaults, the paper's Table 7 presets ---------------------------------------------
@@ -29,8 +31,8 @@ export type { VarTJepaFitOptions, VarTJepaFitProgress, VarTJepaEpoch, VarTJepaFi
 export type { StepMaskSet } from './model/masks';
 
 // ---- model files: reading one without building a model (save with model.save) -------------
-export { readModelFile } from './model/persist';
-export type { ModelFile, ModelConfig, ModelKind, SaveOptions, TrainingState, ParamEntry, OptimizerState } from './model/persist';
+export { readModelFile, ModelFileError } from './model/persist';
+export type { ModelFile, ModelConfig, ModelKind, SaveOptions, TrainingState, ParamEntry, OptimizerState, StoredHead } from './model/persist';
 
 // ---- tables: reading, preprocessing, splits, the streaming embed, the benchmark tables ------
 export * from './data';
@@ -41,7 +43,7 @@ export type { SimOptions, SimTable } from './sim';
 export { LinearProbe, LINEAR_PROBE_DEFAULTS } from './eval/linear-probe';
 export type { LinearProbeOptions } from './eval/linear-probe';
 export { MlpProbe, MLP_PROBE_DEFAULTS } from './eval/mlp-probe';
-export type { MlpProbeOptions } from './eval/mlp-probe';
+export type { MlpProbeOptions, MlpProbeState } from './eval/mlp-probe';
 export type { Probe, ProbeFitOptions, ProbeFitResult } from './eval/probe';
 export { accuracy, macroF1, selectiveAccuracy, riskCoverage, aurc } from './eval/metrics-classification';
 export type { RiskCoverage, Labels } from './eval/metrics-classification';

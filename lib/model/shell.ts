@@ -94,7 +94,7 @@ export interface EncodeOptions {
   unseen?: 'warn' | 'error';
 }
 
-/** Options of {@link ModelShell.fitHead}. */
+/** Options of `fitHead` (both kinds). */
 export interface HeadFitOptions {
   /** Class indices of the rows (default: the target column of a table given with the model's preprocessor). */
   labels?: Int32Array;
@@ -106,7 +106,7 @@ export interface HeadFitOptions {
   probe?: MlpProbeOptions;
 }
 
-/** Options of {@link ModelShell.predict}. */
+/** Options of `predict` (both kinds). */
 export interface PredictOptions extends EncodeOptions {
   /** Withhold this share (0..1) of rows, measured on the head's validation rows: the least confident. */
   abstain?: number;
