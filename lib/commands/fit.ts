@@ -1,6 +1,8 @@
 // `varjepa fit <table>`: read a table, split it (70/10/20, seeded), fit the preprocessor on the
 // training rows, train Var-T-JEPA (with online probe selection when a class target is given),
 // save the model with its preprocessor and history.
+import * as path from 'path';
+
 import { prepareDataset } from '../data/split';
 import { preset, PRESET_NAMES, type PresetName } from '../model/options';
 import { BatchTooLargeError } from '../model/memory';
@@ -9,6 +11,8 @@ import type { VarTJepaFitResult as FitResult } from '../model/fit-types';
 import { VarTJepa } from '../model/vartjepa';
 import { Progress, formatSeconds } from '../progress';
 import { LinearProbe } from '../eval/linear-probe';
+import { majorityClassAccuracy, rawFeatureProbeAccuracy } from '../eval/baselines';
+import { packageVersion } from '../native';
 import { writeReport, type ReportInput } from '../report/html';
 import { UserError } from './table-model';
 import type { DeviceOption } from '../model/options';
@@ -93,10 +97,14 @@ export async function runFit(table: string, o: FitCommandOptions): Promise<FitCo
     if (o.report) {
       progress.update('writing the report', true);
       const input: ReportInput = {
-        title: `varjepa training report: ${table}`,
+        table,
         history: res.history,
+        ...(res.best ? { best: res.best } : {}),
+        options: { ...model.getConfig().options },
+        version: packageVersion(),
+        date: new Date(),
         facts: {
-          table, model: o.out, preset: chosen ? `auto: ${chosen.why}` : o.preset, epochs: res.epochs, 'train rows': data.train.rows, features: features.length,
+          'wall time (training, probes, saving)': `${((Date.now() - t0) / 1000).toFixed(1)} s`, model: path.basename(o.out), preset: chosen ? `auto: ${chosen.why}` : o.preset, epochs: res.epochs, 'train rows': data.train.rows, features: features.length,
           ...(res.diagnostics ? { 'embedding spread': res.diagnostics.embeddingSpread.toPrecision(3), ...(res.diagnostics.uncertaintyCV !== undefined ? { 'uncertainty CV': `${(100 * res.diagnostics.uncertaintyCV).toPrecision(3)}%` } : {}), ...(res.diagnostics.warnings.length ? { warnings: res.diagnostics.warnings.join(' ') } : {}) } : {}),
         },
       };
@@ -111,6 +119,12 @@ export async function runFit(table: string, o: FitCommandOptions): Promise<FitCo
           const classes = Math.max(...Array.from(labels as Int32Array), ...Array.from(tl)) + 1;
           const probe = LinearProbe.fit(tr.embeddings, n, (labels as Int32Array).subarray(0, n), classes);
           input.heldOut = { pred: probe.predict(te.embeddings, te.rows), labels: tl, uncertainty: te.uncertainty };
+          // the same training rows and test rows as the probe on the embeddings above
+          const trainRaw = { x: data.train.x.subarray(0, n * D), rows: n };
+          input.baselines = {
+            'majority class': majorityClassAccuracy(labels as Int32Array, tl),
+            'raw features (linear probe)': rawFeatureProbeAccuracy(data.schema, trainRaw, (labels as Int32Array).subarray(0, n), { x: data.test.x, rows: data.test.rows }, tl, classes),
+          };
         }
       }
       writeReport(o.report, input);
