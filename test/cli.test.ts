@@ -36,9 +36,16 @@ describe('varjepa CLI', () => {
     const fit = cli('fit', csv, '--target', 'label', '--epochs', '1', '--batch-size', '64', '--out', model, '--report', report, '--json');
     expect(fit.code, fit.err).toBe(0);
     const html = fs.readFileSync(report, 'utf8');
-    for (const id of ['loss-rec', 'loss-gen', 'loss-klSx', 'loss-klZ', 'loss-klSy', 'kl-weights', 'probe', 'risk-coverage', 'uncertainty']) {
+    for (const id of ['loss-total', 'loss-rec', 'loss-gen', 'loss-klSx', 'loss-klZ', 'loss-klSy', 'kl-weights', 'probe', 'accuracy', 'risk-coverage', 'uncertainty']) {
       expect(html, id).toContain(`<svg data-chart="${id}"`);
     }
+    // fit passes the baselines, the model's options and the table's base name to the report
+    expect(html).toContain('<title>varjepa training report: sim.csv</title>');
+    expect(html).not.toContain(dir);
+    expect(html).toMatch(/<tr><th>majority class<\/th><td>\d+\.\d%<\/td><\/tr>/);
+    expect(html).toMatch(/<tr><th>raw features \(linear probe\)<\/th><td>\d+\.\d%<\/td><\/tr>/);
+    expect(html).toContain('<tr><th>batchSize</th><td>64</td></tr>');
+    expect(html).toMatch(/<tr><th>varjepa version<\/th><td>\d+\.\d+\.\d+/);
     const summary = JSON.parse(fit.out);
     expect(summary.rows.train + summary.rows.validation + summary.rows.test).toBe(400);
     expect(summary.features).toBe(8);

@@ -9,6 +9,7 @@
 //   - filling blanks: 10% of the cells blanked at random, filled by the model (mean or most
 //     frequent of 20 draws) vs by the training median / most frequent value;
 //   - speed: training and embedding rows per second.
+import { majorityClassAccuracy } from '../eval/baselines';
 import { LinearProbe } from '../eval/linear-probe';
 import { selectiveAccuracy } from '../eval/metrics-classification';
 import { spearman } from '../eval/metrics';
@@ -47,7 +48,7 @@ export interface DemoReport {
   embedRowsPerSec: number;
   firstLoss: number;
   lastLoss: number;
-  /** Always answering the most frequent class. */
+  /** Always answering the training rows' most frequent class, on the test rows. */
   majorityRate: number;
   /** Mean over 5 draws of the labelled rows, for each label count; the last is every training label. */
   fewLabels: FewLabels[];
@@ -189,7 +190,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       trainRowsPerSec: (train.rows * epochs) / trainSeconds,
       embedRowsPerSec: (train.rows + test.rows) / embedSeconds,
       firstLoss: first, lastLoss: last,
-      majorityRate: Math.max(...Array.from({ length: K }, (_, k) => test.labels.filter((y) => y === k).length)) / test.rows,
+      majorityRate: majorityClassAccuracy(train.labels, test.labels),
       fewLabels,
       surpriseViews: DEMO_VIEWS, surpriseReferenceRows: refRows,
       surpriseAmbiguitySpearman: spearman(surprise, test.amb),

@@ -3,6 +3,7 @@
 // test accuracy, macro-F1 and selective accuracy with the most uncertain rows dropped.
 import { readTable } from '../data/sources';
 import { splitRows } from '../data/split';
+import { majorityClassAccuracy } from '../eval/baselines';
 import { LinearProbe } from '../eval/linear-probe';
 import { selectiveAccuracy } from '../eval/metrics-classification';
 import { macroF1 } from '../eval/metrics-classification';
@@ -57,15 +58,12 @@ export async function runEvaluate(modelPath: string, table: string, o: { target?
     const eTe = await model.embed({ x: te.x, rows: te.rows });
     const probe = LinearProbe.fit(eTr.embeddings, tr.rows, tr.y, classes);
     const pred = probe.predict(eTe.embeddings, te.rows);
-    const counts = new Int32Array(classes);
-    for (const y of tr.y) counts[y]++;
-    const majority = counts.indexOf(Math.max(...counts));
     return {
       rows: { train: tr.rows, test: te.rows },
       classes,
       target: target.name,
       accuracy: selectiveAccuracy(pred, te.y, null, 0),
-      majorityRate: te.y.filter((y) => y === majority).length / te.rows,
+      majorityRate: majorityClassAccuracy(tr.y, te.y),
       macroF1: macroF1(pred, te.y, classes),
       selective: [0.1, 0.2, 0.5].map((q) => ({ dropped: q, accuracy: selectiveAccuracy(pred, te.y, eTe.uncertainty, q) })),
     };
