@@ -99,7 +99,7 @@ function program(exit: (code: number) => void): Command {
     .option('--device <name>', "where the model runs: auto | cpu | cuda ('cuda' fails with the cause when CUDA cannot be used)")
     .option('--format <fmt>', `${EMBEDDING_FORMATS.join(' | ')} (default: from the file name; csv on stdout)`)
     .option('--delimiter <char>', "field delimiter: one character, 'tab', or 'auto'", 'auto')
-    .option('--pool <how>', "features: every feature's d values a row (D x d, the paper's embedding); mean: their mean over the features (d values, D times smaller)", 'features')
+    .option('--pool <how>', "features: every feature's d values a row (D x d, the paper's embedding); mean: their mean over the features (d values, D times smaller); context: the pooled context summary the model computes (pool x d values)", 'features')
     .option('--key <col>', 'an id or key column of the table, written first in every output row so rows join back (csv, jsonl, arrow)')
     .option('--unseen <what>', 'a category the training rows did not have: warn (count it, embed it as unseen) | error', 'warn')
     .option('--json', 'print a JSON summary')
@@ -108,7 +108,7 @@ function program(exit: (code: number) => void): Command {
     .action(async (model: string, table: string, o: { out?: string; format?: string; device?: string; delimiter: string; pool: string; key?: string; unseen: string; json?: boolean; quiet?: boolean }) => {
       const r = await runEmbed(model, table, {
         out: o.out === undefined ? undefined : outputFile('--out', o.out), format: o.format, delimiter: delimiterFlag(o.delimiter),
-        pool: choiceFlag('--pool', o.pool, ['features', 'mean'] as const), key: o.key, unseen: choiceFlag('--unseen', o.unseen, ['warn', 'error'] as const),
+        pool: choiceFlag('--pool', o.pool, ['features', 'mean', 'context'] as const), key: o.key, unseen: choiceFlag('--unseen', o.unseen, ['warn', 'error'] as const),
         quiet: o.quiet || o.json, device: deviceOption(o.device),
       });
       if (o.out) console.log(o.json ? JSON.stringify(r, null, 2) : `embedded ${plural(r.rows, 'row')} (${r.embeddingDim} values each, ${r.format}) into ${r.output}`);

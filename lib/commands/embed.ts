@@ -14,7 +14,7 @@ export interface EmbedCommandOptions {
   format?: string;
   /** One character, or 'auto' (default). */
   delimiter?: string;
-  pool?: 'features' | 'mean';
+  pool?: 'features' | 'mean' | 'context';
   /** A column written first in every output row. */
   key?: string;
   unseen?: 'warn' | 'error';

@@ -21,8 +21,8 @@ export interface EmbedStreamOptions extends ReadOptions {
   signal?: AbortSignal;
   /** Called after each batch with the rows written so far. */
   onProgress?: (rowsDone: number) => void;
-  /** 'features' (default): the D * d values a row; 'mean': their mean over the D features (d values). */
-  pool?: 'features' | 'mean';
+  /** 'features' (default): the D * d values a row; 'mean': their mean over the D features (d values); 'context': Var-T-JEPA's pooled context summary (pool * d values). */
+  pool?: 'features' | 'mean' | 'context';
   /** A column of the source (an id or key, feature or not) written first in every output row, so rows can be joined back; not with 'f32'. */
   key?: string;
   /** A category the training rows did not have: 'warn' (default: counted in the result's `unseen`) or 'error'. */
@@ -74,10 +74,12 @@ export async function embedStream(source: TableInput, embedder: Embedder, output
   if (options === null || typeof options !== 'object') throw invalid('options', 'an object', options, 'type');
   const full = checkEmbedder(embedder);
   const prep = resolvePreprocessor(options, embedder);
-  const pool = oneOf('options.pool', options.pool ?? 'features', ['features', 'mean'] as const);
+  const pool = oneOf('options.pool', options.pool ?? 'features', ['features', 'mean', 'context'] as const);
   const onUnseen = oneOf('options.unseen', options.unseen ?? 'warn', ['warn', 'error'] as const);
   const D = prep.featureNames.length;
-  const d = pool === 'mean' ? full / D : full;
+  const summary = (embedder as Embedder & { contextSummaryDim?: number }).contextSummaryDim;
+  if (pool === 'context' && summary === undefined) throw new RangeError("options.pool 'context' needs a Var-T-JEPA model (its pooled context summary); this embedder has none");
+  const d = pool === 'mean' ? full / D : pool === 'context' ? summary! : full;
   if (options.key !== undefined && typeof options.key !== 'string') throw invalid('options.key', 'a column name', options.key, 'type');
   const batchSize = integer('options.batchSize', options.batchSize ?? EMBED_STREAM_DEFAULTS.batchSize, 1, 65536);
   const isFile = typeof output === 'string';
@@ -124,13 +126,15 @@ export async function embedStream(source: TableInput, embedder: Embedder, output
       for (const [col, n] of Object.entries(enc.unseen ?? {})) unseen[col] = (unseen[col] ?? 0) + n;
       if (!buf || buf.uncertainty.length < enc.rows) {
         const n = Math.max(enc.rows, batchSize);
-        buf = { embeddings: new Float32Array(n * full), uncertainty: new Float32Array(n), uncertaintyP90: new Float32Array(n) };
+        buf = { embeddings: new Float32Array(n * full), uncertainty: new Float32Array(n), uncertaintyP90: new Float32Array(n), ...(pool === 'context' ? { contextSummary: new Float32Array(n * d) } : {}) };
       }
       const out = outputRows(buf, enc.rows, full);
+      if (buf.contextSummary) out.contextSummary = buf.contextSummary.subarray(0, enc.rows * d);
       await embedder.embedInto({ x: enc.x, rows: enc.rows, missing: enc.missing }, out);
       if (pool === 'mean') meanOverFeatures(out.embeddings, enc.rows, D, d);
       const ids = options.key === undefined ? undefined : keyTexts(batch, options.key);
-      await writer.write(pool === 'mean' ? { ...out, embeddings: out.embeddings.subarray(0, enc.rows * d) } : out, enc.rows, ids);
+      const pooled = pool === 'mean' ? out.embeddings.subarray(0, enc.rows * d) : pool === 'context' ? out.contextSummary! : out.embeddings;
+      await writer.write({ ...out, embeddings: pooled }, enc.rows, ids);
       rows += enc.rows;
       calls++;
       options.onProgress?.(rows);

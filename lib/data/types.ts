@@ -95,6 +95,8 @@ export interface EmbedBatchResult {
   uncertainty: Float32Array;
   /** uncertaintyP90 (rows): the 90th percentile of the posterior standard deviations of each row. */
   uncertaintyP90: Float32Array;
+  /** contextSummary (rows, pool * d), when asked for: Var-T-JEPA's pooled context summary. */
+  contextSummary?: Float32Array;
 }
 
 /** The model side of the streaming embed (a VarTJepa is one). */

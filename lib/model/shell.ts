@@ -117,13 +117,15 @@ export interface SharedEmbedOptions extends EncodeOptions {
   /**
    * 'features' (default): every feature's `d` values, (rows, D * d), the paper's embedding;
    * 'mean': their mean over the features, (rows, d), D times smaller (for Bank, 16 features of
-   * d 64: 64 floats a row instead of 1,024).
+   * d 64: 64 floats a row instead of 1,024); 'context' (Var-T-JEPA): the pooled context summary
+   * sbar_x the model computes on the way, (rows, pool * d) (256 floats at the defaults).
    */
-  pool?: 'features' | 'mean';
+  pool?: Pool;
 }
 
 /** The ways `embed` pools. */
-export const POOLS = ['features', 'mean'] as const;
+export const POOLS = ['features', 'mean', 'context'] as const;
+export type Pool = (typeof POOLS)[number];
 
 /** The features a preprocessor encodes, as a model's schema (name, kind, category names). */
 export function modelSchemaOf(p: Preprocessor): ModelSchema {
@@ -281,9 +283,14 @@ export abstract class ModelShell<K extends ModelKind, O extends SharedOptions, L
   }
 
   /** `e` pooled as asked, with the unseen categories of `rows` counted and said in words. */
-  protected finishEmbedding<E extends EmbeddingBase>(e: E, rows: { unseen?: Record<string, number> }, pool: SharedEmbedOptions['pool']): E {
+  protected finishEmbedding<E extends EmbeddingBase & { contextSummary?: Float32Array }>(e: E, rows: { unseen?: Record<string, number> }, pool: SharedEmbedOptions['pool']): E {
     const how = pool ?? 'features';
-    if (how !== 'features' && how !== 'mean') throw invalid('options.pool', POOLS.map((p) => `'${p}'`).join(' or '), how);
+    if (!(POOLS as readonly string[]).includes(how)) throw invalid('options.pool', POOLS.map((p) => `'${p}'`).join(', '), how);
+    if (how === 'context') {
+      if (!e.contextSummary) throw new RangeError(`pool 'context' is Var-T-JEPA's pooled context summary; a ${this.spec.kind} has none (use 'features' or 'mean')`);
+      e.embeddings = e.contextSummary;
+      e.dim = e.contextSummary.length / Math.max(e.rows, 1);
+    }
     if (how === 'mean') {
       const d = this.options.d;
       meanOverFeatures(e.embeddings, e.rows, this.features, d);

@@ -77,6 +77,8 @@ export interface Embedding extends EmbeddingBase {
    * averaged over the views: how unsure the rest of the row leaves the model about them.
    */
   priorUncertainty?: Float32Array;
+  /** With `pool: 'context'` (then also `embeddings`): (rows, pool * d), the pooled context summary sbar_x. */
+  contextSummary?: Float32Array;
 }
 
 /** Defaults of {@link EmbedOptions}. */
@@ -168,6 +170,11 @@ export class VarTJepa extends ModelShell<'VarTJepa', VarTJepaOptions, LossTerms,
     const o = this.options;
     this.logvarFromData = o.decoderLogvarInit === 'data';
     if (typeof o.decoderLogvarInit === 'number' && o.decoderLogvarInit !== 0) this.setDecoderLogvars(o.decoderLogvarInit);
+  }
+
+  /** Values of the pooled context summary a row (`pool: 'context'`): the pooler's `pool` queries of `d` each. */
+  get contextSummaryDim(): number {
+    return this.options.pool * this.options.d;
   }
 
   /** Rebuilds a model (fresh parameters) from {@link getConfig}'s JSON. */
@@ -290,6 +297,7 @@ export class VarTJepa extends ModelShell<'VarTJepa', VarTJepaOptions, LossTerms,
       out.contextUncertainty = new Float32Array(rows);
       out.auxUncertainty = new Float32Array(rows);
     }
+    if (options.pool === 'context') out.contextSummary = new Float32Array(rows * this.contextSummaryDim);
     await this.embedInto(data, out, options);
     return this.finishEmbedding(out, data, options.pool);
   }
@@ -310,7 +318,7 @@ export class VarTJepa extends ModelShell<'VarTJepa', VarTJepaOptions, LossTerms,
     const need: Array<[keyof EmbedOutputs, number, boolean]> = [
       ['embeddings', rows * dim, true], ['uncertainty', rows, true], ['uncertaintyP90', rows, true], ['surprise', rows, false],
       ['featureUncertainty', rows * D, false], ['contextUncertainty', rows, false], ['auxUncertainty', rows, false], ['featureSurprise', rows * D, false],
-      ['priorUncertainty', rows, false],
+      ['priorUncertainty', rows, false], ['contextSummary', rows * this.contextSummaryDim, false],
     ];
     for (const [name, len, required] of need) {
       const arr = out[name];

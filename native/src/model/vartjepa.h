@@ -46,6 +46,9 @@ struct EmbedOutput {
   // p(s_y | s_x, z) on the features outside each view, the mean of exp(logvar_p / 2) over those
   // tokens and d, averaged over the views (how unsure the rest of the row leaves the model)
   float* prior_uncertainty = nullptr;
+  // (B, P*C), or null: the pooled context sbar_x (the pooler's P summaries of s_x, each C wide),
+  // averaged over the views with views: a row summary P*C wide instead of D*C
+  float* context_summary = nullptr;
 };
 
 // Context views of the embedding (docs/model.md, section 7, [decision]): views = 0 encodes the full row;
@@ -117,6 +120,8 @@ class VarTJepa {
   // adds each row's mean posterior std of s_x (Mc tokens) and of z into cu / au (B) (overwrites
   // when first), after context_encoder_forward and pool_aux_forward on the deterministic path
   void latent_stds(int B, int Mc, float* cu, float* au, bool first);
+  // copies (first) or adds the pooled context sbar_x of the B rows just pooled into dst (B, P*C)
+  void add_context_summary(int B, float* dst, bool first);
   void view_surprise(int B, int Mc, int Mt, const int32_t* ctx, int32_t* trg, uint8_t* in_view, float* surprise, bool first,
                      float* feat, float* feat_n, float* prior);
   // an inference replica: base's parameters (shared, read only), its own activations for
@@ -175,6 +180,7 @@ class VarTJepa {
   int cur_B_ = 0, cur_Mc_ = 0, cur_Mt_ = 0;
   StackScratch scratch_;
   std::vector<float> unc_scratch_;  // (embed chunk, D*C) posterior standard deviations
+  std::vector<float> sbar_scratch_;  // (embed chunk, P*C) the pooled context, when on a device
   std::vector<float> view_m2_, view_var_;  // (embed chunk, D*C) running view statistics
   std::vector<std::unique_ptr<VarTJepa>> replicas_;    // embed_parallel's, one per thread, made on first use
   std::vector<std::unique_ptr<VarTJepa>> train_replicas_;  // loss_and_grad_pieces', one per piece

@@ -167,7 +167,8 @@ void VarTJepa::embed_parallel(const float* x, int64_t B, const EmbedOutput& out,
                   out.context_uncertainty ? out.context_uncertainty + r0 : nullptr,
                   out.aux_uncertainty ? out.aux_uncertainty + r0 : nullptr,
                   out.feature_surprise ? out.feature_surprise + r0 * D_ : nullptr,
-                  out.prior_uncertainty ? out.prior_uncertainty + r0 : nullptr};
+                  out.prior_uncertainty ? out.prior_uncertainty + r0 : nullptr,
+                  out.context_summary ? out.context_summary + r0 * P_ * C_ : nullptr};
     EmbedViews v = views;
     v.rowOffset += r0;
     replicas_[static_cast<size_t>(part)]->embed_serial(x + r0 * D_, n, o, v);
@@ -209,6 +210,7 @@ void VarTJepa::embed_serial(const float* x, int64_t B, const EmbedOutput& out, c
     if (V == 0) {
       context_encoder_forward(xc, Bc, D_, ctx.data(), nullptr, false, false, noise, 0);  // s_x = mu_sx
       pool_aux_forward(Bc, D_, false, 0);                                                // z = mu_z
+      if (out.context_summary) add_context_summary(Bc, out.context_summary + r0 * P_ * C_, true);
       if (out.context_uncertainty || out.aux_uncertainty)
         latent_stds(Bc, D_, out.context_uncertainty ? out.context_uncertainty + r0 : nullptr,
                     out.aux_uncertainty ? out.aux_uncertainty + r0 : nullptr, true);
@@ -229,6 +231,7 @@ void VarTJepa::embed_serial(const float* x, int64_t B, const EmbedOutput& out, c
         draw_views(ctx.data(), Bc, D_, Mc, views.viewSeed, views.rowOffset + r0, v);
         context_encoder_forward(xc, Bc, Mc, ctx.data(), nullptr, false, false, noise, 0);
         pool_aux_forward(Bc, Mc, false, 0);
+        if (out.context_summary) add_context_summary(Bc, out.context_summary + r0 * P_ * C_, v == 0);
         if (out.context_uncertainty || out.aux_uncertainty)
           latent_stds(Bc, Mc, out.context_uncertainty ? out.context_uncertainty + r0 : nullptr,
                       out.aux_uncertainty ? out.aux_uncertainty + r0 : nullptr, v == 0);
@@ -273,7 +276,21 @@ void VarTJepa::embed_serial(const float* x, int64_t B, const EmbedOutput& out, c
     for (float* u : {out.context_uncertainty, out.aux_uncertainty})
       if (u && V > 1)
         for (int b = 0; b < Bc; ++b) u[r0 + b] /= static_cast<float>(V);
+    if (out.context_summary && V > 1) {
+      float* cs = out.context_summary + r0 * P_ * C_;
+      for (int64_t i = 0; i < static_cast<int64_t>(Bc) * P_ * C_; ++i) cs[i] /= static_cast<float>(V);
+    }
   }
+}
+
+// sbar_x of the B rows just pooled, (B, P*C) row-major (the pooler writes (B*P, C)), copied into
+// dst (first) or added to it (the views after the first)
+void VarTJepa::add_context_summary(int B, float* dst, bool first) {
+  const int64_t n = static_cast<int64_t>(B) * P_ * C_;
+  const float* s = host(A(sbar), n, sbar_scratch_);
+  if (first) std::copy(s, s + n, dst);
+  else
+    for (int64_t i = 0; i < n; ++i) dst[i] += s[i];
 }
 
 // Section 8: s_x ~ q(s_x | x_O), z ~ N(0, I), s_y ~ p(s_y | s_x, z) at the unobserved positions,

@@ -23,7 +23,7 @@ const char* Wrap::kind() {
 // embed: besides the embeddings (the posterior means), out holds uncertainty (rows),
 // uncertaintyP90 (rows), and optionally surprise (rows, needs views), featureUncertainty
 // (rows x D), contextUncertainty, auxUncertainty (rows), featureSurprise (rows x D, needs
-// views); options (info[2]): { views, viewFraction, viewSeed, rowOffset }.
+// views), contextSummary (rows x pool*d: the pooled context sbar_x); options (info[2]): { views, viewFraction, viewSeed, rowOffset }.
 template <>
 Napi::Value Wrap::embed_rest(VarTJepa& m, const Batch& b, Napi::Object o, float* emb, const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -36,6 +36,7 @@ Napi::Value Wrap::embed_rest(VarTJepa& m, const Batch& b, Napi::Object o, float*
   out.aux_uncertainty = float_field(o, "auxUncertainty", rows, "out", true);
   out.feature_surprise = float_field(o, "featureSurprise", rows * D, "out", true);
   out.prior_uncertainty = float_field(o, "priorUncertainty", rows, "out", true);
+  out.context_summary = float_field(o, "contextSummary", rows * m.config().pool * m.config().d, "out", true);
   if ((out.surprise || out.feature_surprise || out.prior_uncertainty) && views.views == 0)
     throw Napi::RangeError::New(env, "Expected options.views > 0 with out.surprise, out.featureSurprise or out.priorUncertainty but received 0");
   VarTJepa* mp = &m;
