@@ -111,7 +111,7 @@ function program(): Command {
     .option('--device <name>', "where the model runs: auto | cpu | cuda ('cuda' fails with the cause when CUDA cannot be used)")
     .option('--draws <n>', 'draws per missing cell', String(IMPUTE_DEFAULTS.draws))
     .option('--seed <n>', 'seed of the draws and of the check', String(IMPUTE_DEFAULTS.seed))
-    .option('--fill <how>', "auto: per column, the model where it beats the training median/mode on hidden observed cells of the table, the median/mode elsewhere | model | baseline", IMPUTE_DEFAULTS.fill)
+    .option('--fill <how>', "auto: per column, the model where it beats the training median/mode on hidden observed cells of the table (by more than twice the standard error), the median/mode elsewhere | model | baseline", IMPUTE_DEFAULTS.fill)
     .option('--check-rows <n>', "rows whose observed cells the 'auto' check hides", String(IMPUTE_DEFAULTS.checkRows))
     .option('--out <file>', 'output CSV (default: stdout)')
     .option('--json', 'print the summary as JSON (with --out)')

@@ -13,7 +13,9 @@
 // With fill 'auto' (the default), each column is checked before it is filled: observed cells of
 // up to `checkRows` rows of the table are hidden (CHECK_SHARE of them, seeded) and filled both
 // ways; a column keeps the model only where its error on those cells (MAE, or the error rate) is
-// below the training median's or mode's. The report names every fallback column and why.
+// below the training median's or mode's by more than twice the standard error of the per-cell
+// difference (a tie within the noise keeps the baseline). The report names every fallback column
+// and why.
 import * as fs from 'fs';
 
 import { readTable } from '../data/sources';
@@ -58,6 +60,8 @@ export interface ColumnCheck {
   metric: 'MAE' | 'error rate';
   model: number;
   baseline: number;
+  /** Standard error of the mean per-cell difference (model - baseline): the model is kept only below baseline - 2 of them. */
+  standardError: number;
 }
 
 /** What filled one feature column's missing cells. */
@@ -247,7 +251,7 @@ async function checkColumns(model: VarTJepa, state: PreprocessorState, raw: { co
       hidden[r * D + j] = 1;
     }
   }
-  const sums = state.features.map(() => ({ cells: 0, model: 0, baseline: 0 }));
+  const sums = state.features.map(() => ({ cells: 0, model: 0, baseline: 0, diff2: 0 }));
   const base = state.features.map((f, j) => (f.kind === 'numeric' ? numericBaseline(f, integer[j]) : 1));
   await drawChunks(model, enc, observed, rows, o.draws, o.seed + 7919, (g, idx) => {
     idx.forEach((r, i) => {
@@ -259,12 +263,16 @@ async function checkColumns(model: VarTJepa, state: PreprocessorState, raw: { co
         s.cells++;
         if (f.kind === 'numeric') {
           const truth = raw.columns[colOf[j]].num[r];
-          s.model += Math.abs(fill.value - truth);
-          s.baseline += Math.abs(base[j] - truth);
+          const m = Math.abs(fill.value - truth), b = Math.abs(base[j] - truth);
+          s.model += m;
+          s.baseline += b;
+          s.diff2 += (m - b) ** 2;
         } else {
           const truth = enc.x[r * D + j];
-          s.model += fill.value === truth ? 0 : 1;
-          s.baseline += base[j] === truth ? 0 : 1;
+          const m = fill.value === truth ? 0 : 1, b = base[j] === truth ? 0 : 1;
+          s.model += m;
+          s.baseline += b;
+          s.diff2 += (m - b) ** 2;
         }
       }
     });
@@ -273,7 +281,9 @@ async function checkColumns(model: VarTJepa, state: PreprocessorState, raw: { co
     if (!wanted[j]) return undefined;
     const s = sums[j];
     const metric = f.kind === 'numeric' ? 'MAE' : 'error rate';
-    return { cells: s.cells, metric, model: s.cells ? s.model / s.cells : NaN, baseline: s.cells ? s.baseline / s.cells : NaN };
+    const n = s.cells, d = n ? (s.model - s.baseline) / n : NaN;
+    const se = n > 1 ? Math.sqrt(Math.max(s.diff2 / n - d * d, 0) / (n - 1)) : NaN;
+    return { cells: n, metric, model: n ? s.model / n : NaN, baseline: n ? s.baseline / n : NaN, standardError: se };
   });
 }
 
@@ -283,8 +293,9 @@ const fmt = (v: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(4))
 function checkVerdict(c: ColumnCheck, f: FeatureState): string | undefined {
   const what = f.kind === 'numeric' ? 'median' : 'mode';
   if (c.cells < CHECK_MIN_CELLS) return `only ${c.cells} observed cells could be hidden to check the model (${CHECK_MIN_CELLS} needed)`;
-  if (c.model < c.baseline) return undefined;
-  return `on ${c.cells} hidden observed cells of this table the model's ${c.metric} (${fmt(c.model)}) was not below the training ${what}'s (${fmt(c.baseline)})`;
+  if (c.model < c.baseline - 2 * c.standardError) return undefined;
+  const close = c.model < c.baseline ? ` by more than twice the standard error of the difference (${fmt(c.standardError)})` : '';
+  return `on ${c.cells} hidden observed cells of this table the model's ${c.metric} (${fmt(c.model)}) was not below the training ${what}'s (${fmt(c.baseline)})${close}`;
 }
 
 export async function runImpute(modelPath: string, table: string, o: ImputeOptions): Promise<ImputeReport> {
