@@ -5,7 +5,7 @@ import { DEMO_EPOCHS, formatDemo, runDemo } from './commands/demo';
 import { runEmbed } from './commands/embed';
 import { formatEvaluate, runEvaluate } from './commands/evaluate';
 import { fitOptions, formatFit, runFit, type FitFlags } from './commands/fit';
-import { runImpute } from './commands/impute';
+import { FILL_MODES, formatImpute, IMPUTE_DEFAULTS, runImpute } from './commands/impute';
 import { runPredict } from './commands/predict';
 import { isClosedPipe, userMessage, UserError } from './commands/errors';
 import { choiceFlag, delimiterFlag, deviceOption, fractionFlag, intFlag, outputFile, plural, positiveInt, seedFlag } from './commands/flags';
@@ -151,18 +151,45 @@ function program(exit: (code: number) => void): Command {
     });
 
   withThreads(p.command('impute'))
-    .description("fill a table's missing cells with draws from the model's generative path, with a spread")
+    .description("fill a table's missing cells from the model's generative path, with a spread and a median/mode fallback where the model is not better")
     .argument('<model>', 'model file written by varjepa fit')
     .argument('<table>', 'CSV file (.csv or .csv.gz) with missing cells')
     .option('--device <name>', "where the model runs: auto | cpu | cuda ('cuda' fails with the cause when CUDA cannot be used)")
-    .option('--draws <n>', 'draws per missing cell', '20')
-    .option('--seed <n>', 'seed of the draws', '0')
+    .option('--draws <n>', 'draws per missing cell', String(IMPUTE_DEFAULTS.draws))
+    .option('--seed <n>', 'seed of the draws and of the check', String(IMPUTE_DEFAULTS.seed))
+    .option('--fill <how>', "auto: per column, the model where it beats the training median/mode on hidden observed cells of the table (by more than twice the standard error), the median/mode elsewhere | model | baseline", IMPUTE_DEFAULTS.fill)
+    .option('--check-rows <n>', "rows whose observed cells the 'auto' check hides", String(IMPUTE_DEFAULTS.checkRows))
     .option('--out <file>', 'output CSV (default: stdout)')
-    .option('--json', 'print a JSON summary (with --out)')
-    .addHelpText('after', '\nExamples:\n  $ varjepa impute adult.safetensors adult.csv.gz --draws 20 --out adult-imputed.csv')
-    .action(async (model: string, table: string, o: { draws: string; seed: string; out?: string; device?: string; json?: boolean }) => {
-      const r = await runImpute(model, table, { draws: positiveInt('--draws', o.draws, 100000), seed: Number(o.seed) || 0, out: o.out, device: deviceOption(o.device) });
-      if (o.out) console.log(o.json ? JSON.stringify(r, null, 2) : `imputed ${r.imputedCells} cells with ${r.draws} draws each into ${r.output}${r.rowsWithoutObservedCells ? ` (${r.rowsWithoutObservedCells} rows had no observed cell and were left as they were)` : ''}`);
+    .option('--json', 'print the summary as JSON (with --out)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Output: every input column in its place (the target and other non-feature columns as read).',
+        'Each feature column with missing cells is followed by <column>_spread (numeric: the standard',
+        'deviation of the draws; categorical: the share of draws that disagreed; empty for fallback',
+        'cells) and <column>_source: model, or median / mode for cells filled with the training',
+        'median or mode. Numeric fills are the median of the draws, within the training range, whole',
+        'numbers where the training values were; categorical fills are the most probable category.',
+        'The summary (stdout with --out, else stderr) names each fallback column and why; --json has',
+        'it per column (source, reason, the check\'s errors).',
+        '',
+        'Examples:',
+        '  $ varjepa impute adult.safetensors adult.csv.gz --out adult-imputed.csv',
+        '  $ varjepa impute adult.safetensors adult.csv.gz --fill model --draws 50 --out adult-imputed.csv --json',
+      ].join('\n'),
+    )
+    .action(async (model: string, table: string, o: { draws: string; seed: string; fill: string; checkRows: string; out?: string; device?: string; json?: boolean }) => {
+      const r = await runImpute(model, table, {
+        draws: positiveInt('--draws', o.draws, 100000),
+        seed: seedFlag('--seed', o.seed),
+        fill: choiceFlag('--fill', o.fill, FILL_MODES),
+        checkRows: positiveInt('--check-rows', o.checkRows, 1e7),
+        out: o.out === undefined ? undefined : outputFile('--out', o.out),
+        device: deviceOption(o.device),
+      });
+      if (o.out) console.log(o.json ? JSON.stringify(r, null, 2) : formatImpute(r));
+      else if (r.fallbackCells > 0) console.error(formatImpute(r));
     });
   return p;
 }

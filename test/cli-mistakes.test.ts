@@ -124,7 +124,7 @@ describe('varjepa CLI on a user\'s mistakes', () => {
     expect(e.err).toBe('');
     const i = piped(['impute', model, csv], 'head -2');
     expect(i.code).toBe(0);
-    expect(i.err).toBe('');
+    expect(i.err).not.toMatch(/EPIPE|error/i);  // only impute's own fallback summary, if any
   });
 
   it('classifies a full disk and other file-system refusals as the user\'s to fix', () => {

@@ -83,17 +83,20 @@ describe('varjepa CLI', () => {
     const rep = JSON.parse(r.out);
     expect(rep.imputedCells).toBe(2 * Math.floor(400 / 7));
     const rows = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => l.split(','));
-    expect(rows[0]).toEqual(['x0', 'x1', 'x1_spread', 'x2', 'x3', 'x4', 'x5', 'c0', 'c0_spread', 'c1']);
+    expect(rows[0]).toEqual(['x0', 'x1', 'x1_spread', 'x1_source', 'x2', 'x3', 'x4', 'x5', 'c0', 'c0_spread', 'c0_source', 'c1', 'label']);
     for (let i = 1; i < rows.length; i++) {
       const orig = lines[i].split(',');
+      expect(rows[i][12]).toBe(orig[8]);
       if (i % 7 === 0) {
         expect(Number.isFinite(Number(rows[i][1])) && rows[i][1] !== '').toBe(true);
         expect(Number(rows[i][2])).toBeGreaterThanOrEqual(0);
-        expect(rows[i][7]).toMatch(/^c\d+$/);
+        expect(rows[i][3]).toMatch(/^(model|median)$/);
+        expect(rows[i][8]).toMatch(/^c\d+$/);
+        expect(rows[i][10]).toMatch(/^(model|mode)$/);
       } else {
         expect(Number(rows[i][1])).toBeCloseTo(Number(orig[1]), 4);
-        expect(rows[i][7]).toBe(orig[6]);
-        expect(rows[i][2]).toBe('');
+        expect(rows[i][8]).toBe(orig[6]);
+        expect([rows[i][2], rows[i][3]]).toEqual(['', '']);
       }
     }
   });

@@ -96,10 +96,19 @@ describe('a model that carries its preprocessor', () => {
       expect(mean.embeddings[2 * d + c]).toBeCloseTo(sum / D, 6);
     }
     expect(mean.uncertainty).toEqual(full.uncertainty);
-    await expect(trained.embed(request, { pool: 'max' as never })).rejects.toThrow("Expected 'features' or 'mean' for options.pool but received 'max' (string)");
+    await expect(trained.embed(request, { pool: 'max' as never })).rejects.toThrow("Expected 'features', 'mean', 'context' for options.pool but received 'max' (string)");
+    // the pooled context summary: pool (4) x d values, the same with or without other outputs
+    const ctx = await trained.embed(request, { pool: 'context' });
+    expect(ctx.dim).toBe(4 * d);
+    expect(ctx.embeddings.length).toBe(4 * 4 * d);
+    expect(ctx.embeddings.some((v) => v !== 0)).toBe(true);
+    expect((await trained.embed(request, { pool: 'context', featureUncertainty: true })).embeddings).toEqual(ctx.embeddings);
+    const viewed = await trained.embed(request, { pool: 'context', views: 3 });
+    expect(viewed.embeddings).not.toEqual(ctx.embeddings);
     const t = new TJepa(data.preprocessor, small);
     const tm = await t.embed(request, { pool: 'mean' });
     expect(tm.dim).toBe(d);
+    await expect(t.embed(request, { pool: 'context' })).rejects.toThrow("pool 'context' is Var-T-JEPA's pooled context summary; a TJepa has none");
     t.dispose();
   });
 

@@ -1,6 +1,8 @@
 // The preprocessor: fitted on the training rows only (docs/model.md, section 9), applied to any rows.
 // Numeric: min-max (default), standard or quantile scaling; values outside the fitted range are
-// kept, not clipped. Categorical: codes by training frequency, code 0 for unseen or missing.
+// kept, not clipped; each numeric column also records its training median and whether every
+// value is an integer (imputation's fallback and output format; absent in older states).
+// Categorical: codes by training frequency, code 0 for unseen or missing.
 // Its whole fitted state is plain JSON (saved with the model), and transform after a JSON round
 // trip gives the same arrays.
 import {
@@ -77,7 +79,10 @@ function fitNumeric(table: RawTable, col: RawColumn, rows: Int32Array, missing: 
   const mean = n > 0 ? sum / n : 0;
   let ss = 0;
   for (let i = 0; i < n; i++) ss += (seen[i] - mean) * (seen[i] - mean);
-  const f: NumericState = { name: col.name, kind: 'numeric', min: n ? seen[0] : 0, max: n ? seen[n - 1] : 0, mean, std: n ? Math.sqrt(ss / n) : 0 };
+  let integer = n > 0;
+  for (let i = 0; i < n && integer; i++) integer = Number.isInteger(seen[i]);
+  const median = n === 0 ? 0 : n % 2 ? seen[(n - 1) / 2] : (seen[n / 2 - 1] + seen[n / 2]) / 2;
+  const f: NumericState = { name: col.name, kind: 'numeric', min: n ? seen[0] : 0, max: n ? seen[n - 1] : 0, mean, std: n ? Math.sqrt(ss / n) : 0, median, integer };
   if (scaling === 'quantile' && n >= 2) f.quantiles = quantilesOf(seen, Math.min(q, n));
   if (n === 0) warnings.push(`Column '${col.name}' has no values in the training rows: kept, every cell is treated as missing`);
   else if (f.min === f.max) warnings.push(`Column '${col.name}' is constant (${f.min}) in the training rows: kept, scaled to 0`);

@@ -14,6 +14,10 @@ export interface NumericState {
   std: number;
   /** Quantile scaling: the fitted quantiles (ascending), at evenly spaced probabilities 0..1. */
   quantiles?: number[];
+  /** The median of the training values (imputation's baseline); absent in states saved before it was recorded. */
+  median?: number;
+  /** Whether every training value is an integer (imputed cells are then written as integers); absent in older states. */
+  integer?: boolean;
 }
 
 /** Fitted categorical feature: categories[code]; categories[0] is UNSEEN_CATEGORY. */
@@ -106,6 +110,11 @@ export function checkState(state: PreprocessorState): void {
     if (max < min) throw bad(`${p}.max`, `a number >= min (${min})`, max);
     finite(`${p}.mean`, f.mean);
     if (finite(`${p}.std`, f.std) < 0) throw bad(`${p}.std`, 'a number >= 0', f.std);
+    if (f.median !== undefined) {
+      const med = finite(`${p}.median`, f.median);
+      if (med < min || med > max) throw bad(`${p}.median`, `a number between min (${min}) and max (${max})`, med);
+    }
+    if (f.integer !== undefined && typeof f.integer !== 'boolean') throw bad(`${p}.integer`, 'a boolean', f.integer);
     if (f.quantiles !== undefined) {
       const q = f.quantiles;
       if (!Array.isArray(q) || q.length < 2) throw bad(`${p}.quantiles`, 'an array of at least 2 numbers', q);
