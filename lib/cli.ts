@@ -21,6 +21,10 @@ export const EXIT = { ok: 0, user: 1, internal: 2, interrupted: 130 } as const;
 
 export { UserError };
 
+/** The help of flags several commands share. */
+const DEVICE_HELP = "where the model runs: auto | cpu | cuda ('cuda' fails with the cause when CUDA cannot be used)";
+const DELIMITER_HELP = "field delimiter: one character, 'tab', or 'auto' (detected from the first lines)";
+
 /** --threads on a command that runs a model: the size of the native thread pool (setThreads). */
 function withThreads(c: Command): Command {
   return c
@@ -79,9 +83,9 @@ function program(exit: (code: number) => void): Command {
     .option('--categorical <list>', 'comma-separated columns to treat as categories')
     .option('--numeric <list>', 'comma-separated columns to treat as numbers')
     .option('--scaling <name>', `numeric scaling: ${SCALINGS.join(' | ')}`, PREPROCESS_DEFAULTS.scaling)
-    .option('--delimiter <char>', "field delimiter: one character, 'tab', or 'auto' (detected from the first lines)", 'auto')
+    .option('--delimiter <char>', DELIMITER_HELP, 'auto')
     .option('--missing-values <list>', `comma-separated cell texts that mean "missing", added to the defaults (${PREPROCESS_DEFAULTS.missingValues.filter(Boolean).join(' ')} and the empty cell)`)
-    .option('--device <name>', "where the model runs: auto | cpu | cuda ('cuda' fails with the cause when CUDA cannot be used)")
+    .option('--device <name>', DEVICE_HELP)
     .option('--report <file>', 'write an HTML training report (loss terms, KL weights, probe, risk-coverage, uncertainty)')
     .option('--json', 'print the report as JSON')
     .option('--quiet', 'no progress display')
@@ -96,9 +100,9 @@ function program(exit: (code: number) => void): Command {
     .argument('<model>', 'model file written by varjepa fit')
     .argument('<table>', 'CSV file (.csv or .csv.gz)')
     .option('--out <file>', 'output file (default: CSV on stdout)')
-    .option('--device <name>', "where the model runs: auto | cpu | cuda ('cuda' fails with the cause when CUDA cannot be used)")
+    .option('--device <name>', DEVICE_HELP)
     .option('--format <fmt>', `${EMBEDDING_FORMATS.join(' | ')} (default: from the file name; csv on stdout)`)
-    .option('--delimiter <char>', "field delimiter: one character, 'tab', or 'auto'", 'auto')
+    .option('--delimiter <char>', DELIMITER_HELP, 'auto')
     .option('--pool <how>', "features: every feature's d values a row (D x d, the paper's embedding); mean: their mean over the features (d values, D times smaller); context: the pooled context summary the model computes (pool x d values)", 'features')
     .option('--key <col>', 'an id or key column of the table, written first in every output row so rows join back (csv, jsonl, arrow)')
     .option('--unseen <what>', 'a category the training rows did not have: warn (count it, embed it as unseen) | error', 'warn')
@@ -120,8 +124,8 @@ function program(exit: (code: number) => void): Command {
     .argument('<table>', 'CSV file (.csv or .csv.gz)')
     .option('--target <col>', 'label column (default: the target the model was fitted with)')
     .option('--seed <n>', 'seed of the 70/10/20 split', '0')
-    .option('--delimiter <char>', "field delimiter: one character, 'tab', or 'auto'", 'auto')
-    .option('--device <name>', "where the model runs: auto | cpu | cuda ('cuda' fails with the cause when CUDA cannot be used)")
+    .option('--delimiter <char>', DELIMITER_HELP, 'auto')
+    .option('--device <name>', DEVICE_HELP)
     .option('--json', 'print the report as JSON')
     .addHelpText('after', '\nExamples:\n  $ varjepa evaluate adult.safetensors adult.csv.gz\n  $ varjepa evaluate adult.safetensors adult.csv.gz --target income --json')
     .action(async (model: string, table: string, o: { target?: string; seed: string; delimiter: string; device?: string; json?: boolean }) => {
@@ -135,9 +139,9 @@ function program(exit: (code: number) => void): Command {
     .option('--abstain <share>', 'withhold the least confident rows: this share (0..1) of the validation rows would be withheld (adds a withheld column: 1 = withheld)')
     .option('--key <col>', 'an id or key column of the table, written first in every output row')
     .option('--out <file>', 'output CSV (default: stdout)')
-    .option('--delimiter <char>', "field delimiter: one character, 'tab', or 'auto'", 'auto')
+    .option('--delimiter <char>', DELIMITER_HELP, 'auto')
     .option('--unseen <what>', 'a category the training rows did not have: warn | error', 'warn')
-    .option('--device <name>', "where the model runs: auto | cpu | cuda ('cuda' fails with the cause when CUDA cannot be used)")
+    .option('--device <name>', DEVICE_HELP)
     .option('--json', 'print a JSON summary (with --out)')
     .option('--quiet', 'no progress display')
     .addHelpText('after', '\nExamples:\n  $ varjepa predict bank.safetensors new-customers.csv --key id --abstain 0.2 --out predictions.csv\n  $ varjepa predict bank.safetensors rows.csv | head')
@@ -154,7 +158,7 @@ function program(exit: (code: number) => void): Command {
     .description("fill a table's missing cells from the model's generative path, with a spread and a median/mode fallback where the model is not better")
     .argument('<model>', 'model file written by varjepa fit')
     .argument('<table>', 'CSV file (.csv or .csv.gz) with missing cells')
-    .option('--device <name>', "where the model runs: auto | cpu | cuda ('cuda' fails with the cause when CUDA cannot be used)")
+    .option('--device <name>', DEVICE_HELP)
     .option('--draws <n>', 'draws per missing cell', String(IMPUTE_DEFAULTS.draws))
     .option('--seed <n>', 'seed of the draws and of the check', String(IMPUTE_DEFAULTS.seed))
     .option('--fill <how>', "auto: per column, the model where it beats the training median/mode on hidden observed cells of the table (by more than twice the standard error), the median/mode elsewhere | model | baseline", IMPUTE_DEFAULTS.fill)

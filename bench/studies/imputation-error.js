@@ -33,6 +33,7 @@ const { prepareDataset, readTable, Preprocessor, readModelFile, VarTJepa } = req
 const { numericEstimates, categoricalEstimates, numericBaseline, toColumn } = require('../../dist/cjs/commands/impute.js');
 const { recipe } = require('../../dist/cjs/model/recipe.js');
 const { cacheDir, studyOutput, writeStudy } = require('./output.js');
+const { seededRandom } = require('../../dist/cjs/data/split.js');
 
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'varjepa.js');
@@ -50,18 +51,6 @@ function cli(args) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`varjepa ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return { out: r.stdout, seconds: (Date.now() - t0) / 1000 };
-}
-
-/** A seeded uniform generator (mulberry32, as lib/model/random.ts). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const rawText = (col, r) => col.text?.[r] ?? (Number.isNaN(col.num[r]) ? '' : String(col.num[r]));
@@ -131,7 +120,7 @@ async function runCase(name, model, rate, draws, maxRows) {
   // blank `rate` of the observed feature cells of the test rows
   const enc0 = pre.transform(table, { rows: test });
   const miss0 = enc0.missing ?? new Uint8Array(test.length * D);
-  const rand = rng(1000 + Math.round(rate * 100));
+  const rand = seededRandom(1000 + Math.round(rate * 100));  // the package's mulberry32
   const blank = new Uint8Array(test.length * D);
   for (let i = 0; i < test.length; i++) for (let j = 0; j < D; j++) if (!miss0[i * D + j] && rand() < rate) blank[i * D + j] = 1;
   const lines = [table.columns.map((c) => csvCell(c.name)).join(',')];
